@@ -1,0 +1,1 @@
+"""Pure values and rules (numpy and the standard library only)."""
