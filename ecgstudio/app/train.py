@@ -1,0 +1,16 @@
+"""``ecgstudio train``: placeholder until implemented (owned by its issue)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ecgstudio.core.errors import EcgStudioError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the sub-command's options."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the sub-command."""
+    raise EcgStudioError("'train' is not implemented yet")
