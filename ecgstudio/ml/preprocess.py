@@ -1,0 +1,230 @@
+"""Signal preparation shared by training, inference and evaluation (numpy/scipy only).
+
+The model sees one lead at a time, sampled at :data:`MODEL_FS` Hz, mildly
+high-pass filtered (baseline wander removed) and normalised per window.
+Everything here is deterministic and free of TensorFlow, so the evaluation
+and GUI code can reproduce exactly what the model was given.
+
+Sample grids
+------------
+A lead of ``n`` samples at ``fs`` Hz becomes ``m = prepared_length(n, fs)``
+samples at the model rate with :func:`scipy.signal.resample_poly` using the
+rational factor ``up / down`` of :func:`resample_ratio`. Input sample ``i``
+lies at model-grid position ``i * up / down`` (the first samples coincide);
+:func:`map_to_input` interpolates model-grid values (probabilities) back
+onto the input grid, so outputs have exactly ``n`` rows.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from scipy import signal as sps
+
+#: Sampling frequency the model works at, in Hz.
+MODEL_FS = 250
+
+#: Corner frequency of the baseline-removal high-pass filter, in Hz.
+BASELINE_CUTOFF_HZ = 0.5
+
+#: Normalised values are clipped to +-this (in units of the window's robust scale).
+CLIP_VALUE = 20.0
+
+_MIN_SCALE = 1e-3
+
+
+def resample_ratio(fs: float, fs_out: float = MODEL_FS) -> tuple[int, int]:
+    """Rational resampling factor ``(up, down)`` from ``fs`` to ``fs_out``.
+
+    Parameters
+    ----------
+    fs : float
+        Input sampling frequency in Hz (> 0).
+    fs_out : float
+        Output sampling frequency in Hz.
+
+    Returns
+    -------
+    up, down : int
+        ``fs * up / down`` is ``fs_out`` (exactly for rational rates, else to
+        within a denominator of 1000).
+    """
+    if not np.isfinite(fs) or fs <= 0:
+        raise ValueError(f"sampling frequency must be positive, got {fs}")
+    ratio = Fraction(fs_out / fs).limit_denominator(1000)
+    if ratio == 0:
+        ratio = Fraction(1, 1000)
+    return ratio.numerator, ratio.denominator
+
+
+def prepared_length(n_samples: int, fs: float) -> int:
+    """Number of model-rate samples :func:`prepare_lead` returns for ``n_samples`` at ``fs`` Hz."""
+    up, down = resample_ratio(fs)
+    return -(-int(n_samples) * up // down)
+
+
+def fill_nan(x: np.ndarray) -> np.ndarray:
+    """Replace NaNs (gaps) by linear interpolation between valid neighbours.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Shape ``(n,)``.
+
+    Returns
+    -------
+    np.ndarray
+        float64, shape ``(n,)``; all zeros if no sample is valid; the ends are
+        held at the nearest valid value.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    bad = ~np.isfinite(x)
+    if not bad.any():
+        return x
+    if bad.all():
+        return np.zeros_like(x)
+    idx = np.arange(x.size)
+    out = x.copy()
+    out[bad] = np.interp(idx[bad], idx[~bad], x[~bad])
+    return out
+
+
+def remove_baseline(x: np.ndarray, fs: float = MODEL_FS, cutoff_hz: float = BASELINE_CUTOFF_HZ) -> np.ndarray:
+    """Zero-phase 2nd-order Butterworth high-pass (applied forwards and backwards).
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Shape ``(n,)``, any unit.
+    fs : float
+        Sampling frequency of ``x`` in Hz.
+    cutoff_hz : float
+        Corner frequency in Hz.
+
+    Returns
+    -------
+    np.ndarray
+        float64, shape ``(n,)``. Signals shorter than one second only have
+        their median removed.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.size < max(int(fs), 16):
+        return x - (np.median(x) if x.size else 0.0)
+    sos = sps.butter(2, cutoff_hz, btype="highpass", fs=fs, output="sos")
+    padlen = min(x.size - 1, int(2 * fs))
+    return sps.sosfiltfilt(sos, x - np.median(x[: int(fs)]), padtype="odd", padlen=padlen)
+
+
+def prepare_lead(x: np.ndarray, fs: float, *, baseline: bool = True) -> np.ndarray:
+    """One lead as the model expects it: gaps filled, resampled to 250 Hz, baseline removed.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        One lead, shape ``(n,)``, physical units (mV); NaNs mark gaps.
+    fs : float
+        Sampling frequency of ``x`` in Hz.
+    baseline : bool
+        Remove baseline wander (0.5 Hz zero-phase high-pass) after resampling.
+
+    Returns
+    -------
+    np.ndarray
+        float32, shape ``(prepared_length(n, fs),)`` at :data:`MODEL_FS` Hz.
+        Not yet normalised: see :func:`normalise_windows`.
+    """
+    x = np.asarray(x)
+    if x.ndim != 1:
+        raise ValueError(f"prepare_lead expects one lead of shape (n,), got {x.shape}")
+    y = fill_nan(x)
+    up, down = resample_ratio(fs)
+    if (up, down) != (1, 1) and y.size:
+        y = sps.resample_poly(y, up, down)
+        y = y[: prepared_length(x.size, fs)]
+    if baseline and y.size:
+        y = remove_baseline(y, MODEL_FS)
+    return y.astype(np.float32)
+
+
+def normalise_windows(windows: np.ndarray) -> np.ndarray:
+    """Per-window robust normalisation.
+
+    Each window has its median subtracted and is divided by half the spread
+    between its 1st and 99th percentiles (so a typical QRS spans about +-1),
+    then clipped to +-:data:`CLIP_VALUE`. Flat windows become zeros.
+
+    Parameters
+    ----------
+    windows : np.ndarray
+        Shape ``(B, T)`` (or ``(T,)`` for one window), any unit.
+
+    Returns
+    -------
+    np.ndarray
+        float32, same shape, dimensionless.
+    """
+    w = np.asarray(windows, dtype=np.float32)
+    single = w.ndim == 1
+    if single:
+        w = w[None, :]
+    if w.shape[-1] == 0:
+        return w[0] if single else w
+    lo, med, hi = np.percentile(w, [1.0, 50.0, 99.0], axis=-1, keepdims=True)
+    scale = np.maximum((hi - lo) / 2.0, _MIN_SCALE)
+    out = np.clip((w - med) / scale, -CLIP_VALUE, CLIP_VALUE).astype(np.float32)
+    return out[0] if single else out
+
+
+def model_positions(n_samples: int, fs: float) -> np.ndarray:
+    """Model-grid position (fractional sample index) of each input sample.
+
+    Returns
+    -------
+    np.ndarray
+        float64, shape ``(n_samples,)``: ``i * up / down``.
+    """
+    up, down = resample_ratio(fs)
+    return np.arange(int(n_samples), dtype=np.float64) * (up / down)
+
+
+def map_to_input(values: np.ndarray, n_samples: int, fs: float, *, chunk: int = 1 << 20) -> np.ndarray:
+    """Interpolate model-grid values back onto the input sample grid.
+
+    Parameters
+    ----------
+    values : np.ndarray
+        Shape ``(m, k)`` at :data:`MODEL_FS` Hz, ``m = prepared_length(n_samples, fs)``.
+    n_samples : int
+        Length of the input grid.
+    fs : float
+        Input sampling frequency in Hz.
+    chunk : int
+        Input samples interpolated at a time (bounds temporary memory).
+
+    Returns
+    -------
+    np.ndarray
+        float32, shape ``(n_samples, k)``. Linear interpolation, so rows that
+        are probability vectors stay probability vectors. At 250 Hz input the
+        values are returned unchanged.
+    """
+    values = np.asarray(values, dtype=np.float32)
+    if values.ndim != 2:
+        raise ValueError(f"values must have shape (m, k), got {values.shape}")
+    up, down = resample_ratio(fs)
+    if (up, down) == (1, 1) and values.shape[0] == n_samples:
+        return values.copy()
+    m = values.shape[0]
+    out = np.empty((int(n_samples), values.shape[1]), dtype=np.float32)
+    if m == 0:
+        out[:] = 0.0
+        return out
+    for a in range(0, int(n_samples), chunk):
+        b = min(a + chunk, int(n_samples))
+        pos = np.minimum(np.arange(a, b, dtype=np.float64) * (up / down), m - 1)
+        left = np.floor(pos).astype(np.int64)
+        right = np.minimum(left + 1, m - 1)
+        frac = (pos - left).astype(np.float32)[:, None]
+        out[a:b] = values[left] * (1.0 - frac) + values[right] * frac
+    return out
