@@ -1,0 +1,257 @@
+"""Reading WFDB records (headers and signals) into :class:`~ecgstudio.core.record.Record`.
+
+Any record wfdb reads is accepted: storage formats 16, 212, 80, ..., any
+sampling frequency, any number of leads, single- or multi-segment. Signals are
+returned as float32 in physical units; microvolt and volt signals are scaled
+to millivolts. Samples that WFDB marks invalid become NaN.
+
+Every failure raises :class:`~ecgstudio.core.errors.RecordError` with a one-line
+message that names the file and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ecgstudio.core.errors import RecordError
+from ecgstudio.core.record import Record
+from ecgstudio.io._header import check_header
+
+#: Scale factors that turn a physical unit into millivolts.
+_TO_MV: dict[str, float] = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    """What a header says about a record (no signal is read).
+
+    Attributes
+    ----------
+    name : str
+        Record name (``"sel100"``).
+    fs : float
+        Sampling frequency in Hz.
+    n_samples : int
+        Samples per lead in the whole record.
+    lead_names : tuple[str, ...]
+        One name per lead.
+    units : tuple[str, ...]
+        Unit per lead as :func:`read_record` returns it (``"mV"`` for voltages).
+    path : Path
+        Record path without extension.
+    """
+
+    name: str
+    fs: float
+    n_samples: int
+    lead_names: tuple[str, ...]
+    units: tuple[str, ...]
+    path: Path
+
+    @property
+    def n_leads(self) -> int:
+        """Number of leads."""
+        return len(self.lead_names)
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the record in seconds."""
+        return self.n_samples / self.fs
+
+
+def resolve_record_path(path: str | os.PathLike[str]) -> Path:
+    """The record path (no extension) for ``dir/rec``, ``dir/rec.hea`` or ``dir/rec.dat``.
+
+    Parameters
+    ----------
+    path : str | os.PathLike
+        A record path as wfdb takes it, or the path of its header or of one of
+        its files (``.hea``, ``.dat``, an annotation file).
+
+    Returns
+    -------
+    Path
+        Absolute path without extension, e.g. ``/data/qtdb/sel100``.
+
+    Raises
+    ------
+    RecordError
+        If there is no ``.hea`` file for it.
+    """
+    given = Path(os.fspath(path)).expanduser()
+    if given.suffix == ".hea":
+        candidate = given.with_suffix("")
+    elif given.with_name(given.name + ".hea").is_file():
+        candidate = given
+    elif given.suffix and given.with_suffix(".hea").is_file():
+        candidate = given.with_suffix("")
+    else:
+        candidate = given
+    header = candidate.with_name(candidate.name + ".hea")
+    if given.is_dir():
+        raise RecordError(f"{given}: is a folder, not a record (use list_records for a folder)")
+    if not header.is_file():
+        if not candidate.parent.is_dir():
+            raise RecordError(f"{given}: folder {candidate.parent} does not exist")
+        raise RecordError(f"{given}: no WFDB header {header.name} found")
+    return candidate.absolute()
+
+
+def _natural_key(path: Path) -> tuple[object, ...]:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name))
+
+
+def list_records(folder: str | os.PathLike[str]) -> list[Path]:
+    """Record paths (no extension) of all headers in ``folder``, naturally sorted.
+
+    Raises
+    ------
+    RecordError
+        If ``folder`` is not a readable folder.
+    """
+    root = Path(os.fspath(folder)).expanduser()
+    if not root.is_dir():
+        raise RecordError(f"{root}: not a folder")
+    try:
+        headers = [p for p in root.iterdir() if p.suffix == ".hea" and p.is_file()]
+    except PermissionError:
+        raise RecordError(f"{root}: permission denied") from None
+    except OSError as exc:
+        raise RecordError(f"{root}: cannot list folder ({exc.strerror or exc})") from None
+    return sorted((p.with_suffix("").absolute() for p in headers), key=_natural_key)
+
+
+def _lead_names(names: list[str] | None, n: int) -> tuple[str, ...]:
+    names = list(names or [])
+    out = []
+    for i in range(n):
+        name = names[i].strip() if i < len(names) and names[i] else ""
+        out.append(name or f"lead {i + 1}")
+    return tuple(out)
+
+
+def _mv_scale(unit: str | None) -> tuple[float, str]:
+    """Scale factor to mV and the unit to report for a WFDB unit string."""
+    text = (unit or "mV").strip()
+    factor = _TO_MV.get(text.lower())
+    if factor is None:
+        return 1.0, text
+    return factor, "mV"
+
+
+def _rdheader(record: Path):  # noqa: ANN202 - wfdb.Record / MultiRecord
+    import wfdb
+
+    header = record.with_name(record.name + ".hea")
+    check_header(header)
+    try:
+        return wfdb.rdheader(str(record))
+    except Exception as exc:  # wfdb raises bare ValueError/IndexError/... on bad headers
+        raise RecordError(f"{header}: invalid WFDB header ({_short(exc)})") from None
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
+
+
+def read_header(path: str | os.PathLike[str]) -> RecordInfo:
+    """Read a record's header only (no signal is read).
+
+    Parameters
+    ----------
+    path : str | os.PathLike
+        Anything :func:`resolve_record_path` accepts.
+
+    Raises
+    ------
+    RecordError
+        If the header is missing or malformed.
+    """
+    record = resolve_record_path(path)
+    head = _rdheader(record)
+    n_leads = int(head.n_sig or 0)
+    units = tuple(_mv_scale(u)[1] for u in (head.units or ["mV"] * n_leads))
+    if len(units) < n_leads:
+        units = units + ("mV",) * (n_leads - len(units))
+    n_samples = int(head.sig_len or 0)
+    if n_samples <= 0:
+        raise RecordError(f"{record}.hea: header does not give the record length")
+    return RecordInfo(
+        name=record.name,
+        fs=float(head.fs),
+        n_samples=n_samples,
+        lead_names=_lead_names(head.sig_name, n_leads),
+        units=units[:n_leads],
+        path=record,
+    )
+
+
+def read_record(path: str | os.PathLike[str], sampfrom: int = 0, sampto: int | None = None) -> Record:
+    """Read a record, or the samples ``[sampfrom, sampto)`` of it.
+
+    Only the requested range is read from disk (``wfdb.rdrecord``'s
+    ``sampfrom``/``sampto``), so a window of a 24-hour record is cheap.
+
+    Parameters
+    ----------
+    path : str | os.PathLike
+        Anything :func:`resolve_record_path` accepts.
+    sampfrom, sampto : int
+        First sample and one past the last sample to read; ``sampto=None``
+        reads to the end.
+
+    Returns
+    -------
+    Record
+        ``signal`` float32 ``(sampto - sampfrom, n_leads)`` in mV (NaN where
+        WFDB marks samples invalid), ``start_sample=sampfrom``,
+        ``total_samples`` = length of the whole record.
+
+    Raises
+    ------
+    RecordError
+        On a missing/malformed header, missing or truncated signal files, an
+        empty or out-of-range sample range.
+    """
+    import wfdb
+
+    info = read_header(path)
+    record = info.path
+    total = info.n_samples
+    stop = total if sampto is None else int(sampto)
+    start = int(sampfrom)
+    if not 0 <= start < stop <= total:
+        raise RecordError(
+            f"{record}: sample range {start}..{stop} is outside the record (0..{total}) or empty"
+        )
+    try:
+        rec = wfdb.rdrecord(str(record), sampfrom=start, sampto=stop, physical=True,
+                            return_res=64, smooth_frames=True)
+    except Exception as exc:  # wfdb surfaces format/IO problems as assorted exceptions
+        raise RecordError(f"{record}: cannot read signals ({_short(exc)})") from None
+    signal = rec.p_signal
+    expected = (stop - start, info.n_leads)
+    if signal is None or signal.shape != expected:
+        shape = None if signal is None else signal.shape
+        raise RecordError(f"{record}: signal data has shape {shape}, expected {expected} (truncated file?)")
+    out = np.empty(expected, dtype=np.float32)
+    units_in = rec.units or ["mV"] * info.n_leads
+    for lead in range(info.n_leads):
+        factor, _ = _mv_scale(units_in[lead] if lead < len(units_in) else None)
+        np.multiply(signal[:, lead], factor, out=out[:, lead], casting="same_kind")
+    return Record(
+        name=info.name,
+        signal=out,
+        fs=info.fs,
+        lead_names=info.lead_names,
+        units=info.units,
+        path=record,
+        start_sample=start,
+        total_samples=total,
+    )
