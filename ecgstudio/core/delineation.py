@@ -5,7 +5,8 @@ sorted by start, and guarantees after every change:
 
 * every defined position lies in ``[0, n_samples - 1]``;
 * ``onset <= peak <= offset`` and ``offset - start >= min_width(kind)``;
-* waves do not overlap: ``previous.offset <= next.start``;
+* waves do not overlap: ``previous.offset <= next.start``, and two waves of
+  the same kind are at least one sample apart (so masks can tell them apart);
 * beat order: a P wave is never followed directly by a T wave, and a T wave
   never by another T wave (``P < QRS < T`` inside a beat);
 * all waves carry the track's ``lead``.
@@ -19,6 +20,7 @@ track untouched.
 from __future__ import annotations
 
 import bisect
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ecgstudio.core.errors import EditError
@@ -87,7 +89,7 @@ class Delineation:
         if problem:
             raise EditError(f"track {name!r}: {problem}")
         self._waves: list[Wave] = ordered
-        self._starts: list[int] = [w.start for w in ordered]
+        self._keys: list[tuple[int, int]] = [_sort_key(w) for w in ordered]
 
     # ------------------------------------------------------------------ reading
     @classmethod
@@ -125,7 +127,7 @@ class Delineation:
             else:
                 dropped.append(wave)
         track._waves = kept
-        track._starts = [w.start for w in kept]
+        track._keys = [_sort_key(w) for w in kept]
         return track, dropped
 
     @property
@@ -155,7 +157,7 @@ class Delineation:
         out = Delineation((), n_samples=self.n_samples, fs=self.fs, lead=self.lead,
                           name=self.name if name is None else name)
         out._waves = list(self._waves)
-        out._starts = list(self._starts)
+        out._keys = list(self._keys)
         return out
 
     def index_of(self, wave: Wave) -> int:
@@ -166,8 +168,9 @@ class Delineation:
         EditError
             If the track does not hold that wave.
         """
-        i = bisect.bisect_left(self._starts, wave.start)
-        while i < len(self._waves) and self._starts[i] == wave.start:
+        key = _sort_key(wave)
+        i = bisect.bisect_left(self._keys, key)
+        while i < len(self._waves) and self._keys[i] == key:
             if self._waves[i] == wave:
                 return i
             i += 1
@@ -178,10 +181,10 @@ class Delineation:
 
         Runs in O(log n): meant for drawing only the visible waves.
         """
-        lo = bisect.bisect_left(self._starts, start_sample)
+        lo = bisect.bisect_left(self._keys, (start_sample, -1))
         if lo > 0 and self._waves[lo - 1].offset >= start_sample:
             lo -= 1
-        hi = bisect.bisect_right(self._starts, stop_sample)
+        hi = bisect.bisect_right(self._keys, (stop_sample, sys.maxsize))
         return range(lo, hi)
 
     def waves_between(self, start_sample: int, stop_sample: int) -> list[Wave]:
@@ -210,8 +213,8 @@ class Delineation:
         other boundaries and minimum width; the GUI clamps drags to it.
         """
         before, after = self.neighbours(wave)
-        lo = before.offset if before is not None else 0
-        hi = after.start if after is not None else self.n_samples - 1
+        lo = 0 if before is None else before.offset + (before.kind is wave.kind)
+        hi = self.n_samples - 1 if after is None else after.start - (after.kind is wave.kind)
         min_w = min_width_samples(wave.kind, self.fs)
         if field == "onset":
             hi_own = wave.peak if wave.peak is not None else wave.offset - min_w
@@ -256,7 +259,7 @@ class Delineation:
                 return problem
         for i in range(max(lo, 1), min(hi + 1, len(waves))):
             prev, nxt = waves[i - 1], waves[i]
-            if nxt.start < prev.offset:
+            if nxt.start < prev.offset or (nxt.kind is prev.kind and nxt.start == prev.offset):
                 return f"{_describe(nxt)} overlaps {_describe(prev)}"
             if nxt.kind in FORBIDDEN_SUCCESSOR[prev.kind]:
                 return f"{_describe(nxt)} directly after {_describe(prev)} (order P < QRS < T)"
@@ -284,26 +287,27 @@ class Delineation:
         if len(indices) != len(removed):
             raise EditError(f"track {self.name!r}: the same wave removed twice")
         waves = list(self._waves)
+        keys = list(self._keys)
         for i in reversed(indices):
             del waves[i]
-        starts = [w.start for w in waves]
+            del keys[i]
         touched: list[int] = []
         for wave in sorted(added, key=_sort_key):
-            j = bisect.bisect_right(starts, wave.start)
+            j = bisect.bisect_right(keys, _sort_key(wave))
             waves.insert(j, wave)
-            starts.insert(j, wave.start)
+            keys.insert(j, _sort_key(wave))
             touched = [t + 1 if t >= j else t for t in touched]
             touched.append(j)
         check_at = set(touched)
         for i in indices:  # a removal joins two former neighbours: check that link
-            k = bisect.bisect_left(starts, self._starts[i])
+            k = bisect.bisect_left(keys, self._keys[i])
             check_at.update((k - 1, k))
         for i in sorted(check_at):
             problem = self._first_problem(waves, i - 1, i + 2)
             if problem:
                 raise EditError(f"track {self.name!r}: {problem}")
         self._waves = waves
-        self._starts = starts
+        self._keys = keys
         self.revision += 1
         span = [w.start for w in (*removed, *added)] + [w.offset for w in (*removed, *added)]
         for listener in list(self._listeners):

@@ -1,0 +1,37 @@
+"""Architecture rules users of the package rely on (fast start, clean layering)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_ecgstudio_is_light() -> None:
+    code = (
+        "import sys, ecgstudio, ecgstudio.cli, ecgstudio.core.masks, ecgstudio.core.edits;"
+        "heavy = [m for m in ('tensorflow', 'keras', 'PyQt5', 'pyqtgraph', 'wfdb') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_import_linter_contracts_hold() -> None:
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+    if exe is None:
+        pytest.fail("import-linter is a test dependency: pip install -e '.[test]'")
+    result = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 5 kept, 0 broken" in result.stdout
+
+
+def test_cli_help_explains_subcommands() -> None:
+    out = subprocess.run([sys.executable, "-m", "ecgstudio", "--help"], capture_output=True, text=True, check=True)
+    for word in ("annotate", "train", "evaluate", "finetune"):
+        assert word in out.stdout
