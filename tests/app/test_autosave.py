@@ -1,0 +1,70 @@
+"""Recovery files: written atomically, read back exactly, offered only when newer."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from ecgstudio.app import autosave
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.waves import Wave, WaveKind
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("ECGSTUDIO_HOME", str(home))
+    return home
+
+
+def _track() -> Delineation:
+    waves = [
+        Wave(WaveKind.P, 10, 15, 25, confidence=0.5),
+        Wave(WaveKind.QRS, 40, 45, 55, symbol="V"),
+        Wave(WaveKind.T, None, 80, 100),
+    ]
+    return Delineation(waves, n_samples=1000, fs=250.0, name="ecgs")
+
+
+def test_round_trip_keeps_waves_and_review(tmp_path: Path, _home: Path) -> None:
+    record = tmp_path / "data" / "rec1"
+    track = _track()
+    path = autosave.write_recovery(record, "ecgs", track, [(0, 100), (200, 300)])
+    assert path.parent == _home / "autosave"
+    assert path.is_file()
+    recovery = autosave.find_recovery(record, "ecgs", record.with_suffix(".ecgs"))
+    assert recovery is not None
+    restored, dropped = recovery.to_track("ecgs")
+    assert dropped == []
+    assert restored.same_waves(track)
+    assert recovery.reviewed == ((0, 100), (200, 300))
+    assert recovery.fs == 250.0 and recovery.n_samples == 1000
+
+
+def test_same_name_in_two_folders_gets_two_files(tmp_path: Path) -> None:
+    a = autosave.recovery_path(tmp_path / "a" / "rec", "ecgs")
+    b = autosave.recovery_path(tmp_path / "b" / "rec", "ecgs")
+    assert a != b
+
+
+def test_not_offered_when_saved_file_is_newer(tmp_path: Path) -> None:
+    record = tmp_path / "rec"
+    autosave.write_recovery(record, "ecgs", _track(), [])
+    saved = tmp_path / "rec.ecgs"
+    saved.write_bytes(b"x")
+    future = time.time() + 10
+    os.utime(saved, (future, future))
+    assert autosave.find_recovery(record, "ecgs", saved) is None
+
+
+def test_discard_and_corrupt_files_are_ignored(tmp_path: Path) -> None:
+    record = tmp_path / "rec"
+    path = autosave.write_recovery(record, "ecgs", _track(), [])
+    path.write_text("{not json", encoding="utf-8")
+    assert autosave.find_recovery(record, "ecgs") is None
+    autosave.discard_recovery(record, "ecgs")
+    assert not path.exists()
+    autosave.discard_recovery(record, "ecgs")  # twice is fine
