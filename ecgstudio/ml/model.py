@@ -1,0 +1,275 @@
+"""The BiLSTM segmentation model: architecture, and the ``.keras`` + ``.json`` model pair.
+
+TensorFlow/Keras is imported inside the functions only: ``import
+ecgstudio.ml.model`` stays instant (DESIGN.md section 1).
+
+Architecture (per-sample classification of one lead at :data:`MODEL_FS` Hz)::
+
+    input (batch, T, 1)
+    Dense(32, L2) -> Bidirectional(LSTM(32, return_sequences)) -> Dropout(0.2)
+    -> BatchNormalization -> Dense(64, relu, L2) -> Dropout(0.2)
+    -> BatchNormalization -> Dense(6, softmax)        output (batch, T, 6)
+
+``T`` is free, so one model serves any window length.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ecgstudio import __version__
+from ecgstudio.core.errors import ModelError
+from ecgstudio.core.waves import SegmentClass
+from ecgstudio.ml.preprocess import BASELINE_CUTOFF_HZ, MODEL_FS
+
+#: Identifier of the metadata schema written into every ``.json``.
+METADATA_FORMAT = "ecgstudio-model/1"
+
+#: Class names, index = class code (``SegmentClass``).
+CLASSES: tuple[str, ...] = tuple(c.name for c in sorted(SegmentClass))
+
+#: Layer names, in order (fine-tuning freezes a prefix of these).
+LAYER_NAMES: tuple[str, ...] = (
+    "dense_in", "bilstm", "dropout_1", "batchnorm_1", "dense_hidden", "dropout_2", "batchnorm_2", "classes",
+)
+
+#: Default window length and hop used in training and inference, in samples at MODEL_FS.
+DEFAULT_WINDOW_SAMPLES = 1000
+DEFAULT_HOP_SAMPLES = 500
+
+#: Default L2 factor on the two regularised Dense layers (the prototype's 1e-2 helped it collapse).
+DEFAULT_L2 = 1e-4
+
+
+def build_model(*, seed: int = 0, l2: float = DEFAULT_L2, units: int = 32) -> Any:
+    """Build the (uncompiled) BiLSTM model.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the weight initialisers (the same seed gives the same weights).
+    l2 : float
+        L2 factor of the kernel regulariser of ``dense_in`` and ``dense_hidden``.
+    units : int
+        LSTM units per direction and width of ``dense_in`` (32 in the design).
+
+    Returns
+    -------
+    keras.Model
+        Input ``(batch, T, 1)`` float32, output ``(batch, T, 6)`` softmax
+        probabilities of the classes :data:`CLASSES`.
+    """
+    import keras
+    from keras import layers, regularizers
+
+    init = keras.initializers
+    inputs = keras.Input(shape=(None, 1), name="ecg", dtype="float32")
+    x = layers.Dense(units, kernel_regularizer=regularizers.L2(l2), name=LAYER_NAMES[0],
+                     kernel_initializer=init.GlorotUniform(seed=seed))(inputs)
+    x = layers.Bidirectional(
+        layers.LSTM(units, return_sequences=True, kernel_initializer=init.GlorotUniform(seed=seed + 1),
+                    recurrent_initializer=init.Orthogonal(seed=seed + 2)),
+        name=LAYER_NAMES[1],
+    )(x)
+    x = layers.Dropout(0.2, seed=seed + 3, name=LAYER_NAMES[2])(x)
+    x = layers.BatchNormalization(name=LAYER_NAMES[3])(x)
+    x = layers.Dense(64, activation="relu", kernel_regularizer=regularizers.L2(l2), name=LAYER_NAMES[4],
+                     kernel_initializer=init.GlorotUniform(seed=seed + 4))(x)
+    x = layers.Dropout(0.2, seed=seed + 5, name=LAYER_NAMES[5])(x)
+    x = layers.BatchNormalization(name=LAYER_NAMES[6])(x)
+    outputs = layers.Dense(len(CLASSES), activation="softmax", name=LAYER_NAMES[7],
+                           kernel_initializer=init.GlorotUniform(seed=seed + 6))(x)
+    return keras.Model(inputs, outputs, name="ecgstudio_bilstm")
+
+
+def base_metadata(
+    *,
+    window_samples: int = DEFAULT_WINDOW_SAMPLES,
+    hop_samples: int = DEFAULT_HOP_SAMPLES,
+    seed: int = 0,
+    l2: float = DEFAULT_L2,
+) -> dict[str, Any]:
+    """Metadata fields every model pair carries; training fills in the rest.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``format``, ``classes``, ``input_fs``, ``window_samples``,
+        ``hop_samples``, ``lead_handling``, ``preprocessing``, ``seed``,
+        ``architecture``, ``created``, ``package_version`` and empty
+        ``training_data``, ``split``, ``metrics``, ``history``, ``parent_model``.
+    """
+    return {
+        "format": METADATA_FORMAT,
+        "classes": list(CLASSES),
+        "input_fs": MODEL_FS,
+        "window_samples": int(window_samples),
+        "hop_samples": int(hop_samples),
+        "lead_handling": (
+            "one lead per input sequence; every lead of a record is run separately; the global track is "
+            "decoded from the mean of all leads' probabilities; per-lead probabilities give per-lead tracks"
+        ),
+        "preprocessing": {
+            "nan": "linear interpolation (all-NaN lead -> 0)",
+            "resample": f"scipy.signal.resample_poly to {MODEL_FS} Hz",
+            "baseline": f"2nd-order Butterworth high-pass {BASELINE_CUTOFF_HZ} Hz, zero-phase (sosfiltfilt)",
+            "normalisation": "per window: minus median, divided by (p99 - p1) / 2, clipped to +-20",
+            "stitching": "overlapping windows, trapezoid taper weights (ramp = window / 4)",
+        },
+        "architecture": {"name": "bilstm", "units": 32, "l2": float(l2), "layers": list(LAYER_NAMES)},
+        "seed": int(seed),
+        "training_data": {},
+        "split": {"train": [], "validation": [], "test": []},
+        "metrics": {},
+        "history": {},
+        "parent_model": None,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "package_version": __version__,
+    }
+
+
+def model_stem(path: str | os.PathLike[str]) -> Path:
+    """Stem of a model pair from a stem, a ``.keras`` or a ``.json`` path."""
+    p = Path(path)
+    if p.suffix in (".keras", ".json"):
+        return p.with_suffix("")
+    return p
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_metadata(stem: str | os.PathLike[str], metadata: dict[str, Any]) -> Path:
+    """Write ``stem.json`` atomically (temporary file, then ``os.replace``)."""
+    path = model_stem(stem).with_suffix(".json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(metadata, indent=2, default=_json_default, allow_nan=False)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_model_pair(model: Any, stem: str | os.PathLike[str], metadata: dict[str, Any]) -> Path:
+    """Write ``stem.keras`` and ``stem.json`` (each atomically).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model to save.
+    stem : path
+        Path without extension (a ``.keras``/``.json`` suffix is stripped).
+    metadata : dict
+        JSON-serialisable metadata (numpy scalars/arrays are converted);
+        ``format``, ``classes`` and ``input_fs`` are filled in when missing.
+
+    Returns
+    -------
+    Path
+        The stem.
+    """
+    stem = model_stem(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    meta = dict(metadata)
+    meta.setdefault("format", METADATA_FORMAT)
+    meta.setdefault("classes", list(CLASSES))
+    meta.setdefault("input_fs", MODEL_FS)
+    keras_path = stem.with_suffix(".keras")
+    fd, tmp = tempfile.mkstemp(dir=stem.parent, prefix=stem.name + ".", suffix=".tmp.keras")
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, keras_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    write_metadata(stem, meta)
+    return stem
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check the ``.json`` of a model pair (raises :class:`ModelError`)."""
+    json_path = model_stem(path).with_suffix(".json")
+    if not json_path.is_file():
+        raise ModelError(f"model metadata not found: {json_path}")
+    try:
+        meta = json.loads(json_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"corrupt model metadata {json_path}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(meta, dict):
+        raise ModelError(f"corrupt model metadata {json_path}: not a JSON object")
+    if meta.get("format") != METADATA_FORMAT:
+        raise ModelError(f"incompatible model metadata {json_path}: format {meta.get('format')!r}, "
+                         f"expected {METADATA_FORMAT!r}")
+    if list(meta.get("classes", [])) != list(CLASSES):
+        raise ModelError(f"incompatible model {json_path}: classes {meta.get('classes')!r}, expected {list(CLASSES)}")
+    if meta.get("input_fs") != MODEL_FS:
+        raise ModelError(f"incompatible model {json_path}: input_fs {meta.get('input_fs')!r}, expected {MODEL_FS}")
+    for key in ("window_samples", "hop_samples"):
+        value = meta.get(key)
+        if not isinstance(value, int) or value <= 0:
+            raise ModelError(f"incompatible model metadata {json_path}: bad {key} {value!r}")
+    if meta["hop_samples"] > meta["window_samples"]:
+        raise ModelError(f"incompatible model metadata {json_path}: hop larger than window")
+    return meta
+
+
+def load_model_pair(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
+    """Load a model pair written by :func:`save_model_pair`.
+
+    Parameters
+    ----------
+    path : path
+        The stem, or the ``.keras`` or ``.json`` file of the pair.
+
+    Returns
+    -------
+    model : keras.Model
+        Uncompiled, ready for inference (``(batch, T, 1) -> (batch, T, 6)``).
+    metadata : dict
+        The checked metadata.
+
+    Raises
+    ------
+    ModelError
+        One line, when a file is missing, corrupt or incompatible.
+    """
+    stem = model_stem(path)
+    keras_path = stem.with_suffix(".keras")
+    if not keras_path.is_file():
+        raise ModelError(f"model file not found: {keras_path}")
+    meta = read_metadata(stem)
+    try:
+        import keras
+
+        model = keras.models.load_model(keras_path, compile=False)
+    except Exception as exc:  # keras raises many types for a bad file
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ModelError(f"cannot load model {keras_path}: {reason}") from None
+    in_shape = tuple(model.input_shape)
+    out_shape = tuple(model.output_shape)
+    if len(in_shape) != 3 or in_shape[-1] != 1 or len(out_shape) != 3 or out_shape[-1] != len(CLASSES):
+        raise ModelError(f"incompatible model {keras_path}: input {in_shape}, output {out_shape}; "
+                         f"expected (None, None, 1) -> (None, None, {len(CLASSES)})")
+    return model, meta
