@@ -1,0 +1,419 @@
+"""From per-sample class probabilities to a valid track of waves.
+
+The segmentation model gives, for every sample, the probabilities of the six
+:class:`~ecgstudio.core.waves.SegmentClass` codes (``0 P, 1 PQ, 2 QR, 3 RS,
+4 ST, 5 TP``). :func:`decode` turns them into waves that obey the cyclic order
+of a heart beat:
+
+1. **Viterbi decoding** over a six-state hidden Markov model whose only
+   transitions are the self-loops and ``TP->P, P->PQ, PQ->QR, TP->QR
+   (no P wave), QR->RS, RS->ST, ST->TP`` plus the rare ``P->TP`` (a blocked P
+   wave, penalised). Emissions are the log-probabilities; leaving a state
+   costs ``log(1 / expected duration)``, so a one-sample blip can never
+   start a wave: a spurious QRS label inside a T-P segment would have to be
+   followed by RS, ST and TP, and loses to staying in TP. The record is cut
+   into overlapping chunks decoded together (vectorised over chunks, so a
+   24-hour record takes seconds and little memory); neighbouring chunks are
+   joined where their paths agree inside the overlap, which keeps the
+   transitions legal.
+2. **Waves from runs**: a P run is a P wave ``[onset, offset)``; a block of
+   QR/RS labels is a QRS complex; an ST run is a T wave with its offset at the
+   run's end (T onset unknown: ``None``). Waves cut by the record's ends and
+   runs shorter than :data:`MIN_DURATION_S` are dropped.
+3. **Peaks from the signal**: the sample of largest absolute deviation from
+   the straight line joining the signal at the segment's two ends (for T the
+   segment is QRS offset -> T offset). On several leads the deviations are
+   combined as the energy envelope ``sum over leads of deviation**2``; each
+   lead is first scaled by its overall robust amplitude so one noisy lead
+   does not dominate.
+4. **Confidence**: the mean, over the wave's samples, of the probability the
+   model gave to the decoded class, in ``[0, 1]``. The GUI uses it to jump to
+   uncertain beats.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ecgstudio.core.delineation import Delineation, min_width_samples
+from ecgstudio.core.waves import SegmentClass, Wave, WaveKind
+
+N_CLASSES = 6
+
+#: Legal changes of class between two consecutive samples (self-loops aside).
+ALLOWED_TRANSITIONS: frozenset[tuple[SegmentClass, SegmentClass]] = frozenset({
+    (SegmentClass.TP, SegmentClass.P),
+    (SegmentClass.P, SegmentClass.PQ),
+    (SegmentClass.PQ, SegmentClass.QR),
+    (SegmentClass.TP, SegmentClass.QR),
+    (SegmentClass.QR, SegmentClass.RS),
+    (SegmentClass.RS, SegmentClass.ST),
+    (SegmentClass.ST, SegmentClass.TP),
+    (SegmentClass.P, SegmentClass.TP),
+})
+
+#: Expected duration of each class in seconds (sets the cost of leaving it).
+EXPECTED_DURATION_S: dict[SegmentClass, float] = {
+    SegmentClass.P: 0.10,
+    SegmentClass.PQ: 0.06,
+    SegmentClass.QR: 0.04,
+    SegmentClass.RS: 0.04,
+    SegmentClass.ST: 0.30,
+    SegmentClass.TP: 0.35,
+}
+
+#: Prior probability of each way out of a state with two successors.
+_BRANCH_PRIOR: dict[tuple[SegmentClass, SegmentClass], float] = {
+    (SegmentClass.TP, SegmentClass.P): 0.5,
+    (SegmentClass.TP, SegmentClass.QR): 0.5,
+    (SegmentClass.P, SegmentClass.PQ): 0.98,
+    (SegmentClass.P, SegmentClass.TP): 0.02,
+}
+
+#: Shortest wave kept, in seconds (T: the QRS offset -> T offset segment).
+MIN_DURATION_S: dict[WaveKind, float] = {WaveKind.P: 0.024, WaveKind.QRS: 0.024, WaveKind.T: 0.040}
+
+#: Longest part of a segment searched for its peak, in seconds.
+_MAX_PEAK_SEARCH_S: dict[WaveKind, float] = {WaveKind.P: 0.4, WaveKind.QRS: 0.4, WaveKind.T: 1.0}
+
+_PROB_FLOOR = 1e-6
+_CHUNK_S = 4.0
+_MARGIN_S = 2.0
+_BATCH_SAMPLES = 1 << 21
+_NEG = np.float32(-1e9)
+
+
+# --------------------------------------------------------------------------- HMM
+def _transition_tables(fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Predecessor table ``(6, 3)`` (column 0 = self) and its log-costs."""
+    preds = np.zeros((N_CLASSES, 3), dtype=np.intp)
+    costs = np.full((N_CLASSES, 3), _NEG, dtype=np.float32)
+    for state in SegmentClass:
+        leave = min(0.5, 1.0 / max(EXPECTED_DURATION_S[state] * fs, 1.0))
+        preds[state, 0] = state
+        costs[state, 0] = math.log(1.0 - leave)
+    filled = np.ones(N_CLASSES, dtype=np.intp)
+    for src, dst in sorted(ALLOWED_TRANSITIONS):
+        leave = min(0.5, 1.0 / max(EXPECTED_DURATION_S[src] * fs, 1.0))
+        k = filled[dst]
+        preds[dst, k] = src
+        costs[dst, k] = math.log(leave * _BRANCH_PRIOR.get((src, dst), 1.0))
+        filled[dst] += 1
+    for state in range(N_CLASSES):  # pad unused columns with a never-chosen self-loop
+        preds[state, filled[state]:] = state
+    return preds, costs
+
+
+def _viterbi_batch(log_emis: np.ndarray, preds: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """Best paths of a batch of chunks.
+
+    Parameters
+    ----------
+    log_emis : np.ndarray
+        float32, shape ``(T, B, 6)``: log-probabilities, time first.
+
+    Returns
+    -------
+    np.ndarray
+        int8, shape ``(B, T)``.
+    """
+    n_steps, batch, _ = log_emis.shape
+    # Each state has itself and at most two predecessors: three explicit
+    # candidates are far cheaper than a gather + argmax over a size-3 axis.
+    took1 = np.empty((n_steps, batch, N_CLASSES), dtype=bool)
+    took2 = np.empty((n_steps, batch, N_CLASSES), dtype=bool)
+    p1, p2 = preds[:, 1], preds[:, 2]
+    c0, c1, c2 = costs[:, 0], costs[:, 1], costs[:, 2]
+    delta = log_emis[0].copy()
+    for t in range(1, n_steps):
+        stay = delta + c0
+        via1 = delta[:, p1]
+        via1 += c1
+        via2 = delta[:, p2]
+        via2 += c2
+        np.greater(via1, stay, out=took1[t])
+        np.maximum(stay, via1, out=stay)
+        np.greater(via2, stay, out=took2[t])
+        np.maximum(stay, via2, out=stay)
+        stay += log_emis[t]
+        delta = stay
+        if t % 64 == 0:
+            delta -= delta.max(axis=1, keepdims=True)
+    path = np.empty((batch, n_steps), dtype=np.int8)
+    state = delta.argmax(axis=1)
+    rows = np.arange(batch)
+    path[:, -1] = state
+    for t in range(n_steps - 1, 0, -1):
+        state = np.where(took2[t, rows, state], p2[state], np.where(took1[t, rows, state], p1[state], state))
+        path[:, t - 1] = state
+    return path
+
+
+def viterbi_path(probs: np.ndarray, fs: float) -> np.ndarray:
+    """Most likely class sequence that obeys :data:`ALLOWED_TRANSITIONS`.
+
+    Parameters
+    ----------
+    probs : np.ndarray
+        shape ``(n_samples, 6)``, per-sample class probabilities.
+    fs : float
+        Sampling frequency in Hz (sets the transition costs and chunk sizes).
+
+    Returns
+    -------
+    np.ndarray
+        int8, shape ``(n_samples,)``, :class:`SegmentClass` codes.
+    """
+    probs = _check_probs(probs)
+    n = probs.shape[0]
+    preds, costs = _transition_tables(fs)
+    core = max(16, int(round(_CHUNK_S * fs)))
+    margin = max(4, min(core // 2, int(round(_MARGIN_S * fs))))
+    length = core + 2 * margin
+    if n <= length:
+        return _viterbi_batch(_log_emissions(probs, np.zeros(1, np.intp), n), preds, costs)[0]
+    n_chunks = -(-n // core)
+    window_starts = np.clip(np.arange(n_chunks) * core - margin, 0, n - length)
+    paths = np.empty((n_chunks, length), dtype=np.int8)
+    per_batch = max(1, _BATCH_SAMPLES // length)
+    for lo in range(0, n_chunks, per_batch):
+        hi = min(n_chunks, lo + per_batch)
+        emis = _log_emissions(probs, window_starts[lo:hi], length)
+        paths[lo:hi] = _viterbi_batch(emis, preds, costs)
+    return _stitch(paths, window_starts, core, margin, n)
+
+
+def _log_emissions(probs: np.ndarray, window_starts: np.ndarray, length: int) -> np.ndarray:
+    """float32 ``(length, n_windows, 6)`` log-probabilities of the windows."""
+    idx = np.arange(length)[:, None] + window_starts[None, :]
+    emis = np.maximum(probs[idx], _PROB_FLOOR, dtype=np.float32)
+    np.log(emis, out=emis)
+    return emis
+
+
+def _stitch(paths: np.ndarray, window_starts: np.ndarray, core: int, margin: int, n: int) -> np.ndarray:
+    """Join chunk paths where neighbours agree near each core boundary."""
+    n_chunks, length = paths.shape
+    joins = np.empty(n_chunks - 1, dtype=np.int64)
+    offsets = np.arange(-margin, margin)
+    order = np.argsort(np.abs(offsets), kind="stable")
+    offsets = offsets[order]
+    step = max(1, _BATCH_SAMPLES // (2 * margin))
+    for lo in range(0, n_chunks - 1, step):
+        k = np.arange(lo, min(n_chunks - 1, lo + step))
+        bound = (k + 1) * core
+        pos = bound[:, None] + offsets[None, :]
+        left = pos - window_starts[k][:, None]
+        right = pos - window_starts[k + 1][:, None]
+        valid = (left >= 0) & (left < length) & (right >= 0) & (right < length) & (pos < n)
+        a = paths[k[:, None], np.clip(left, 0, length - 1)]
+        b = paths[k[:, None] + 1, np.clip(right, 0, length - 1)]
+        agree = valid & (a == b)
+        first = agree.argmax(axis=1)
+        found = agree[np.arange(len(k)), first]
+        chosen = pos[np.arange(len(k)), first]
+        fallback = np.clip(bound, window_starts[k + 1], window_starts[k] + length - 1)
+        joins[k] = np.where(found, chosen, fallback)
+    out = np.empty(n, dtype=np.int8)
+    edges = np.concatenate(([0], joins, [n]))
+    for c in range(n_chunks):
+        a, b = int(edges[c]), int(edges[c + 1])
+        if b > a:
+            w = int(window_starts[c])
+            out[a:b] = paths[c, a - w:b - w]
+    return out
+
+
+# --------------------------------------------------------------------------- waves
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    change = np.flatnonzero(values[1:] != values[:-1]) + 1
+    starts = np.concatenate(([0], change)).astype(np.int64)
+    stops = np.concatenate((change, [values.size])).astype(np.int64)
+    return starts, stops, values[starts]
+
+
+def _sample_confidence(probs: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """float32 ``(n,)``: probability of the decoded class at each sample."""
+    out = np.empty(path.size, dtype=np.float32)
+    step = _BATCH_SAMPLES
+    for lo in range(0, path.size, step):
+        hi = min(path.size, lo + step)
+        idx = path[lo:hi].astype(np.intp)[:, None]
+        out[lo:hi] = np.take_along_axis(probs[lo:hi], idx, axis=1)[:, 0]
+    return out
+
+
+def _prepare_signal(signal: np.ndarray, n: int) -> np.ndarray:
+    sig = np.asarray(signal)
+    if sig.ndim == 1:
+        sig = sig[:, None]
+    if sig.ndim != 2 or sig.shape[0] != n:
+        raise ValueError(f"signal must have shape ({n},) or ({n}, leads), got {np.shape(signal)}")
+    return sig
+
+
+def _lead_scales(sig: np.ndarray) -> np.ndarray:
+    """Per-lead robust amplitude (95th - 5th percentile of a subsample), > 0."""
+    step = max(1, sig.shape[0] // 200_000)
+    sub = np.nan_to_num(sig[::step].astype(np.float32))
+    spread = np.percentile(sub, 95, axis=0) - np.percentile(sub, 5, axis=0)
+    spread = np.where(spread > 0, spread, 1.0)
+    return spread.astype(np.float32)
+
+
+def find_peaks_in_segments(
+    signal: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    *,
+    search_stops: np.ndarray | None = None,
+    max_search: int | None = None,
+) -> np.ndarray:
+    """Peak of each segment: largest deviation from the chord between its ends.
+
+    Parameters
+    ----------
+    signal : np.ndarray
+        shape ``(n_samples,)`` or ``(n_samples, n_leads)``, physical units.
+    starts, ends : np.ndarray
+        int, shape ``(n_segments,)``; the chord joins ``signal[start]`` and
+        ``signal[end]`` (``start < end <= n_samples - 1``).
+    search_stops : np.ndarray | None
+        Last sample (inclusive) that may be the peak; default ``ends``.
+    max_search : int | None
+        At most this many samples from ``start`` are searched (memory bound).
+
+    Returns
+    -------
+    np.ndarray
+        int64, shape ``(n_segments,)``, peak samples in ``[start, search_stop]``.
+        On several leads the squared deviations of the leads (each scaled by
+        the lead's overall amplitude) are summed before taking the maximum.
+    """
+    sig = signal[:, None] if signal.ndim == 1 else signal
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    stops = ends if search_stops is None else np.minimum(np.asarray(search_stops, np.int64), ends)
+    stops = np.maximum(stops, starts)
+    out = np.empty(starts.size, dtype=np.int64)
+    if starts.size == 0:
+        return out
+    span = int((stops - starts).max()) + 1
+    if max_search is not None:
+        span = min(span, max(1, int(max_search)))
+    scales = _lead_scales(sig)
+    n_leads = sig.shape[1]
+    per_batch = max(1, (4 * _BATCH_SAMPLES) // (span * n_leads))
+    steps = np.arange(span)
+    for lo in range(0, starts.size, per_batch):
+        hi = min(starts.size, lo + per_batch)
+        a, b, last = starts[lo:hi], ends[lo:hi], stops[lo:hi]
+        idx = a[:, None] + steps[None, :]
+        inside = idx <= last[:, None]
+        idx = np.minimum(idx, b[:, None])
+        seg = np.nan_to_num(sig[idx].astype(np.float32)) / scales  # (W, span, leads)
+        first = np.nan_to_num(sig[a].astype(np.float32)) / scales
+        final = np.nan_to_num(sig[b].astype(np.float32)) / scales
+        frac = (steps[None, :] / np.maximum(b - a, 1)[:, None]).astype(np.float32)
+        chord = first[:, None, :] + frac[:, :, None] * (final - first)[:, None, :]
+        seg -= chord
+        energy = np.einsum("wsl,wsl->ws", seg, seg)
+        energy[~inside] = -1.0
+        best = energy.argmax(axis=1)
+        flat = energy[np.arange(hi - lo), best] <= 0.0  # no signal: take the middle
+        best[flat] = (last[flat] - a[flat]) // 2
+        out[lo:hi] = a + best
+    return out
+
+
+def decode(
+    probs: np.ndarray,
+    signal: np.ndarray,
+    fs: float,
+    *,
+    lead: int | None = None,
+    name: str = "model",
+) -> Delineation:
+    """Waves of one track from per-sample class probabilities.
+
+    Parameters
+    ----------
+    probs : np.ndarray
+        shape ``(n_samples, 6)``, class probabilities per sample
+        (:class:`SegmentClass` order); rows need not sum to one exactly.
+    signal : np.ndarray
+        shape ``(n_samples,)`` or ``(n_samples, n_leads)`` in physical units,
+        used to place the peaks (all leads combined for a global track).
+    fs : float
+        Sampling frequency in Hz.
+    lead : int | None
+        Lead index of the produced track (``None``: global).
+    name : str
+        Track name.
+
+    Returns
+    -------
+    Delineation
+        P waves and QRS complexes with onset, peak and offset; T waves with
+        peak and offset (onset ``None``); every wave with a ``confidence`` in
+        ``[0, 1]``. Offsets are exclusive ends of the decoded runs, as in
+        :func:`ecgstudio.core.masks.to_mask`.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match or ``fs`` is not positive.
+    """
+    if not fs > 0:
+        raise ValueError(f"sampling frequency must be positive, got {fs}")
+    probs = _check_probs(probs)
+    n = probs.shape[0]
+    sig = _prepare_signal(signal, n)
+    path = viterbi_path(probs, fs)
+    conf = _sample_confidence(probs, path)
+    coarse = np.array([0, 1, 2, 2, 4, 5], dtype=np.int8)[path]
+    starts, stops, values = _runs(coarse)
+    sums = np.add.reduceat(conf, starts, dtype=np.float64)
+    confidence = np.clip(sums / (stops - starts), 0.0, 1.0)
+    complete = (starts > 0) & (stops <= n - 1)
+    kinds = {WaveKind.P: 0, WaveKind.QRS: 2, WaveKind.T: 4}
+    selected: dict[WaveKind, np.ndarray] = {}
+    for kind, code in kinds.items():
+        min_len = max(min_width_samples(kind, fs), int(round(MIN_DURATION_S[kind] * fs)))
+        keep = (values == code) & (stops - starts >= min_len)
+        keep &= complete if kind is not WaveKind.T else (stops <= n - 1)
+        selected[kind] = np.flatnonzero(keep)
+    peaks: dict[WaveKind, np.ndarray] = {}
+    for kind, rows in selected.items():
+        a, b = starts[rows], stops[rows]
+        search = b - min_width_samples(kind, fs) if kind is WaveKind.T else b
+        peaks[kind] = find_peaks_in_segments(
+            sig, a, b, search_stops=search, max_search=int(round(_MAX_PEAK_SEARCH_S[kind] * fs)))
+    all_rows = np.concatenate([selected[k] for k in kinds])
+    all_kinds = np.concatenate([np.full(selected[k].size, i) for i, k in enumerate(kinds)])
+    all_peaks = np.concatenate([peaks[k] for k in kinds])
+    order = np.argsort(all_rows, kind="stable")
+    all_rows, all_kinds, all_peaks = all_rows[order], all_kinds[order], all_peaks[order]
+    # A T wave must follow a QRS complex (its own QRS may have been too short).
+    prev = np.concatenate(([1], all_kinds[:-1]))
+    ok = (all_kinds != 2) | (prev == 1)
+    all_rows, all_kinds, all_peaks = all_rows[ok], all_kinds[ok], all_peaks[ok]
+    kind_list = list(kinds)
+    waves = [
+        Wave(kind_list[k], None if k == 2 else int(starts[r]), int(p), int(stops[r]), lead, None,
+             float(confidence[r]))
+        for r, k, p in zip(all_rows.tolist(), all_kinds.tolist(), all_peaks.tolist(), strict=True)
+    ]
+    track, _ = Delineation.from_waves_lenient(waves, n_samples=n, fs=fs, lead=lead, name=name)
+    return track
+
+
+def _check_probs(probs: np.ndarray) -> np.ndarray:
+    arr = np.asarray(probs)
+    if arr.ndim != 2 or arr.shape[1] != N_CLASSES or arr.shape[0] < 1:
+        raise ValueError(f"probabilities must have shape (n_samples, {N_CLASSES}), got {arr.shape}")
+    if arr.dtype != np.float32:
+        arr = arr.astype(np.float32)
+    return arr
