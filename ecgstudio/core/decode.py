@@ -23,9 +23,8 @@ of a heart beat:
 3. **Peaks from the signal**: the sample of largest absolute deviation from
    the straight line joining the signal at the segment's two ends (for T the
    segment is QRS offset -> T offset). On several leads the deviations are
-   combined as the energy envelope ``sum over leads of deviation**2``; each
-   lead is first scaled by its overall robust amplitude so one noisy lead
-   does not dominate.
+   combined as the energy envelope ``sum over leads of deviation**2`` (in
+   physical units, so the lead where the wave is largest leads).
 4. **Confidence**: the mean, over the wave's samples, of the probability the
    model gave to the decoded class, in ``[0, 1]``. The GUI uses it to jump to
    uncertain beats.
@@ -68,8 +67,8 @@ EXPECTED_DURATION_S: dict[SegmentClass, float] = {
 _BRANCH_PRIOR: dict[tuple[SegmentClass, SegmentClass], float] = {
     (SegmentClass.TP, SegmentClass.P): 0.5,
     (SegmentClass.TP, SegmentClass.QR): 0.5,
-    (SegmentClass.P, SegmentClass.PQ): 0.98,
-    (SegmentClass.P, SegmentClass.TP): 0.02,
+    (SegmentClass.P, SegmentClass.PQ): 0.999,
+    (SegmentClass.P, SegmentClass.TP): 0.001,
 }
 
 #: Shortest wave kept, in seconds (T: the QRS offset -> T offset segment).
@@ -78,7 +77,7 @@ MIN_DURATION_S: dict[WaveKind, float] = {WaveKind.P: 0.024, WaveKind.QRS: 0.024,
 #: Longest part of a segment searched for its peak, in seconds.
 _MAX_PEAK_SEARCH_S: dict[WaveKind, float] = {WaveKind.P: 0.4, WaveKind.QRS: 0.4, WaveKind.T: 1.0}
 
-_PROB_FLOOR = 1e-6
+_PROB_FLOOR = 1e-4
 _CHUNK_S = 4.0
 _MARGIN_S = 2.0
 _BATCH_SAMPLES = 1 << 21
@@ -254,15 +253,6 @@ def _prepare_signal(signal: np.ndarray, n: int) -> np.ndarray:
     return sig
 
 
-def _lead_scales(sig: np.ndarray) -> np.ndarray:
-    """Per-lead robust amplitude (95th - 5th percentile of a subsample), > 0."""
-    step = max(1, sig.shape[0] // 200_000)
-    sub = np.nan_to_num(sig[::step].astype(np.float32))
-    spread = np.percentile(sub, 95, axis=0) - np.percentile(sub, 5, axis=0)
-    spread = np.where(spread > 0, spread, 1.0)
-    return spread.astype(np.float32)
-
-
 def find_peaks_in_segments(
     signal: np.ndarray,
     starts: np.ndarray,
@@ -289,8 +279,8 @@ def find_peaks_in_segments(
     -------
     np.ndarray
         int64, shape ``(n_segments,)``, peak samples in ``[start, search_stop]``.
-        On several leads the squared deviations of the leads (each scaled by
-        the lead's overall amplitude) are summed before taking the maximum.
+        On several leads the squared deviations of the leads are summed
+        before taking the maximum.
     """
     sig = signal[:, None] if signal.ndim == 1 else signal
     starts = np.asarray(starts, dtype=np.int64)
@@ -303,7 +293,6 @@ def find_peaks_in_segments(
     span = int((stops - starts).max()) + 1
     if max_search is not None:
         span = min(span, max(1, int(max_search)))
-    scales = _lead_scales(sig)
     n_leads = sig.shape[1]
     per_batch = max(1, (4 * _BATCH_SAMPLES) // (span * n_leads))
     steps = np.arange(span)
@@ -313,9 +302,9 @@ def find_peaks_in_segments(
         idx = a[:, None] + steps[None, :]
         inside = idx <= last[:, None]
         idx = np.minimum(idx, b[:, None])
-        seg = np.nan_to_num(sig[idx].astype(np.float32)) / scales  # (W, span, leads)
-        first = np.nan_to_num(sig[a].astype(np.float32)) / scales
-        final = np.nan_to_num(sig[b].astype(np.float32)) / scales
+        seg = np.nan_to_num(sig[idx].astype(np.float32))  # (W, span, leads)
+        first = np.nan_to_num(sig[a].astype(np.float32))
+        final = np.nan_to_num(sig[b].astype(np.float32))
         frac = (steps[None, :] / np.maximum(b - a, 1)[:, None]).astype(np.float32)
         chord = first[:, None, :] + frac[:, :, None] * (final - first)[:, None, :]
         seg -= chord
