@@ -33,22 +33,23 @@ DEFAULT_MAX_RR_S = 3.0
 
 @dataclass(frozen=True)
 class Measure:
-    """One column of the beat table: attribute ``key``, display ``label`` and ``unit``."""
+    """One column of the beat table: attribute ``key``, display ``label``, ``unit`` and ``short`` label."""
 
     key: str
     label: str
     unit: str
+    short: str
 
 
 #: The measures of :class:`BeatTable`, in display order.
 MEASURES: tuple[Measure, ...] = (
-    Measure("rr_ms", "RR", "ms"),
-    Measure("hr_bpm", "HR", "bpm"),
-    Measure("pr_ms", "PR", "ms"),
-    Measure("qrs_ms", "QRS", "ms"),
-    Measure("qt_ms", "QT", "ms"),
-    Measure("qtc_bazett_ms", "QTc Bazett", "ms"),
-    Measure("qtc_fridericia_ms", "QTc Fridericia", "ms"),
+    Measure("rr_ms", "RR", "ms", "RR"),
+    Measure("hr_bpm", "HR", "bpm", "HR"),
+    Measure("pr_ms", "PR", "ms", "PR"),
+    Measure("qrs_ms", "QRS", "ms", "QRS"),
+    Measure("qt_ms", "QT", "ms", "QT"),
+    Measure("qtc_bazett_ms", "QTc Bazett", "ms", "QTcB"),
+    Measure("qtc_fridericia_ms", "QTc Fridericia", "ms", "QTcF"),
 )
 
 

@@ -1,0 +1,285 @@
+"""The measurements panel: per-beat RR/HR/PR/QRS/QT/QTc table, summary, CSV export."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, pyqtSignal, pyqtSlot
+from PyQt5.QtGui import QBrush, QColor
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ecgstudio.app.measurements_csv import write_measurements_csv
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.core.measurements import MEASURES, BeatTable, measure_beats, summarize
+
+#: Delay (ms) between an edit of the track and the recomputation of the table.
+RECOMPUTE_DELAY_MS = 300
+
+_MISSING = "–"
+_MISSING_BRUSH = QBrush(QColor(150, 150, 150))
+
+
+def _format_time(seconds: float) -> str:
+    """``m:ss.s`` below an hour, ``h:mm:ss`` above."""
+    if seconds >= 3600:
+        h, rest = divmod(int(seconds), 3600)
+        m, s = divmod(rest, 60)
+        return f"{h}:{m:02d}:{s:02d}"
+    m, s = divmod(seconds, 60.0)
+    return f"{int(m)}:{s:04.1f}"
+
+
+def _format_value(value: float) -> str:
+    return _MISSING if not math.isfinite(value) else f"{value:.0f}"
+
+
+class BeatTableModel(QAbstractTableModel):
+    """Read-only Qt model over a :class:`BeatTable` (cheap for 100,000 beats)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._table: BeatTable | None = None
+        self._headers = ["Beat", "Time"] + [f"{m.short}\n{m.unit}" for m in MEASURES]
+        self._tips = ["Beat number", "Time of the R peak (m:ss.s)"] + [f"{m.label} ({m.unit})" for m in MEASURES]
+        self._columns: list[np.ndarray] = []
+
+    def set_table(self, table: BeatTable | None) -> None:
+        """Show ``table`` (``None`` = empty)."""
+        self.beginResetModel()
+        self._table = table
+        self._columns = [] if table is None else [
+            np.arange(1, len(table) + 1, dtype=np.float64), table.beat_time_s,
+            *(table.column(m.key) for m in MEASURES),
+        ]
+        self.endResetModel()
+
+    def table(self) -> BeatTable | None:
+        """The table shown."""
+        return self._table
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() or self._table is None else len(self._table)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
+        if orientation != Qt.Horizontal or not 0 <= section < len(self._headers):
+            return None
+        if role == Qt.DisplayRole:
+            return self._headers[section]
+        if role == Qt.ToolTipRole:
+            return self._tips[section]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
+        if not index.isValid() or self._table is None:
+            return None
+        value = float(self._columns[index.column()][index.row()])
+        if role == Qt.DisplayRole:
+            if index.column() == 1:
+                return _format_time(value)
+            return _format_value(value)
+        if role == Qt.TextAlignmentRole:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ForegroundRole and not math.isfinite(value):
+            return _MISSING_BRUSH
+        if role == Qt.ToolTipRole and index.column() < 2:
+            return f"sample {int(self._table.beat_sample[index.row()])}"
+        return None
+
+
+class MeasurementsPanel(QWidget):
+    """Per-beat interval table with a summary and CSV export.
+
+    Signals
+    -------
+    sigBeatActivated(int)
+        The user clicked (or pressed Enter on) a beat: its fiducial sample
+        (R peak, else QRS start), for the owner to centre the view on it.
+
+    Notes
+    -----
+    The panel listens to the track it shows and recomputes
+    :data:`RECOMPUTE_DELAY_MS` after the last edit.
+    """
+
+    sigBeatActivated = pyqtSignal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._track: Delineation | None = None
+        self._fs = 0.0
+
+        self._title = QLabel("No track")
+        n_cols = 2 + len(MEASURES)
+        self._summary = QTableWidget(3, n_cols)
+        self._summary.setHorizontalHeaderLabels(["", ""] + [f"{m.short}\n{m.unit}" for m in MEASURES])
+        for col, m in enumerate(MEASURES, start=2):
+            self._summary.horizontalHeaderItem(col).setToolTip(f"{m.label} ({m.unit})")
+        for row, label in enumerate(("median", "IQR", "n")):
+            self._summary.setSpan(row, 0, 1, 2)
+            item = QTableWidgetItem(label)
+            item.setTextAlignment(int(Qt.AlignLeft | Qt.AlignVCenter))
+            self._summary.setItem(row, 0, item)
+        self._summary.verticalHeader().hide()
+        self._summary.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self._summary.setSelectionMode(QAbstractItemView.NoSelection)
+        self._summary.setFocusPolicy(Qt.NoFocus)
+        self._summary.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self._summary.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self._summary.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self._summary.setToolTip("Median, interquartile range (Q3 − Q1) and number of beats where the "
+                                 "measure exists")
+
+        self._model = BeatTableModel(self)
+        self._view = QTableView()
+        self._view.setModel(self._model)
+        self._view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self._view.setSelectionMode(QAbstractItemView.SingleSelection)
+        self._view.setAlternatingRowColors(True)
+        self._view.verticalHeader().hide()
+        self._view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 4)
+        self._view.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+        self._view.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self._view.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn)
+        self._view.clicked.connect(self._on_row_activated)
+        self._view.activated.connect(self._on_row_activated)
+
+        self._export = QPushButton("Export CSV…")
+        self._export.setToolTip("Write one row per beat (intervals in ms) to a CSV file")
+        self._export.clicked.connect(self._on_export_clicked)
+
+        # keep the summary's columns aligned with the beat table's (which has a scroll bar)
+        summary_row = QHBoxLayout()
+        summary_row.setSpacing(0)
+        summary_row.addWidget(self._summary, 1)
+        summary_row.addSpacing(self._view.verticalScrollBar().sizeHint().width())
+        bottom = QHBoxLayout()
+        bottom.addWidget(self._title, 1)
+        bottom.addWidget(self._export)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(summary_row)
+        layout.addWidget(self._view, 1)
+        layout.addLayout(bottom)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(RECOMPUTE_DELAY_MS)
+        self._timer.timeout.connect(self.recompute)
+        self._fit_summary_height()
+        self.recompute()
+
+    # ------------------------------------------------------------------ public API
+    def set_track(self, track: Delineation | None, fs: float) -> None:
+        """Measure ``track`` (``None`` clears the panel); recomputed after each edit of it."""
+        if self._track is not None:
+            self._track.remove_listener(self._on_track_changed)
+        self._track = track
+        self._fs = float(fs)
+        if track is not None:
+            track.add_listener(self._on_track_changed)
+        self._timer.stop()
+        self.recompute()
+
+    def table(self) -> BeatTable | None:
+        """The measurements shown (``None`` without a track)."""
+        return self._model.table()
+
+    def export_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the shown beats to ``path`` (see :func:`write_measurements_csv`).
+
+        Raises
+        ------
+        SaveError
+            If the file cannot be written.
+        """
+        if self._timer.isActive():
+            self._timer.stop()
+            self.recompute()
+        table = self._model.table()
+        if table is None:
+            table = measure_beats([], self._fs if self._fs > 0 else 1.0)
+        return write_measurements_csv(path, table)
+
+    @pyqtSlot()
+    def recompute(self) -> None:
+        """Measure the track again now (normally called after edits, debounced)."""
+        track = self._track
+        table = None if track is None or self._fs <= 0 else measure_beats(track, self._fs)
+        self._model.set_table(table)
+        self._fill_summary(table)
+        self._export.setEnabled(table is not None and len(table) > 0)
+        if track is None:
+            self._title.setText("No track")
+        else:
+            name = track.name or "track"
+            self._title.setText(f"{name}: {len(table) if table is not None else 0} beats")
+
+    # ------------------------------------------------------------------ internals
+    def _fill_summary(self, table: BeatTable | None) -> None:
+        stats = summarize(table) if table is not None else {}
+        for col, measure in enumerate(MEASURES, start=2):
+            s = stats.get(measure.key)
+            if s is None or s.n == 0:
+                cells, tip = [_MISSING, _MISSING, "0"], ""
+            else:
+                cells = [f"{s.median:.0f}", f"{s.iqr:.0f}", str(s.n)]
+                tip = f"{measure.label}: median {s.median:.1f}, Q1 {s.q1:.1f}, Q3 {s.q3:.1f} {measure.unit}, n = {s.n}"
+            for row, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
+                if tip:
+                    item.setToolTip(tip)
+                self._summary.setItem(row, col, item)
+
+    def _fit_summary_height(self) -> None:
+        self._summary.resizeRowsToContents()
+        header = self._summary.horizontalHeader()
+        height = header.sizeHint().height() + 2 * self._summary.frameWidth()
+        height += sum(self._summary.rowHeight(r) for r in range(self._summary.rowCount()))
+        self._summary.setFixedHeight(height)
+
+    def _on_track_changed(self, first: int, last: int) -> None:
+        try:
+            self._timer.start()
+        except RuntimeError:  # the panel was deleted while still listening
+            if self._track is not None:
+                self._track.remove_listener(self._on_track_changed)
+
+    @pyqtSlot(QModelIndex)
+    def _on_row_activated(self, index: QModelIndex) -> None:
+        table = self._model.table()
+        if table is not None and index.isValid():
+            self.sigBeatActivated.emit(int(table.beat_sample[index.row()]))
+
+    @pyqtSlot()
+    def _on_export_clicked(self) -> None:
+        name = (self._track.name if self._track is not None else "") or "measurements"
+        path, _ = QFileDialog.getSaveFileName(self, "Export measurements", f"{name}_measurements.csv",
+                                              "CSV files (*.csv);;All files (*)")
+        if not path:
+            return
+        try:
+            self.export_csv(path)
+        except EcgStudioError as exc:
+            QMessageBox.warning(self, "Export measurements", str(exc))
