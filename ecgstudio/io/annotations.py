@@ -1,0 +1,307 @@
+"""Reading and writing WFDB delineation annotation files.
+
+Files follow PhysioNet's boundary convention (see :mod:`ecgstudio.io._boundaries`).
+
+How a file maps to tracks (:func:`read_tracks`):
+
+* a file named after a lead of the record (LUDB style ``rec.i``, ``rec.ii``,
+  ``rec.v6``; case-insensitive) is one per-lead track of that lead, whatever
+  its ``chan`` fields say;
+* QTDB's per-signal ecgpuwave files ``pu0``/``pu1`` (any ``pu<k>``) and any file
+  whose annotations all use one ``chan`` c != 0 are one per-lead track of lead c
+  (so ``pu0`` -> lead 0, ``pu1`` -> lead 1);
+* a file that uses ``chan`` 0 only (``q1c``, ``q2c``, an ``ecgs`` file written
+  for a global track) is one global track (``lead=None``);
+* a file that uses several ``chan`` values (QTDB ``pu``) is one per-lead
+  track per ``chan``, in ``chan`` order.
+
+Tracks are named after the extension. Waves that break a
+:class:`~ecgstudio.core.delineation.Delineation` rule are dropped (and counted
+in :class:`AnnotationFile`); annotations that are not P/QRS/T waves (U waves,
+unmatched boundaries) ride along on the neighbouring wave so that writing the
+track back reproduces the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.errors import AnnotationError, RecordError
+from ecgstudio.core.waves import QRS_SYMBOLS, Wave
+from ecgstudio.io._boundaries import OFFSET, ONSET, attach_unparsed, parse_channel
+from ecgstudio.io._write import REFERENCE_EXTS, write_tracks
+
+__all__ = [
+    "DEFAULT_EXT", "REFERENCE_EXTS", "AnnotationFile", "list_annotation_exts", "read_annotation_file",
+    "read_beats", "read_tracks", "write_tracks",
+]
+
+_log = logging.getLogger(__name__)
+
+#: Extension of the files ECG Studio writes by default.
+DEFAULT_EXT = "ecgs"
+
+#: Extensions beside a record that are never annotation files.
+NON_ANNOTATION_EXTS: frozenset[str] = frozenset({
+    "hea", "dat", "mat", "edf", "json", "txt", "csv", "md", "xml", "npy", "npz", "tmp", "bak", "xyz",
+    "flac", "wav", "png", "pdf", "zip", "gz",
+})
+
+_EXT_RE = re.compile(r"^[A-Za-z0-9_]+$")
+_PER_SIGNAL_EXT = re.compile(r"^pu(\d+)$")
+
+
+@dataclass(frozen=True)
+class AnnotationFile:
+    """What :func:`read_annotation_file` found in one file.
+
+    Attributes
+    ----------
+    path : Path
+        The annotation file.
+    tracks : list[Delineation]
+        One global track, or one per-lead track per lead (see module docs).
+    dropped : dict[int | None, list[Wave]]
+        Per track lead, the waves left out because they broke a rule.
+    n_unparsed : int
+        Annotations that are not part of a P/QRS/T wave (U waves, unmatched
+        boundaries, other labels); they are kept for writing back.
+    """
+
+    path: Path
+    tracks: list[Delineation]
+    dropped: dict[int | None, list[Wave]] = field(default_factory=dict)
+    n_unparsed: int = 0
+
+    @property
+    def n_dropped(self) -> int:
+        """Total number of dropped waves."""
+        return sum(len(v) for v in self.dropped.values())
+
+
+def _record(record_path: str | os.PathLike[str]) -> Path:
+    path = Path(os.fspath(record_path)).expanduser()
+    if path.suffix == ".hea":
+        path = path.with_suffix("")
+    return path
+
+
+def _annotation_path(record: Path, ext: str) -> Path:
+    if not _EXT_RE.match(ext):
+        raise AnnotationError(f"{record}: invalid annotation extension {ext!r} (letters, digits, _ only)")
+    return record.with_name(f"{record.name}.{ext}")
+
+
+def _rdann(record: Path, ext: str):  # noqa: ANN202 - wfdb.Annotation
+    import wfdb
+
+    path = _annotation_path(record, ext)
+    if not path.is_file():
+        raise AnnotationError(f"{path}: annotation file not found")
+    try:
+        return wfdb.rdann(str(record), ext)
+    except PermissionError:
+        raise AnnotationError(f"{path}: permission denied") from None
+    except Exception as exc:  # wfdb raises assorted errors on corrupt files
+        text = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise AnnotationError(f"{path}: not a readable WFDB annotation file ({text})") from None
+
+
+def _header_lead_names(record: Path) -> tuple[str, ...]:
+    from ecgstudio.io.records import read_header
+
+    try:
+        return read_header(record).lead_names
+    except RecordError:
+        return ()
+
+
+def read_annotation_file(
+    record_path: str | os.PathLike[str],
+    ext: str,
+    *,
+    n_samples: int,
+    fs: float,
+    lead_names: tuple[str, ...] | list[str] = (),
+) -> AnnotationFile:
+    """Read a boundary annotation file into tracks, with a report of what was left out.
+
+    Parameters
+    ----------
+    record_path : str | os.PathLike
+        Record path without extension (or its ``.hea``).
+    ext : str
+        Annotation extension (``"q1c"``, ``"pu"``, ``"ii"``, ``"ecgs"`` ...).
+    n_samples : int
+        Length of the record in samples.
+    fs : float
+        Sampling frequency of the record in Hz.
+    lead_names : sequence of str
+        The record's lead names; read from the header when empty.
+
+    Raises
+    ------
+    AnnotationError
+        If the file is missing or corrupt, was written for another sampling
+        frequency, has annotations beyond the record, names a lead the record
+        lacks, or holds no P/QRS/T boundaries at all.
+    """
+    record = _record(record_path)
+    path = _annotation_path(record, ext)
+    ann = _rdann(record, ext)
+    samples = np.asarray(ann.sample, dtype=np.int64)
+    symbols = list(ann.symbol or [])
+    n = samples.size
+    chans = np.zeros(n, np.int64) if ann.chan is None else np.asarray(ann.chan, dtype=np.int64)
+    nums = np.zeros(n, np.int64) if ann.num is None else np.asarray(ann.num, dtype=np.int64)
+    if ann.fs is not None and fs and abs(float(ann.fs) - float(fs)) > 1e-6 * float(fs):
+        raise AnnotationError(f"{path}: written for {ann.fs:g} Hz, but the record is sampled at {fs:g} Hz")
+    if n and (samples.min() < 0 or samples.max() >= n_samples):
+        bad = int(samples.max() if samples.max() >= n_samples else samples.min())
+        raise AnnotationError(f"{path}: annotation at sample {bad} is outside the record (0..{n_samples - 1})")
+    if n and not any(s in (ONSET, OFFSET) for s in symbols):
+        found = ", ".join(sorted(set(symbols))[:8])
+        raise AnnotationError(f"{path}: no wave boundary annotations '(' or ')' (symbols found: {found})")
+    names = tuple(lead_names) or _header_lead_names(record)
+    lowered = [name.lower() for name in names]
+    groups: dict[int | None, np.ndarray]
+    if ext.lower() in lowered:
+        groups = {lowered.index(ext.lower()): np.arange(n)}
+    else:
+        used = sorted(set(chans.tolist()))
+        per_signal = _PER_SIGNAL_EXT.match(ext)
+        if not used:
+            groups = {int(per_signal.group(1)) if per_signal else None: np.arange(0)}
+        elif len(used) == 1 and used[0] == 0 and not per_signal:
+            groups = {None: np.arange(n)}
+        else:
+            groups = {c: np.flatnonzero(chans == c) for c in used}
+        if names:
+            missing = [c for c in groups if c is not None and c >= len(names)]
+            if missing:
+                raise AnnotationError(f"{path}: annotations for signal {missing[0]}, "
+                                      f"but the record has {len(names)} leads")
+    tracks: list[Delineation] = []
+    dropped: dict[int | None, list[Wave]] = {}
+    n_unparsed = 0
+    for lead, index in groups.items():
+        items = [(int(samples[i]), symbols[i], int(nums[i])) for i in index]
+        parsed = parse_channel(items, lead)
+        track, lost = Delineation.from_waves_lenient(parsed.waves, n_samples=n_samples, fs=fs,
+                                                     lead=lead, name=ext)
+        kept_ids = {id(w) for w in track.waves}
+        kept = [id(w) in kept_ids for w in parsed.waves]
+        waves = attach_unparsed(parsed.waves, kept, parsed.skipped)
+        n_unparsed += sum(len(getattr(w, "unparsed", ())) for w in waves)
+        lost = [w for w in lost if w.onset is not None or w.peak is not None]
+        tracks.append(Delineation(waves, n_samples=n_samples, fs=fs, lead=lead, name=ext))
+        if lost:
+            dropped[lead] = lost
+    return AnnotationFile(path, tracks, dropped, n_unparsed)
+
+
+def read_tracks(
+    record_path: str | os.PathLike[str],
+    ext: str,
+    *,
+    n_samples: int,
+    fs: float,
+    lead_names: tuple[str, ...] | list[str] = (),
+) -> list[Delineation]:
+    """Read a boundary annotation file into tracks (see the module docs for the mapping).
+
+    Same as :func:`read_annotation_file` but returns only the tracks; dropped
+    waves are logged (``logging`` INFO), not raised.
+
+    Raises
+    ------
+    AnnotationError
+        See :func:`read_annotation_file`.
+    """
+    result = read_annotation_file(record_path, ext, n_samples=n_samples, fs=fs, lead_names=lead_names)
+    if result.n_dropped:
+        _log.info("%s: dropped %d waves that break the delineation rules", result.path, result.n_dropped)
+    return result.tracks
+
+
+def read_beats(record_path: str | os.PathLike[str], ext: str = "atr") -> tuple[np.ndarray, list[str]]:
+    """Beat annotations of a record.
+
+    Parameters
+    ----------
+    record_path : str | os.PathLike
+        Record path without extension.
+    ext : str
+        Annotation extension, ``"atr"`` by default (QTDB ``man`` works too).
+
+    Returns
+    -------
+    samples : np.ndarray
+        int64, shape ``(n_beats,)``, sorted beat positions in samples.
+    symbols : list[str]
+        Beat symbol of each position (``N``, ``V``, ``A`` ...); non-beat
+        annotations (rhythm, noise, boundaries) are left out.
+
+    Raises
+    ------
+    AnnotationError
+        If the file is missing or corrupt.
+    """
+    record = _record(record_path)
+    ann = _rdann(record, ext)
+    samples = np.asarray(ann.sample, dtype=np.int64)
+    symbols = list(ann.symbol or [])
+    keep = [i for i, s in enumerate(symbols) if s in QRS_SYMBOLS]
+    return samples[keep], [symbols[i] for i in keep]
+
+
+def list_annotation_exts(record_path: str | os.PathLike[str]) -> list[str]:
+    """Extensions of the annotation files beside a record, sorted.
+
+    Files ``<record>.<ext>`` with a single-word extension count, except
+    headers, signal files (``.dat`` and any file the header names), sidecars
+    such as ``<record>.<ext>.review.json`` and common non-WFDB files.
+
+    Raises
+    ------
+    RecordError
+        If the record's folder cannot be listed.
+    """
+    record = _record(record_path)
+    folder = record.parent
+    try:
+        entries = list(folder.iterdir())
+    except FileNotFoundError:
+        raise RecordError(f"{folder}: folder does not exist") from None
+    except PermissionError:
+        raise RecordError(f"{folder}: permission denied") from None
+    except OSError as exc:
+        raise RecordError(f"{folder}: cannot list folder ({exc.strerror or exc})") from None
+    signal_files = _signal_file_names(record)
+    prefix = record.name + "."
+    exts = []
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(prefix) or name in signal_files or not entry.is_file():
+            continue
+        ext = name[len(prefix):]
+        if _EXT_RE.match(ext) and ext.lower() not in NON_ANNOTATION_EXTS:
+            exts.append(ext)
+    return sorted(exts)
+
+
+def _signal_file_names(record: Path) -> set[str]:
+    header = record.with_name(record.name + ".hea")
+    try:
+        text = header.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    lines = [ln.split() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return {fields[0] for fields in lines[1:] if fields}
