@@ -1,0 +1,166 @@
+"""Fine-tuning a trained model pair on a few reviewed beats.
+
+The base model is loaded from its pair, scored on the held-out windows,
+trained further with :func:`ecgstudio.ml.train.fit` (the same loop, loss and
+early stopping as full training) at a lower learning rate, optionally with its
+first layers frozen, and scored again. Nothing is written here: the caller
+saves the result as a *new* pair.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ecgstudio.core.errors import ModelError
+from ecgstudio.ml.batches import Augment, WindowSet
+from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
+from ecgstudio.ml.model import LAYER_NAMES, load_model_pair
+from ecgstudio.ml.train import FitConfig, LogFn, evaluate_windows, fit, set_seeds
+
+#: Default learning rate of fine-tuning (a tenth of full training's 1e-3).
+DEFAULT_FINETUNE_LR = 1e-4
+
+#: Default maximum number of epochs.
+DEFAULT_FINETUNE_EPOCHS = 15
+
+#: Epochs without held-out improvement before stopping.
+DEFAULT_FINETUNE_PATIENCE = 3
+
+#: Windows per batch (few windows: small batches give several steps per epoch).
+DEFAULT_FINETUNE_BATCH = 8
+
+#: Milder augmentation than full training: the few reviewed beats are the truth.
+FINETUNE_AUGMENT = Augment(noise_max=0.03, wander_max=0.15, powerline_max=0.02, probability=0.5)
+
+
+@dataclass(frozen=True)
+class FineTuneSettings:
+    """Hyper-parameters of one fine-tuning run.
+
+    Attributes
+    ----------
+    epochs : int
+        Maximum number of epochs (early stopping usually ends sooner).
+    lr : float
+        Initial Adam learning rate.
+    patience : int
+        Epochs without held-out improvement before stopping (best weights kept).
+    freeze : int
+        Number of leading layers of :data:`~ecgstudio.ml.model.LAYER_NAMES` kept frozen.
+    seed : int
+        Seed of TensorFlow, batch order, jitter and augmentation.
+    batch_size : int
+        Windows per batch.
+    """
+
+    epochs: int = DEFAULT_FINETUNE_EPOCHS
+    lr: float = DEFAULT_FINETUNE_LR
+    patience: int = DEFAULT_FINETUNE_PATIENCE
+    freeze: int = 0
+    seed: int = 0
+    batch_size: int = DEFAULT_FINETUNE_BATCH
+
+    def check(self) -> None:
+        """Raise :class:`ModelError` (one line) for settings that cannot work."""
+        if self.epochs < 1:
+            raise ModelError(f"epochs must be at least 1, got {self.epochs}")
+        if not 0 <= self.freeze <= len(LAYER_NAMES):
+            raise ModelError(f"freeze must be between 0 and {len(LAYER_NAMES)} layers, got {self.freeze}")
+        if not (self.lr > 0 and np.isfinite(self.lr)):
+            raise ModelError(f"learning rate must be positive, got {self.lr}")
+        if self.batch_size < 1 or self.patience < 1:
+            raise ModelError("batch size and patience must be at least 1")
+
+
+@dataclass(frozen=True)
+class FineTuneRun:
+    """Outcome of :func:`finetune_model`.
+
+    Attributes
+    ----------
+    model : keras.Model
+        The fine-tuned model (best held-out epoch).
+    base_metadata : dict
+        Metadata of the base pair.
+    before, after : dict
+        :func:`~ecgstudio.ml.train.evaluate_windows` scores on the held-out
+        windows (``loss`` nats per weighted sample, ``accuracy``, ``samples``)
+        before and after fine-tuning.
+    history : dict
+        The training history of :func:`~ecgstudio.ml.train.fit`.
+    """
+
+    model: Any
+    base_metadata: dict[str, Any]
+    before: dict[str, float]
+    after: dict[str, float]
+    history: dict[str, Any]
+
+
+def finetune_model(
+    base_stem: str | os.PathLike[str],
+    train: WindowSet,
+    validation: WindowSet,
+    settings: FineTuneSettings | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    log: LogFn | None = None,
+) -> FineTuneRun:
+    """Fine-tune the model of a pair on reviewed windows.
+
+    Parameters
+    ----------
+    base_stem : path
+        The base pair (stem, ``.keras`` or ``.json``); only read.
+    train, validation : WindowSet
+        Prepared windows with sample weights (0 outside reviewed, labelled
+        samples). ``validation`` drives early stopping and the before/after
+        scores.
+    settings : FineTuneSettings | None
+        Hyper-parameters (defaults when ``None``).
+    progress : callable | None
+        ``progress(fraction)`` in [0, 1].
+    cancel : callable | None
+        Polled before every batch; True raises :class:`~ecgstudio.ml.cancel.Cancelled`.
+    log : callable | None
+        Receives one line per epoch.
+
+    Returns
+    -------
+    FineTuneRun
+
+    Raises
+    ------
+    ModelError
+        The base pair cannot be loaded, or bad settings, or no windows.
+    Cancelled
+        ``cancel()`` returned True.
+    """
+    settings = settings or FineTuneSettings()
+    settings.check()
+    if len(train) == 0 or len(validation) == 0:
+        raise ModelError("no reviewed windows to fine-tune on" if len(train) == 0 else "no held-out windows")
+    check_cancel(cancel, "fine-tuning")
+    model, base_meta = load_model_pair(base_stem)
+    set_seeds(settings.seed)
+    val_rows = np.arange(len(validation))
+    before = evaluate_windows(model, validation, val_rows)
+    config = FitConfig(
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        lr=settings.lr,
+        patience=settings.patience,
+        lr_patience=max(1, settings.patience - 1),
+        min_lr=settings.lr / 10,
+        freeze_layers=settings.freeze,
+        seed=settings.seed,
+        augment=FINETUNE_AUGMENT,
+    )
+    history = fit(model, train, validation, config, progress=progress, cancel=cancel, log=log)
+    after = evaluate_windows(model, validation, val_rows)
+    return FineTuneRun(model, base_meta, before, after, history)
