@@ -1,0 +1,236 @@
+"""The model pairs a user can choose from, read from their ``.json`` metadata only (no TensorFlow).
+
+Shipped models live in :func:`ecgstudio.paths.models_dir`, fine-tuned ones in
+:func:`ecgstudio.paths.user_models_dir`. A model is the pair
+``<name>.keras`` + ``<name>.json``; its test metrics are those written by
+``ecgstudio train``/``evaluate`` under ``metadata["metrics"]["test"]``
+(``{fiducial label: {"sensitivity", "ppv", "mean_error_ms", "sd_error_ms", ...}}``,
+possibly nested one level deeper, e.g. under ``"pooled"``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ecgstudio.paths import DEFAULT_MODEL_NAME, models_dir, user_models_dir
+
+#: Fiducials shown in the one-line metrics summary, in order.
+SUMMARY_FIDUCIALS: tuple[str, ...] = ("R peak", "QRS on", "P on", "T off")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the metadata of one model pair says.
+
+    Attributes
+    ----------
+    name : str
+        File stem (``"default"``).
+    stem : str
+        Path without extension, as the model loaders take it.
+    path : Path
+        The ``.keras`` file.
+    created : str | None
+        ISO 8601 creation time.
+    parent : str | None
+        Name of the model it was fine-tuned from, ``None`` for a trained one.
+    metrics_summary : str
+        One line of test metrics (``"R peak Se 99.2 % PPV 99.5 % · ..."``), or
+        the validation scores, or ``"no test metrics"``.
+    metrics : dict
+        The raw ``metadata["metrics"]`` mapping.
+    source : str
+        ``"shipped"`` or ``"user"``.
+    problem : str | None
+        Why the pair cannot be used (missing ``.keras``, unreadable JSON), else ``None``.
+    """
+
+    name: str
+    stem: str
+    path: Path
+    created: str | None
+    parent: str | None
+    metrics_summary: str
+    metrics: dict[str, Any] = field(default_factory=dict, compare=False)
+    source: str = "shipped"
+    problem: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Whether the pair is complete and its metadata readable."""
+        return self.problem is None
+
+
+def _number(value: Any) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return out
+
+
+def fiducial_table(metrics: Any) -> dict[str, dict[str, float]]:
+    """Find the ``{fiducial: {"sensitivity": ..., ...}}`` table inside a metrics mapping.
+
+    Parameters
+    ----------
+    metrics : Any
+        ``metadata["metrics"]["test"]`` or any mapping holding such a table at
+        most two levels down (``{"pooled": {...}}``).
+
+    Returns
+    -------
+    dict
+        Fiducial label -> scores (floats, NaN where missing); empty if none.
+    """
+    if not isinstance(metrics, Mapping):
+        return {}
+    rows = {k: v for k, v in metrics.items() if isinstance(v, Mapping) and "sensitivity" in v}
+    if rows:
+        return {str(k): {str(m): _number(x) for m, x in v.items()} for k, v in rows.items()}
+    for key in ("pooled", "all", "overall", "test"):
+        if key in metrics:
+            found = fiducial_table(metrics[key])
+            if found:
+                return found
+    for value in metrics.values():
+        if isinstance(value, Mapping):
+            found = fiducial_table(value)
+            if found:
+                return found
+    return {}
+
+
+def _pct(value: float) -> str:
+    return "–" if not math.isfinite(value) else f"{100 * value:.1f} %"
+
+
+def summarize_metrics(metrics: Mapping[str, Any] | None) -> str:
+    """One line describing a model's ``metadata["metrics"]``.
+
+    Test metrics give ``"R peak Se 99.2 % PPV 99.5 % · P on Se 95.0 % SD 12 ms · ..."``;
+    without them the validation loss/accuracy; else ``"no test metrics"``.
+    """
+    metrics = metrics or {}
+    table = fiducial_table(metrics.get("test"))
+    if table:
+        parts = []
+        for fid in SUMMARY_FIDUCIALS:
+            row = table.get(fid)
+            if row is None:
+                continue
+            text = f"{fid} Se {_pct(row.get('sensitivity', math.nan))}"
+            if fid == "R peak":
+                text += f" PPV {_pct(row.get('ppv', math.nan))}"
+            sd = row.get("sd_error_ms", math.nan)
+            if fid != "R peak" and math.isfinite(sd):
+                text += f" SD {sd:.0f} ms"
+            parts.append(text)
+        if parts:
+            return " · ".join(parts)
+    val = metrics.get("validation")
+    if isinstance(val, Mapping):
+        loss, acc = _number(val.get("loss")), _number(val.get("accuracy"))
+        bits = []
+        if math.isfinite(loss):
+            bits.append(f"loss {loss:.3f}")
+        if math.isfinite(acc):
+            bits.append(f"accuracy {_pct(acc)}")
+        if bits:
+            return "validation " + ", ".join(bits) + " (no test metrics)"
+    return "no test metrics"
+
+
+def _parent_name(parent: Any) -> str | None:
+    if parent is None or parent == "":
+        return None
+    if isinstance(parent, Mapping):
+        name = parent.get("name") or parent.get("path")
+        return None if name is None else Path(str(name)).name
+    return Path(str(parent)).name
+
+
+def read_model_info(json_path: str | os.PathLike[str], source: str = "shipped") -> ModelInfo:
+    """Describe the pair whose metadata is ``json_path`` (never raises for bad files).
+
+    Parameters
+    ----------
+    json_path : path
+        ``<name>.json`` beside ``<name>.keras``.
+    source : str
+        ``"shipped"`` or ``"user"``.
+    """
+    path = Path(os.fspath(json_path))
+    stem = path.with_suffix("")
+    keras_path = stem.with_suffix(".keras")
+    problem: str | None = None
+    meta: dict[str, Any] = {}
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(loaded, dict):
+            meta = loaded
+        else:
+            problem = "metadata is not a JSON object"
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = f"unreadable metadata ({type(exc).__name__})"
+    if problem is None and not keras_path.is_file():
+        problem = f"{keras_path.name} is missing"
+    metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}
+    created = meta.get("created")
+    return ModelInfo(
+        name=stem.name,
+        stem=str(stem),
+        path=keras_path,
+        created=None if created is None else str(created),
+        parent=_parent_name(meta.get("parent_model")),
+        metrics_summary=summarize_metrics(metrics) if problem is None else problem,
+        metrics=metrics,
+        source=source,
+        problem=problem,
+    )
+
+
+def _is_model_json(path: Path) -> bool:
+    """A ``.json`` that belongs to a model pair (has a ``.keras`` sibling or is not another sidecar)."""
+    if path.with_suffix(".keras").is_file():
+        return True
+    return ".review" not in path.name and not path.name.startswith(".")
+
+
+def list_models(folders: Sequence[tuple[str | os.PathLike[str], str]] | None = None) -> list[ModelInfo]:
+    """The model pairs of the shipped and the user models folders.
+
+    Parameters
+    ----------
+    folders : sequence of (folder, source) | None
+        Folders to scan with their source label; default
+        ``[(models_dir(), "shipped"), (user_models_dir(), "user")]``.
+
+    Returns
+    -------
+    list[ModelInfo]
+        Shipped models first (``default`` first, then by name), then user
+        models, newest first. Folders that do not exist are skipped.
+    """
+    if folders is None:
+        folders = [(models_dir(), "shipped"), (user_models_dir(), "user")]
+    out: list[ModelInfo] = []
+    for folder, source in folders:
+        root = Path(os.fspath(folder))
+        try:
+            candidates = sorted(p for p in root.iterdir() if p.suffix == ".json" and p.is_file())
+        except OSError:
+            continue
+        infos = [read_model_info(p, source) for p in candidates if _is_model_json(p)]
+        if source == "shipped":
+            infos.sort(key=lambda m: (m.name != DEFAULT_MODEL_NAME, m.name))
+        else:
+            infos.sort(key=lambda m: (m.created or "", m.name), reverse=True)
+        out.extend(infos)
+    return out

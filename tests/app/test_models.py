@@ -1,0 +1,94 @@
+"""list_models: model pairs described from their JSON metadata only."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from ecgstudio.app.models import fiducial_table, list_models, read_model_info, summarize_metrics
+
+TEST_METRICS = {
+    "R peak": {"n_reference": 100, "n_test": 100, "n_matched": 99, "sensitivity": 0.99, "ppv": 0.995,
+               "mean_error_ms": 1.0, "sd_error_ms": 8.0},
+    "P on": {"sensitivity": 0.95, "ppv": 0.9, "mean_error_ms": 2.0, "sd_error_ms": 12.4},
+    "T off": {"sensitivity": 0.97, "ppv": 0.96, "mean_error_ms": None, "sd_error_ms": 25.0},
+}
+
+
+def _pair(folder, name, *, keras=True, **meta):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(meta), encoding="utf-8")
+    if keras:
+        (folder / f"{name}.keras").write_bytes(b"not really a model")
+
+
+@pytest.fixture
+def folders(tmp_path):
+    shipped, user = tmp_path / "models", tmp_path / "home" / "models"
+    _pair(shipped, "zeta", created="2026-01-01T00:00:00+00:00", metrics={})
+    _pair(shipped, "default", created="2026-11-01T00:00:00+00:00", metrics={"test": TEST_METRICS},
+          parent_model=None)
+    _pair(user, "default-ft-1", created="2026-11-20T10:00:00+00:00",
+          parent_model={"name": "default", "path": "/x/models/default"},
+          metrics={"validation": {"loss": 0.25, "accuracy": 0.93}})
+    _pair(user, "default-ft-2", created="2026-11-21T10:00:00+00:00", parent_model="/x/models/default")
+    _pair(user, "broken", keras=False, created="2026-11-22T10:00:00+00:00")
+    (user / "garbage.json").write_text("{not json", encoding="utf-8")
+    return [(shipped, "shipped"), (user, "user"), (tmp_path / "missing", "user")]
+
+
+def test_lists_shipped_then_user_models(folders):
+    models = list_models(folders)
+    names = [m.name for m in models]
+    assert names[:2] == ["default", "zeta"]
+    user = [m for m in models if m.source == "user"]
+    usable_user = [m.name for m in user if m.usable]
+    assert usable_user == ["default-ft-2", "default-ft-1"]  # newest first
+
+
+def test_model_info_fields(folders):
+    by_name = {m.name: m for m in list_models(folders)}
+    default = by_name["default"]
+    assert default.stem.endswith("models/default") and default.path.suffix == ".keras"
+    assert default.created.startswith("2026-11-01")
+    assert default.parent is None
+    assert default.metrics_summary.startswith("R peak Se 99.0 % PPV 99.5 %")
+    assert "P on Se 95.0 % SD 12 ms" in default.metrics_summary
+    assert by_name["default-ft-1"].parent == "default"
+    assert by_name["default-ft-2"].parent == "default"
+    assert by_name["default-ft-1"].metrics_summary == "validation loss 0.250, accuracy 93.0 % (no test metrics)"
+    assert by_name["zeta"].metrics_summary == "no test metrics"
+
+
+def test_incomplete_or_corrupt_pairs_are_flagged(folders):
+    by_name = {m.name: m for m in list_models(folders)}
+    assert not by_name["broken"].usable and "broken.keras is missing" in by_name["broken"].problem
+    assert not by_name["garbage"].usable and "unreadable" in by_name["garbage"].problem
+
+
+def test_default_folders_come_from_paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("ECGSTUDIO_HOME", str(tmp_path))
+    _pair(tmp_path / "models", "mine", created="2026-11-25T00:00:00+00:00")
+    models = list_models()
+    assert any(m.name == "mine" and m.source == "user" for m in models)
+
+
+def test_listing_does_not_import_tensorflow(folders):
+    if "tensorflow" in sys.modules or "keras" in sys.modules:
+        pytest.skip("tensorflow already imported by another test in this process")
+    list_models(folders)
+    assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+
+
+def test_fiducial_table_finds_nested_tables():
+    assert fiducial_table({"pooled": TEST_METRICS})["T off"]["sd_error_ms"] == 25.0
+    assert fiducial_table({"whatever": {"x": TEST_METRICS}})["P on"]["sensitivity"] == 0.95
+    assert fiducial_table({"loss": 1.0}) == {}
+    assert summarize_metrics(None) == "no test metrics"
+
+
+def test_read_model_info_on_missing_file(tmp_path):
+    info = read_model_info(tmp_path / "nothing.json")
+    assert not info.usable
