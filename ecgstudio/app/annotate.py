@@ -1,16 +1,229 @@
-"""``ecgstudio annotate``: placeholder until implemented (owned by its issue)."""
+"""``ecgstudio annotate``: headless pre-annotation of records with a model.
+
+Each RECORD is a record path without extension (as wfdb takes it), its
+``.hea`` file, or a folder (every record in it). For each record the model's
+track(s) are written to ``OUT_DIR/<record>.<EXT>`` (WFDB annotation file,
+PhysioNet boundary convention). A record that cannot be read or written is
+reported on one line and the run goes on; the exit code is then 1.
+With ``--jobs N`` records are processed by N worker processes, each loading
+the model once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
 
 from ecgstudio.core.errors import EcgStudioError
+
+#: Extension of the files written by default.
+DEFAULT_EXT = "ecgs"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Result of one record: the written file, or the reason it failed."""
+
+    record: str
+    written: Path | None
+    n_waves: int
+    seconds: float
+    error: str | None = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the sub-command's options."""
+    parser.description = (
+        "Pre-annotate records with a segmentation model and write one WFDB annotation file per record "
+        "(P, QRS and T boundaries, PhysioNet convention) into --out-dir."
+    )
+    parser.add_argument("records", nargs="+", metavar="RECORD",
+                        help="record path without extension, a .hea file, or a folder of records")
+    parser.add_argument("--out-dir", required=True, metavar="DIR",
+                        help="folder for the annotation files (created if missing)")
+    parser.add_argument("--ext", default=DEFAULT_EXT,
+                        help=f"extension of the written files (default: {DEFAULT_EXT})")
+    parser.add_argument("--model", default=None, metavar="M",
+                        help="model path stem or .keras file (default: the bundled model)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="worker processes (default: 1)")
+    parser.add_argument("--per-lead", action="store_true",
+                        help="one track per lead (chan = lead index) instead of one global track")
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def expand_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Record paths named by the command-line inputs.
+
+    Returns
+    -------
+    records : list[Path]
+        Record paths without extension, in the order given (folders sorted),
+        duplicates removed.
+    problems : list[tuple[str, str]]
+        ``(input, reason)`` for inputs that name no record.
+    """
+    from ecgstudio.io.records import list_records, resolve_record_path
+
+    records: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+    for item in inputs:
+        try:
+            if Path(item).expanduser().is_dir():
+                found = list_records(item)
+                if not found:
+                    problems.append((item, "folder holds no WFDB records (.hea files)"))
+            else:
+                found = [resolve_record_path(item)]
+        except EcgStudioError as exc:
+            problems.append((item, str(exc)))
+            continue
+        for path in found:
+            if path not in seen:
+                seen.add(path)
+                records.append(path)
+    return records, problems
+
+
+def _live_progress(name: str) -> Callable[[float], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    last = [-1]
+
+    def show(fraction: float) -> None:
+        percent = int(100 * fraction)
+        if percent != last[0]:
+            last[0] = percent
+            print(f"\r  {name}: {percent:3d} %", end="\r" if percent < 100 else "\r\033[K",
+                  file=sys.stderr, flush=True)
+
+    return show
+
+
+def annotate_one(
+    record_path: Path,
+    out_dir: Path,
+    ext: str,
+    model: str | None,
+    per_lead: bool,
+    live: bool = False,
+) -> Outcome:
+    """Read, pre-annotate and write one record; never raises for a bad record.
+
+    Returns
+    -------
+    Outcome
+        The written file and wave count, or a one-line error.
+    """
+    from ecgstudio.app.preannotate import preannotate
+    from ecgstudio.io.annotations import write_tracks
+    from ecgstudio.io.records import read_record
+
+    start = time.perf_counter()
+    name = record_path.name
+    try:
+        record = read_record(record_path)
+        progress = _live_progress(name) if live else None
+        tracks = preannotate(record, model, per_lead=per_lead, progress=progress)
+        written = write_tracks(record_path, ext, tracks, out_dir=out_dir)
+    except EcgStudioError as exc:
+        return Outcome(name, None, 0, time.perf_counter() - start, str(exc))
+    except (OSError, ValueError) as exc:
+        return Outcome(name, None, 0, time.perf_counter() - start, f"{name}: {exc}")
+    except MemoryError:
+        return Outcome(name, None, 0, time.perf_counter() - start, f"{name}: out of memory")
+    n_waves = sum(len(t) for t in tracks)
+    return Outcome(name, written, n_waves, time.perf_counter() - start)
+
+
+def _worker_init(model: str | None) -> None:
+    from ecgstudio.app.preannotate import load_model
+
+    load_model(model)
+
+
+def _report(i: int, total: int, outcome: Outcome) -> None:
+    width = len(str(total))
+    head = f"[{i:>{width}}/{total}]"
+    if outcome.error is None:
+        _err(f"{head} {outcome.record}: {outcome.n_waves} waves -> {outcome.written} ({outcome.seconds:.1f} s)")
+    else:
+        reason = outcome.error
+        _err(f"{head} error: {reason}" if outcome.record in reason.split(":")[0]
+             else f"{head} {outcome.record}: error: {reason}")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the sub-command."""
-    raise EcgStudioError("'annotate' is not implemented yet")
+    """Run the sub-command; returns 0, or 1 if any record failed."""
+    from ecgstudio.app.preannotate import load_model, resolve_model_stem
+    from ecgstudio.ml.model import read_metadata
+
+    if args.jobs < 1:
+        raise EcgStudioError(f"--jobs must be at least 1, got {args.jobs}")
+    out_dir = Path(args.out_dir).expanduser()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EcgStudioError(f"cannot create output folder {out_dir}: {exc.strerror or exc}") from None
+    model = str(resolve_model_stem(args.model))
+    read_metadata(model)  # a missing or incompatible model fails here, once, in one line
+    records, problems = expand_inputs(list(args.records))
+    failures = len(problems)
+    for item, reason in problems:
+        _err(f"error: {reason}" if reason.startswith(item) else f"{item}: error: {reason}")
+    names: dict[str, Path] = {}
+    unique: list[Path] = []
+    for path in records:
+        if path.name in names:
+            failures += 1
+            _err(f"{path}: error: same record name as {names[path.name]}; both would write "
+                 f"{out_dir / (path.name + '.' + args.ext)}")
+            continue
+        names[path.name] = path
+        unique.append(path)
+    total = len(unique)
+    if total:
+        _err(f"annotating {total} record{'s' if total != 1 else ''} with {model} "
+             f"({min(args.jobs, total)} process{'es' if min(args.jobs, total) > 1 else ''})")
+    jobs = min(args.jobs, total)
+    outcomes: list[Outcome] = []
+    if jobs <= 1:
+        if total:
+            start = time.perf_counter()
+            load_model(model)
+            _err(f"model loaded ({time.perf_counter() - start:.1f} s)")
+        for i, path in enumerate(unique, 1):
+            outcome = annotate_one(path, out_dir, args.ext, model, args.per_lead, live=True)
+            outcomes.append(outcome)
+            _report(i, total, outcome)
+    else:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # TensorFlow does not survive fork
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
+                                 initargs=(model,)) as pool:
+            futures = [pool.submit(annotate_one, path, out_dir, args.ext, model, args.per_lead)
+                       for path in unique]
+            for i, future in enumerate(as_completed(futures), 1):
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool as exc:
+                    raise EcgStudioError(f"a worker process died ({exc})") from None
+                outcomes.append(outcome)
+                _report(i, total, outcome)
+    failures += sum(o.error is not None for o in outcomes)
+    ok = len(outcomes) - sum(o.error is not None for o in outcomes)
+    _err(f"done: {ok} written, {failures} failed")
+    if not records and not problems:
+        return 1
+    return 1 if failures else 0

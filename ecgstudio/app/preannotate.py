@@ -1,0 +1,150 @@
+"""Pre-annotation: a record in, model tracks out (used by ``annotate`` and the GUI).
+
+The model pair is loaded once per stem and kept (loading takes seconds):
+:func:`load_model` caches it by path and file modification time, so a model
+re-saved under the same name is reloaded. TensorFlow is imported by
+``ecgstudio.ml`` only when a model is first loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ecgstudio.core.decode import decode
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.record import Record
+from ecgstudio.paths import default_model_path
+
+ProgressFn = Callable[[float], None]
+CancelFn = Callable[[], bool]
+
+#: Share of the progress bar given to inference (the rest is decoding).
+_INFERENCE_SHARE = 0.9
+
+_lock = threading.Lock()
+_cache: dict[Path, tuple[float, Any, dict[str, Any]]] = {}
+
+
+def resolve_model_stem(model_stem: str | os.PathLike[str] | None = None) -> Path:
+    """Absolute stem of a model pair (``None``: the shipped default model).
+
+    Accepts a stem (``models/default``) or the pair's ``.keras``/``.json`` file.
+    """
+    if model_stem is None:
+        return default_model_path()
+    path = Path(os.fspath(model_stem)).expanduser()
+    if path.suffix in (".keras", ".json"):
+        path = path.with_suffix("")
+    return path.absolute()
+
+
+def load_model(model_stem: str | os.PathLike[str] | None = None) -> tuple[Any, dict[str, Any]]:
+    """The model pair at ``model_stem``, loaded once and then served from a cache.
+
+    Returns
+    -------
+    model : keras.Model
+    metadata : dict
+
+    Raises
+    ------
+    ModelError
+        If the pair is missing, corrupt or incompatible (one-line message).
+    """
+    from ecgstudio.ml.model import load_model_pair
+
+    stem = resolve_model_stem(model_stem)
+    keras_file = stem.with_suffix(".keras")
+    try:
+        mtime = keras_file.stat().st_mtime
+    except OSError:
+        mtime = -1.0
+    with _lock:
+        hit = _cache.get(stem)
+        if hit is not None and hit[0] == mtime:
+            return hit[1], hit[2]
+        model, metadata = load_model_pair(stem)
+        _cache[stem] = (mtime, model, metadata)
+        return model, metadata
+
+
+def clear_model_cache() -> None:
+    """Forget every loaded model (frees memory; the next use reloads)."""
+    with _lock:
+        _cache.clear()
+
+
+def _scaled(progress: ProgressFn | None, lo: float, hi: float) -> ProgressFn | None:
+    if progress is None:
+        return None
+    return lambda fraction: progress(lo + (hi - lo) * min(max(fraction, 0.0), 1.0))
+
+
+def preannotate(
+    record: Record,
+    model_stem: str | os.PathLike[str] | None = None,
+    *,
+    per_lead: bool = False,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    name: str = "model",
+) -> list[Delineation]:
+    """Model tracks of a record.
+
+    Parameters
+    ----------
+    record : Record
+        The signal to annotate, ``(n_samples, n_leads)`` mV at ``record.fs``.
+        Wave positions are relative to ``record.signal[0]``.
+    model_stem : path | None
+        Model pair to use (stem, ``.keras`` or ``.json``); ``None`` = the
+        shipped default model.
+    per_lead : bool
+        ``False``: one global track from the probabilities averaged over all
+        leads (peaks from all leads). ``True``: one track per lead, each from
+        that lead's own probabilities and signal.
+    progress : callable | None
+        ``progress(fraction)`` with fraction in [0, 1] (called from the
+        calling thread).
+    cancel : callable | None
+        Polled during inference; returning True raises
+        :class:`ecgstudio.ml.cancel.Cancelled`.
+    name : str
+        Track name (per-lead tracks are named ``"<name> <lead name>"``).
+
+    Returns
+    -------
+    list[Delineation]
+        ``[global track]`` or one track per lead (``track.lead`` = lead index).
+
+    Raises
+    ------
+    ModelError
+        If the model cannot be loaded.
+    """
+    from ecgstudio.ml.infer import predict_proba, predict_proba_per_lead
+
+    model, metadata = load_model(model_stem)
+    signal, fs = record.signal, record.fs
+    infer_progress = _scaled(progress, 0.0, _INFERENCE_SHARE)
+    if not per_lead:
+        probs = predict_proba(model, metadata, signal, fs, progress=infer_progress, cancel=cancel)
+        tracks = [decode(probs, signal, fs, lead=None, name=name)]
+    else:
+        all_probs = predict_proba_per_lead(model, metadata, signal, fs, progress=infer_progress, cancel=cancel)
+        tracks = []
+        for lead in range(record.n_leads):
+            probs = np.ascontiguousarray(all_probs[lead])
+            tracks.append(decode(probs, signal[:, lead], fs, lead=lead,
+                                 name=f"{name} {record.lead_names[lead]}"))
+            if progress is not None:
+                progress(_INFERENCE_SHARE + (1 - _INFERENCE_SHARE) * (lead + 1) / record.n_leads)
+    if progress is not None:
+        progress(1.0)
+    return tracks
