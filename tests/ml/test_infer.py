@@ -1,0 +1,112 @@
+"""Whole-record inference: shapes, probability sums, seamless stitching, bounded batches, progress, cancel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ecgstudio.ml.cancel import Cancelled
+from ecgstudio.ml.infer import predict_proba, predict_proba_per_lead
+from ecgstudio.ml.model import base_metadata, build_model
+from ecgstudio.ml.preprocess import normalise_windows, prepare_lead
+
+
+class PointwiseModel:
+    """A fake model whose output at each sample depends on that sample's input only."""
+
+    def __init__(self) -> None:
+        self.batch_sizes: list[int] = []
+        self.lengths: set[int] = set()
+
+    @staticmethod
+    def probs(x: np.ndarray) -> np.ndarray:
+        logits = np.stack([x, -x, 0.5 * x, x * x, np.zeros_like(x), np.sin(x)], axis=-1)
+        e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def predict_on_batch(self, x: np.ndarray) -> np.ndarray:
+        assert x.ndim == 3 and x.shape[-1] == 1
+        self.batch_sizes.append(x.shape[0])
+        self.lengths.add(x.shape[1])
+        return self.probs(x[..., 0]).astype(np.float32)
+
+
+META = base_metadata(window_samples=1000, hop_samples=500)
+
+
+def _periodic(n: int, fs: float, period_s: float = 0.2) -> np.ndarray:
+    t = np.arange(n) / fs
+    return (np.sin(2 * np.pi * t / period_s) + 0.3 * np.sin(4 * np.pi * t / period_s)).astype(np.float32)
+
+
+def test_stitched_output_equals_the_model_applied_to_the_whole_lead() -> None:
+    # every window of a periodic signal gets the same normalisation, so a pointwise model must give
+    # exactly its whole-signal output: any seam, offset or misplaced window would show
+    fs = 250.0
+    x = _periodic(12_345, fs)
+    model = PointwiseModel()
+    out = predict_proba(model, META, x[:, None], fs)
+    prepared = prepare_lead(x, fs)
+    core = slice(1000, -1000)  # normalisation statistics match away from the filter edges
+    expected = PointwiseModel.probs(normalise_windows(prepared[None, :])[0])
+    np.testing.assert_allclose(out[core], expected[core], atol=2e-3)
+
+
+@pytest.mark.parametrize("n_leads", [1, 2, 12])
+def test_output_shape_and_probability_sums(n_leads: int) -> None:
+    fs = 500.0
+    rng = np.random.default_rng(n_leads)
+    signal = rng.standard_normal((int(fs * 9.5), n_leads)).astype(np.float32)
+    model = PointwiseModel()
+    fused = predict_proba(model, META, signal, fs)
+    per_lead = predict_proba_per_lead(model, META, signal, fs)
+    assert fused.shape == (signal.shape[0], 6) and fused.dtype == np.float32
+    assert per_lead.shape == (n_leads, signal.shape[0], 6)
+    np.testing.assert_allclose(fused.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(per_lead.sum(axis=2), 1.0, atol=1e-5)
+    np.testing.assert_allclose(per_lead.mean(axis=0), fused, atol=1e-5)
+
+
+def test_real_model_gives_probabilities_for_a_short_record_at_360_hz() -> None:
+    model = build_model(seed=0)
+    signal = np.random.default_rng(0).standard_normal((360 * 3, 2)).astype(np.float32)
+    p = predict_proba(model, META, signal, 360.0)
+    assert p.shape == (360 * 3, 6)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_long_records_are_processed_in_bounded_batches() -> None:
+    fs = 250.0
+    x = np.random.default_rng(2).standard_normal((int(fs) * 3600, 1)).astype(np.float32)  # one hour
+    model = PointwiseModel()
+    out = predict_proba(model, META, x, fs, batch_size=64)
+    assert out.shape == (x.shape[0], 6)
+    assert max(model.batch_sizes) <= 64
+    assert model.lengths == {1000}
+    assert sum(model.batch_sizes) == (x.shape[0] - 1000) // 500 + 1  # every window once
+
+
+def test_progress_rises_to_one_and_cancel_aborts() -> None:
+    fs = 250.0
+    signal = np.random.default_rng(3).standard_normal((250 * 120, 2)).astype(np.float32)
+    seen: list[float] = []
+    predict_proba(PointwiseModel(), META, signal, fs, progress=seen.append, batch_size=16)
+    assert seen[-1] == pytest.approx(1.0)
+    assert all(b >= a for a, b in zip(seen, seen[1:], strict=False))
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    model = PointwiseModel()
+    with pytest.raises(Cancelled):
+        predict_proba(model, META, signal, fs, cancel=cancel, batch_size=16)
+    assert len(model.batch_sizes) < 5  # stopped soon after cancel() said so
+
+
+def test_signal_shorter_than_a_window_is_one_short_window() -> None:
+    model = PointwiseModel()
+    out = predict_proba(model, META, np.random.default_rng(4).standard_normal((300, 1)).astype(np.float32), 250.0)
+    assert out.shape == (300, 6)
+    assert model.lengths == {300}
