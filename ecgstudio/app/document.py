@@ -1,0 +1,106 @@
+"""The open document: one record, its annotation tracks and where edits are saved.
+
+A :class:`Document` is plain data (no Qt): the GUI shows it and changes the
+editable track through :mod:`ecgstudio.core.edits` values; :mod:`ecgstudio.app.session`
+reads and writes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.record import Record
+from ecgstudio.core.review import ReviewSpans
+
+#: Extension of the annotation files ECG Studio writes by default.
+DEFAULT_EXT = "ecgs"
+
+
+@dataclass(eq=False)
+class Document:
+    """A record opened for delineation.
+
+    Attributes
+    ----------
+    record : Record
+        The signal, ``(n_samples, n_leads)`` float32 in mV.
+    tracks : list[Delineation]
+        Every annotation track shown, with unique ``.name``s: the reference
+        (read-only) tracks read from the files beside the record, and the
+        editable one.
+    editable_index : int | None
+        Index in ``tracks`` of the track the user edits and Save writes.
+    review : ReviewSpans
+        Sample spans (half-open) a clinician has marked reviewed.
+    record_path : Path
+        Record path without extension (``dir/sel100``).
+    annotation_ext : str
+        Extension Save writes the editable track to (``"ecgs"``).
+    annotation_dir : Path | None
+        Folder Save writes to; ``None`` means beside the record.
+    model_stem : str | None
+        Model that produced (or will produce) the editable track's waves.
+    notes : list[str]
+        One-line remarks gathered while opening (annotation files skipped and why).
+    """
+
+    record: Record
+    tracks: list[Delineation]
+    editable_index: int | None
+    review: ReviewSpans
+    record_path: Path
+    annotation_ext: str = DEFAULT_EXT
+    annotation_dir: Path | None = None
+    model_stem: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """Record name (``"sel100"``)."""
+        return self.record.name
+
+    @property
+    def fs(self) -> float:
+        """Sampling frequency in Hz."""
+        return self.record.fs
+
+    @property
+    def n_samples(self) -> int:
+        """Record length in samples."""
+        return self.record.n_samples
+
+    @property
+    def editable_track(self) -> Delineation | None:
+        """The track Save writes, or ``None`` when every track is read-only."""
+        if self.editable_index is None:
+            return None
+        return self.tracks[self.editable_index]
+
+    @property
+    def reference_tracks(self) -> list[Delineation]:
+        """The read-only tracks, in display order."""
+        return [t for i, t in enumerate(self.tracks) if i != self.editable_index]
+
+    def annotation_path(self, ext: str | None = None, out_dir: Path | None = None) -> Path:
+        """Path of the annotation file Save writes (``<dir>/<record>.<ext>``)."""
+        folder = out_dir or self.annotation_dir or self.record_path.parent
+        return Path(folder) / f"{self.record_path.name}.{ext or self.annotation_ext}"
+
+    def track_named(self, name: str) -> Delineation | None:
+        """The track called ``name``, or ``None``."""
+        for track in self.tracks:
+            if track.name == name:
+                return track
+        return None
+
+    def unique_track_name(self, wanted: str) -> str:
+        """``wanted``, or ``wanted-2``, ``wanted-3``... if a track already has that name."""
+        names = {t.name for t in self.tracks}
+        if wanted not in names:
+            return wanted
+        i = 2
+        while f"{wanted}-{i}" in names:
+            i += 1
+        return f"{wanted}-{i}"

@@ -1,0 +1,197 @@
+"""Opening and saving documents (no Qt): record + annotation files + review sidecar.
+
+Opening reads the record and every annotation file beside it. Files with wave
+boundaries (``q1c``, ``q2c``, ``pu``, ``pu0``, ``pu1``, LUDB lead files ...)
+become read-only tracks; beat-only files (``atr``, ``man``, QTDB's ``qt1``
+``|`` marks) have no boundaries and are skipped with a note (their beats are
+the QRS peaks the reference tracks already show). The ``ecgs`` file, if any,
+becomes the editable track with its review sidecar; otherwise the editable
+track starts empty.
+
+Saving writes the editable track (``io.write_tracks``, atomic) and the review
+sidecar, and never replaces a reference file unless the caller says so.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ecgstudio.app.document import DEFAULT_EXT, Document
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.errors import AnnotationError, SaveError
+from ecgstudio.core.record import Record
+from ecgstudio.core.review import ReviewSpans
+from ecgstudio.io._write import is_reference_ext
+from ecgstudio.io.annotations import list_annotation_exts, read_tracks, write_tracks
+from ecgstudio.io.records import read_record, resolve_record_path
+from ecgstudio.io.review import read_review, write_review
+
+#: Extensions that only hold beat labels; not read as tracks (saves time on long records).
+BEAT_ONLY_EXTS: frozenset[str] = frozenset({"atr", "man", "qrs", "ecg"})
+
+
+def _name_tracks(tracks: list[Delineation], ext: str, record: Record) -> None:
+    """Name tracks ``ext``, or ``ext:<lead name>`` when a file holds several, in place."""
+    for track in tracks:
+        lead = track.lead
+        if len(tracks) == 1 or lead is None:
+            track.name = ext
+        else:
+            label = record.lead_names[lead] if 0 <= lead < record.n_leads else str(lead)
+            track.name = f"{ext}:{label}"
+
+
+def _read_ext(record_path: Path, record: Record, ext: str) -> list[Delineation]:
+    tracks = read_tracks(record_path, ext, n_samples=record.n_samples, fs=record.fs,
+                         lead_names=record.lead_names)
+    _name_tracks(tracks, ext, record)
+    return tracks
+
+
+def _without_duplicates(tracks: list[Delineation], notes: list[str]) -> list[Delineation]:
+    """Drop tracks equal to another one (QTDB ``pu`` repeats ``pu0`` and ``pu1``), keeping the shorter name."""
+    kept: list[Delineation] = []
+    for track in tracks:
+        twin = next((k for k in kept if k.lead == track.lead and len(k) == len(track)
+                     and k.same_waves(track)), None)
+        if twin is None:
+            kept.append(track)
+            continue
+        if len(track.name) < len(twin.name):
+            kept[kept.index(twin)] = track
+            twin, track = track, twin
+        notes.append(f"{track.name} is the same as {twin.name}; shown once")
+    return kept
+
+
+def open_document(
+    path: str | os.PathLike[str],
+    *,
+    ext: str = DEFAULT_EXT,
+    model_stem: str | None = None,
+) -> Document:
+    """Read a record with all its annotations.
+
+    Parameters
+    ----------
+    path : str | os.PathLike
+        Record path without extension, or its ``.hea`` file.
+    ext : str
+        Extension of the editable annotation file (``"ecgs"``).
+    model_stem : str | None
+        Model to remember in the document.
+
+    Returns
+    -------
+    Document
+        Reference tracks first (sorted by extension), the editable track last.
+
+    Raises
+    ------
+    RecordError
+        If the header or signal files cannot be read (a broken annotation file
+        only adds a note to ``Document.notes``).
+    """
+    record_path = resolve_record_path(path)
+    record = read_record(record_path)
+    notes: list[str] = []
+    tracks: list[Delineation] = []
+    editable: Delineation | None = None
+    for found in list_annotation_exts(record_path):
+        if found.lower() in BEAT_ONLY_EXTS and found != ext:
+            continue
+        try:
+            read = _read_ext(record_path, record, found)
+        except AnnotationError as exc:
+            if found == ext:
+                raise
+            notes.append(f"skipped {record_path.name}.{found}: {exc}")
+            continue
+        if found == ext:
+            global_tracks = [t for t in read if t.lead is None]
+            editable = global_tracks[0] if global_tracks else read[0]
+            others = [t for t in read if t is not editable]
+            for track in others:
+                track.name = f"{track.name} (read-only)"
+            tracks.extend(others)
+        else:
+            tracks.extend(read)
+    tracks = _without_duplicates(tracks, notes)
+    review = ReviewSpans()
+    annotation_path = record_path.with_name(f"{record_path.name}.{ext}")
+    if editable is None:
+        editable = Delineation((), n_samples=record.n_samples, fs=record.fs, name=ext)
+    else:
+        try:
+            review = read_review(annotation_path, fs=record.fs) or ReviewSpans()
+        except AnnotationError as exc:
+            notes.append(f"review state not read: {exc}")
+    editable.name = ext
+    tracks.append(editable)
+    return Document(
+        record=record,
+        tracks=tracks,
+        editable_index=len(tracks) - 1,
+        review=review,
+        record_path=record_path,
+        annotation_ext=ext,
+        annotation_dir=None,
+        model_stem=model_stem,
+        notes=notes,
+    )
+
+
+def would_overwrite_reference(doc: Document, *, ext: str | None = None, out_dir: Path | None = None) -> bool:
+    """Whether saving to ``ext``/``out_dir`` would replace an existing reference file."""
+    ext = ext or doc.annotation_ext
+    target = doc.annotation_path(ext, out_dir)
+    return target.exists() and is_reference_ext(doc.record_path, ext)
+
+
+def save_document(
+    doc: Document,
+    *,
+    ext: str | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    overwrite_reference: bool = False,
+) -> Path:
+    """Write the editable track and its review sidecar.
+
+    Parameters
+    ----------
+    doc : Document
+        The document; on success its ``annotation_ext``/``annotation_dir``
+        become ``ext``/``out_dir`` (so the next Save goes to the same place).
+    ext : str | None
+        Annotation extension; ``doc.annotation_ext`` when ``None``.
+    out_dir : str | os.PathLike | None
+        Folder; ``doc.annotation_dir`` (or the record's folder) when ``None``.
+    overwrite_reference : bool
+        Allow replacing a reference file (``q1c``, ``atr``, ``pu0`` ...);
+        the GUI sets it only after asking the user.
+
+    Returns
+    -------
+    Path
+        The annotation file written.
+
+    Raises
+    ------
+    SaveError
+        No editable track, refusal to overwrite a reference file, or an
+        unwritable folder.
+    """
+    track = doc.editable_track
+    if track is None:
+        raise SaveError(f"{doc.name}: there is no editable track to save")
+    ext = ext or doc.annotation_ext
+    folder = Path(os.fspath(out_dir)) if out_dir is not None else doc.annotation_dir
+    write_dir = folder if folder is not None else doc.record_path.parent
+    path = write_tracks(doc.record_path, ext, [track], out_dir=write_dir,
+                        overwrite_reference=overwrite_reference)
+    write_review(path, doc.review, fs=doc.fs)
+    same_dir = folder is None or Path(folder).absolute() == doc.record_path.parent.absolute()
+    doc.annotation_ext = ext
+    doc.annotation_dir = None if same_dir else Path(folder)
+    return path
