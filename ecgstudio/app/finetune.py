@@ -1,16 +1,325 @@
-"""``ecgstudio finetune``: placeholder until implemented (owned by its issue)."""
+"""``ecgstudio finetune``: learn from reviewed, corrected annotations.
+
+Training data are the reviewed spans of corrected annotation files (see
+:mod:`ecgstudio.app.finetune_data`). Part of the material is held out:
+
+* two or more records with reviewed beats: whole records
+  (``round(val_fraction * n)``, at least one, at least one left to train on,
+  chosen with ``seed``);
+* a single record: the last ``val_fraction`` of its reviewed beats (a time
+  span; the split lies half-way between two beats).
+
+The base model is fine-tuned (lower learning rate, early stopping on the
+held-out part, optionally its first layers frozen) and written as a NEW model
+pair whose JSON names its parent, the records used, the split and the scores
+on the held-out part before and after. The base pair and any existing pair
+are never overwritten.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from ecgstudio.core.errors import EcgStudioError
+import numpy as np
+
+from ecgstudio import __version__
+from ecgstudio.app.finetune_data import (
+    RecordMaterial,
+    build_windows,
+    collect_record,
+    held_out_scores,
+    split_by_time,
+)
+from ecgstudio.app.finetune_data import count_reviewed_beats as count_reviewed_beats
+from ecgstudio.core.errors import AnnotationError, SaveError
+from ecgstudio.io.records import list_records
+from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
+from ecgstudio.ml.finetune import (
+    DEFAULT_FINETUNE_EPOCHS,
+    DEFAULT_FINETUNE_LR,
+    DEFAULT_FINETUNE_PATIENCE,
+    FineTuneSettings,
+    finetune_model,
+)
+from ecgstudio.ml.model import model_stem, read_metadata, save_model_pair
+from ecgstudio.ml.train import LogFn
+from ecgstudio.paths import default_model_path
+
+#: Default share of the reviewed material held out for early stopping and the before/after scores.
+DEFAULT_VAL_FRACTION = 0.25
+
+
+@dataclass(frozen=True)
+class FineTuneResult:
+    """What a fine-tuning run produced.
+
+    Attributes
+    ----------
+    stem : Path
+        Stem of the new model pair (``stem.keras`` + ``stem.json``).
+    before, after : dict[str, float]
+        Scores on the held-out part (``loss`` nats per weighted sample,
+        ``accuracy`` fraction of weighted samples, ``samples``) of the base
+        and the fine-tuned model.
+    n_beats : int
+        Reviewed beats used (training + held-out).
+    records : tuple[str, ...]
+        Names of the records that contributed reviewed beats.
+    train_records, validation_records : tuple[str, ...]
+        The split (the same single record in both for a time split).
+    epochs_run : int
+        Epochs trained before early stopping.
+    wall_s : float
+        Wall time of the whole run in seconds.
+    """
+
+    stem: Path
+    before: dict[str, float]
+    after: dict[str, float]
+    n_beats: int
+    records: tuple[str, ...]
+    train_records: tuple[str, ...] = ()
+    validation_records: tuple[str, ...] = ()
+    epochs_run: int = 0
+    wall_s: float = 0.0
+
+
+def _expand(records: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    out: list[Path] = []
+    for rec in records:
+        p = Path(rec)
+        out.extend(list_records(p) if p.is_dir() else [p])
+    return out
+
+
+def _check_out(base: Path, out: Path) -> None:
+    if out.resolve() == base.resolve():
+        raise SaveError(f"refusing to overwrite the base model {base}: choose another output name")
+    for suffix in (".keras", ".json"):
+        if out.with_suffix(suffix).exists():
+            raise SaveError(f"refusing to overwrite existing model {out.with_suffix(suffix)}: choose another output name")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _split(materials: list[RecordMaterial], val_fraction: float, seed: int
+           ) -> tuple[list[RecordMaterial], list[RecordMaterial], dict[str, Any]]:
+    """Record-level hold-out, or a time span of a single record."""
+    if len(materials) == 1:
+        try:
+            train, val, split = split_by_time(materials[0], val_fraction)
+        except ValueError as exc:
+            raise AnnotationError(str(exc)) from None
+        return [train], [val], {"kind": "time", "record": materials[0].name, "split_sample": split,
+                                "validation_from_s": round(split / materials[0].fs, 3)}
+    n_val = min(len(materials) - 1, max(1, int(round(val_fraction * len(materials)))))
+    held = set(np.random.default_rng(seed).choice(len(materials), n_val, replace=False).tolist())
+    train = [m for i, m in enumerate(materials) if i not in held]
+    val = [m for i, m in enumerate(materials) if i in held]
+    return train, val, {"kind": "records"}
+
+
+def _metadata(base_meta: dict[str, Any], base: Path, used: list[RecordMaterial], train: list[RecordMaterial],
+              val: list[RecordMaterial], split_info: dict[str, Any], settings: FineTuneSettings,
+              val_fraction: float, ann_ext: str | None, before: dict[str, float], after: dict[str, float],
+              history: dict[str, Any]) -> dict[str, Any]:
+    names = {m.name for m in used}
+    meta = dict(base_meta)
+    parent_split = base_meta.get("split") or {}
+    meta.update(
+        parent_model={
+            "name": base.name, "path": str(base), "created": base_meta.get("created"),
+            "keras_sha256": _sha256(base.with_suffix(".keras")),
+            "split": parent_split, "metrics": base_meta.get("metrics"),
+        },
+        training_data={
+            "kind": "fine-tuning on reviewed spans of corrected annotations",
+            "records": [str(m.path) for m in used],
+            "annotations": {m.name: {"ext": m.source.ext, "reviewed": m.source.kind, "beats": m.n_beats}
+                            for m in used if m.source is not None},
+            "n_beats": sum(m.n_beats for m in used),
+            "ann_ext": ann_ext,
+        },
+        split={
+            "train": sorted({m.name for m in train}),
+            "validation": sorted({m.name for m in val}),
+            "test": [r for r in parent_split.get("test", []) if r not in names],
+            "held_out": split_info,
+            "val_fraction": val_fraction,
+        },
+        metrics={"held_out_before": before, "held_out_after": after},
+        finetune={"epochs": settings.epochs, "lr": settings.lr, "patience": settings.patience,
+                  "freeze_layers": settings.freeze, "batch_size": settings.batch_size},
+        seed=settings.seed,
+        history=history,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        package_version=__version__,
+    )
+    return meta
+
+
+def finetune(
+    records: Sequence[str | os.PathLike[str]],
+    base_stem: str | os.PathLike[str],
+    out_stem: str | os.PathLike[str],
+    *,
+    ann_ext: str | None = None,
+    epochs: int = DEFAULT_FINETUNE_EPOCHS,
+    freeze: int = 0,
+    val_fraction: float = DEFAULT_VAL_FRACTION,
+    seed: int = 0,
+    lr: float = DEFAULT_FINETUNE_LR,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    log: LogFn | None = None,
+) -> FineTuneResult:
+    """Fine-tune a model pair on the reviewed beats of some records; write a new pair.
+
+    Parameters
+    ----------
+    records : sequence of path
+        Record paths (``dir/rec``, ``dir/rec.hea``) or folders of records.
+    base_stem : path
+        The model pair to start from (only read).
+    out_stem : path
+        Stem of the new pair; neither ``.keras`` nor ``.json`` may exist.
+    ann_ext : str | None
+        Reference annotator whose whole annotated extent counts as reviewed
+        in records without ``ecgs`` review state (``"q1c"``, ``"ii"``).
+    epochs : int
+        Maximum epochs (early stopping on the held-out part).
+    freeze : int
+        Leading layers kept frozen (0-8).
+    val_fraction : float
+        Share held out, in (0, 1).
+    seed : int
+        Seed of the split, batch order and augmentation.
+    lr : float
+        Initial learning rate.
+    progress : callable | None
+        ``progress(fraction)`` in [0, 1].
+    cancel : callable | None
+        Polled often; True raises :class:`~ecgstudio.ml.cancel.Cancelled` and nothing is written.
+    log : callable | None
+        Receives human-readable lines (one per epoch).
+
+    Returns
+    -------
+    FineTuneResult
+
+    Raises
+    ------
+    SaveError
+        ``out_stem`` is the base pair or an existing pair.
+    AnnotationError
+        No reviewed beats (or too few to hold any out).
+    ModelError, RecordError
+        The base pair or a record cannot be read.
+    Cancelled
+        ``cancel()`` returned True.
+    """
+    started = time.perf_counter()
+    base, out = model_stem(base_stem), model_stem(out_stem)
+    _check_out(base, out)
+    if not 0 < val_fraction < 1:
+        raise AnnotationError(f"validation fraction must be between 0 and 1, got {val_fraction}")
+    settings = FineTuneSettings(epochs=epochs, lr=lr, patience=DEFAULT_FINETUNE_PATIENCE, freeze=freeze, seed=seed)
+    settings.check()
+    base_meta = read_metadata(base)
+    window, hop = int(base_meta["window_samples"]), int(base_meta["hop_samples"])
+    paths = _expand(records)
+    materials: list[RecordMaterial] = []
+    for i, path in enumerate(paths):
+        check_cancel(cancel, "fine-tuning")
+        materials.append(collect_record(path, ann_ext))
+        if progress is not None:
+            progress(0.05 * (i + 1) / len(paths))
+    used = [m for m in materials if m.n_beats > 0]
+    if not used:
+        hint = "" if ann_ext else " (review beats in the editor, or name a reference annotator with --ann-ext)"
+        raise AnnotationError(f"no reviewed beats in {len(paths)} record(s){hint}")
+    train, val, split_info = _split(used, val_fraction, seed)
+    check_cancel(cancel, "fine-tuning")
+    train_set = build_windows(train, window=window, hop=hop, jitter=hop // 2)
+    val_set = build_windows(val, window=window, hop=hop)
+    if log is not None:
+        log(f"{sum(m.n_beats for m in used)} reviewed beats in {len(used)} record(s); "
+            f"{len(train_set)} training and {len(val_set)} held-out windows")
+
+    def fit_progress(fraction: float) -> None:
+        if progress is not None:
+            progress(0.1 + 0.85 * fraction)
+
+    run = finetune_model(base, train_set, val_set, settings, progress=fit_progress, cancel=cancel, log=log,
+                         score=lambda model: held_out_scores(val, model, base_meta))
+    check_cancel(cancel, "fine-tuning")
+    _check_out(base, out)
+    meta = _metadata(run.base_metadata, base, used, train, val, split_info, settings, val_fraction, ann_ext,
+                     run.before, run.after, run.history)
+    meta["finetune"]["wall_s"] = round(time.perf_counter() - started, 1)
+    save_model_pair(run.model, out, meta)
+    if progress is not None:
+        progress(1.0)
+    return FineTuneResult(
+        stem=out, before=run.before, after=run.after, n_beats=sum(m.n_beats for m in used),
+        records=tuple(m.name for m in used), train_records=tuple(m.name for m in train),
+        validation_records=tuple(m.name for m in val), epochs_run=int(run.history.get("epochs_run", 0)),
+        wall_s=time.perf_counter() - started,
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the sub-command's options."""
+    """Declare the options of ``ecgstudio finetune``."""
+    parser.description = (
+        "Fine-tune a model on reviewed, corrected annotations and write a NEW model pair. Uses the reviewed "
+        "spans of each record's 'ecgs' file (review sidecar <record>.ecgs.review.json); records without review "
+        "state use --ann-ext, whose whole annotated extent counts as reviewed. Part of the material is held out "
+        "(whole records, or the last part of a single record) for early stopping and before/after scores."
+    )
+    parser.add_argument("records", nargs="+", metavar="RECORD",
+                        help="record path (without extension, or .hea) or a folder of records")
+    parser.add_argument("--base", default=str(default_model_path()), metavar="MODEL",
+                        help="model to start from (stem, .keras or .json; default: the bundled model)")
+    parser.add_argument("--out", required=True, metavar="STEM",
+                        help="stem of the new model pair, e.g. models/mine (must not exist)")
+    parser.add_argument("--ann-ext", default=None, metavar="EXT",
+                        help="reference annotator for records without review state, e.g. q1c or ii")
+    parser.add_argument("--epochs", type=int, default=DEFAULT_FINETUNE_EPOCHS,
+                        help=f"maximum epochs (default {DEFAULT_FINETUNE_EPOCHS}; early stopping)")
+    parser.add_argument("--freeze", type=int, default=0, metavar="N", help="keep the first N layers frozen (0-8)")
+    parser.add_argument("--val-fraction", type=float, default=DEFAULT_VAL_FRACTION, metavar="F",
+                        help=f"share held out (default {DEFAULT_VAL_FRACTION})")
+    parser.add_argument("--lr", type=float, default=DEFAULT_FINETUNE_LR,
+                        help=f"initial learning rate (default {DEFAULT_FINETUNE_LR})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of split, batch order and augmentation")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the sub-command."""
-    raise EcgStudioError("'finetune' is not implemented yet")
+    """Run ``ecgstudio finetune``; returns the exit code."""
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    result = finetune(
+        args.records, args.base, args.out, ann_ext=args.ann_ext, epochs=args.epochs, freeze=args.freeze,
+        val_fraction=args.val_fraction, seed=args.seed, lr=args.lr, log=log,
+    )
+    b, a = result.before, result.after
+    print(f"wrote {result.stem}.keras and {result.stem}.json: {result.n_beats} reviewed beats from "
+          f"{len(result.records)} record(s), {result.epochs_run} epochs, {result.wall_s:.0f} s; held-out "
+          f"accuracy {b['accuracy']:.3f} -> {a['accuracy']:.3f}, loss {b['loss']:.3f} -> {a['loss']:.3f}")
+    return 0

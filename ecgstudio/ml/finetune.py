@@ -10,6 +10,7 @@ saves the result as a *new* pair.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,9 @@ from ecgstudio.ml.batches import Augment, WindowSet
 from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
 from ecgstudio.ml.model import LAYER_NAMES, load_model_pair
 from ecgstudio.ml.train import FitConfig, LogFn, evaluate_windows, fit, set_seeds
+
+#: ``score(model) -> dict``: extra held-out scores merged into ``before``/``after``.
+ScoreFn = Callable[[Any], dict[str, Any]]
 
 #: Default learning rate of fine-tuning (a tenth of full training's 1e-3).
 DEFAULT_FINETUNE_LR = 1e-4
@@ -89,15 +93,15 @@ class FineTuneRun:
     before, after : dict
         :func:`~ecgstudio.ml.train.evaluate_windows` scores on the held-out
         windows (``loss`` nats per weighted sample, ``accuracy``, ``samples``)
-        before and after fine-tuning.
+        before and after fine-tuning, plus the items of ``score(model)``.
     history : dict
         The training history of :func:`~ecgstudio.ml.train.fit`.
     """
 
     model: Any
     base_metadata: dict[str, Any]
-    before: dict[str, float]
-    after: dict[str, float]
+    before: dict[str, Any]
+    after: dict[str, Any]
     history: dict[str, Any]
 
 
@@ -110,6 +114,7 @@ def finetune_model(
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
     log: LogFn | None = None,
+    score: ScoreFn | None = None,
 ) -> FineTuneRun:
     """Fine-tune the model of a pair on reviewed windows.
 
@@ -129,6 +134,10 @@ def finetune_model(
         Polled before every batch; True raises :class:`~ecgstudio.ml.cancel.Cancelled`.
     log : callable | None
         Receives one line per epoch.
+    score : callable | None
+        ``score(model) -> dict`` of further held-out scores (e.g. wave-level
+        sensitivity), called on the base and on the fine-tuned model; its
+        items are added to ``before``/``after``.
 
     Returns
     -------
@@ -149,7 +158,9 @@ def finetune_model(
     model, base_meta = load_model_pair(base_stem)
     set_seeds(settings.seed)
     val_rows = np.arange(len(validation))
-    before = evaluate_windows(model, validation, val_rows)
+    before: dict[str, Any] = dict(evaluate_windows(model, validation, val_rows))
+    if score is not None:
+        before.update(score(model))
     config = FitConfig(
         epochs=settings.epochs,
         batch_size=settings.batch_size,
@@ -162,5 +173,8 @@ def finetune_model(
         augment=FINETUNE_AUGMENT,
     )
     history = fit(model, train, validation, config, progress=progress, cancel=cancel, log=log)
-    after = evaluate_windows(model, validation, val_rows)
+    after: dict[str, Any] = dict(evaluate_windows(model, validation, val_rows))
+    if score is not None:
+        check_cancel(cancel, "fine-tuning")
+        after.update(score(model))
     return FineTuneRun(model, base_meta, before, after, history)

@@ -1,0 +1,373 @@
+"""Training material for fine-tuning: reviewed spans of corrected annotation files.
+
+Which annotations count as reviewed (per record, first match wins)
+------------------------------------------------------------------
+1. ECG Studio's own file ``<record>.ecgs`` with its review sidecar
+   ``<record>.ecgs.review.json``: only the reviewed spans of the sidecar.
+2. With ``ann_ext`` (e.g. ``q1c``, or a per-lead file such as LUDB's ``ii``):
+   ``<record>.<ann_ext>``; the spans of its own sidecar when it has one, else
+   the file's whole annotated extent.
+3. Otherwise the record has no reviewed beats.
+
+Labels come from :func:`ecgstudio.app.dataset.load_labelled_leads` (the same
+masks as full training: :func:`~ecgstudio.core.masks.to_mask` with the
+record's known beats, so skipped beats and far-apart regions stay unlabelled;
+a global track labels every lead, a per-lead track its own lead; prepared at
+:data:`~ecgstudio.ml.preprocess.MODEL_FS`). Fine-tuning then zeroes the
+weight of every sample outside the reviewed spans.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from ecgstudio.app.dataset import LabelledLead, load_labelled_leads
+from ecgstudio.core.decode import decode
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.metrics import pool, score_tracks
+from ecgstudio.core.review import ReviewSpans
+from ecgstudio.core.waves import Wave, WaveKind
+from ecgstudio.io.annotations import DEFAULT_EXT, read_tracks
+from ecgstudio.io.records import read_header, read_record, resolve_record_path
+from ecgstudio.io.review import read_review
+from ecgstudio.ml.batches import WindowSet, labelled_window_starts
+from ecgstudio.ml.infer import predict_proba
+from ecgstudio.ml.preprocess import MODEL_FS
+
+#: Signal context around held-out reviewed waves given to the model when scoring, in seconds.
+SCORE_CONTEXT_S = 3.0
+
+#: Held-out reviewed waves further apart than this are scored as separate stretches, in seconds.
+SCORE_GAP_S = 10.0
+
+#: Minimum weighted share of a window for it to be trained on.
+MIN_WEIGHTED_FRACTION = 0.05
+
+
+@dataclass(frozen=True)
+class ReviewedSource:
+    """The annotation file of a record that counts as reviewed.
+
+    Attributes
+    ----------
+    ext : str
+        Annotation extension (``"ecgs"``, ``"q1c"``, ``"ii"`` ...).
+    spans : ReviewSpans | None
+        Reviewed spans in record samples, from the review sidecar;
+        ``None``: the whole annotated extent counts.
+    """
+
+    ext: str
+    spans: ReviewSpans | None
+
+    @property
+    def kind(self) -> str:
+        """``"review"`` (sidecar spans) or ``"extent"`` (whole annotated extent)."""
+        return "extent" if self.spans is None else "review"
+
+
+@dataclass(frozen=True)
+class RecordMaterial:
+    """The reviewed training material of one record.
+
+    Attributes
+    ----------
+    path : Path
+        Record path without extension.
+    name : str
+        Record name.
+    fs : float
+        Sampling frequency in Hz.
+    n_samples : int
+        Record length in samples.
+    source : ReviewedSource | None
+        Where the labels come from (``None``: nothing reviewed).
+    beat_samples : np.ndarray
+        int64, sorted: R peak (or QRS middle) of every reviewed beat, in
+        record samples (per-lead tracks: the track with most beats).
+    tracks : tuple[Delineation, ...]
+        The tracks of the reviewed annotation file.
+    part : tuple[int, int]
+        Record samples ``[lo, hi)`` whose labels count (all, unless split in time).
+    leads : tuple[LabelledLead, ...]
+        Prepared leads at :data:`MODEL_FS`, weight 0 outside reviewed spans
+        and ``part``. Empty when only the beats were counted.
+    """
+
+    path: Path
+    name: str
+    fs: float
+    n_samples: int
+    source: ReviewedSource | None
+    beat_samples: np.ndarray
+    tracks: tuple[Delineation, ...] = ()
+    part: tuple[int, int] = (0, 0)
+    leads: tuple[LabelledLead, ...] = ()
+
+    @property
+    def n_beats(self) -> int:
+        """Number of reviewed beats (QRS complexes wholly inside the reviewed spans)."""
+        return int(self.beat_samples.size)
+
+    def restricted(self, lo: int, hi: int) -> RecordMaterial:
+        """The same material with weight only inside record samples ``[lo, hi)``."""
+        leads = tuple(replace(lead, weights=lead.weights * _span_mask(lead.weights.size, [(lo, hi)], self.fs))
+                      for lead in self.leads)
+        beats = self.beat_samples[(self.beat_samples >= lo) & (self.beat_samples < hi)]
+        part = (max(lo, self.part[0]), min(hi, self.part[1]))
+        return replace(self, leads=leads, beat_samples=beats, part=part)
+
+    def reviewed_waves(self, track: Delineation) -> list[Wave]:
+        """Waves of ``track`` wholly inside the reviewed spans and :attr:`part`."""
+        spans = self.source.spans if self.source is not None else ReviewSpans()
+        lo, hi = self.part
+        return [w for w in track.waves if lo <= w.start and w.offset < hi and _inside(w.start, w.offset, spans)]
+
+
+def _reviewed(annotation_path: Path, fs: float) -> ReviewSpans | None:
+    """Spans of the annotation file's review sidecar; ``None`` without one or when it is empty."""
+    review = read_review(annotation_path, fs=fs)
+    return review if review else None
+
+
+def find_source(record_path: Path, ann_ext: str | None, fs: float) -> ReviewedSource | None:
+    """Which annotation file counts as reviewed for a record (see the module docstring).
+
+    Returns
+    -------
+    ReviewedSource | None
+        ``None`` when the record has no usable annotation.
+    """
+    own = record_path.with_name(f"{record_path.name}.{DEFAULT_EXT}")
+    if own.is_file():
+        spans = _reviewed(own, fs)
+        if spans is not None:
+            return ReviewedSource(DEFAULT_EXT, spans)
+    if ann_ext:
+        ref = record_path.with_name(f"{record_path.name}.{ann_ext}")
+        if ref.is_file():
+            return ReviewedSource(ann_ext, _reviewed(ref, fs))
+    return None
+
+
+def _span_mask(m: int, spans: Iterable[tuple[int, int]], fs: float) -> np.ndarray:
+    """float32 ``(m,)`` on the model grid: 1 inside record-sample spans, 0 elsewhere."""
+    mask = np.zeros(m, dtype=np.float32)
+    for a, b in spans:
+        lo, hi = int(np.ceil(a * MODEL_FS / fs)), int(np.ceil(b * MODEL_FS / fs))
+        mask[max(0, lo): max(0, min(m, hi))] = 1.0
+    return mask
+
+
+def _inside(wave_start: int, wave_stop: int, spans: ReviewSpans | None) -> bool:
+    return spans is None or spans.covers(wave_start, wave_stop)
+
+
+def _beats(tracks: list[Delineation], spans: ReviewSpans | None) -> np.ndarray:
+    best = np.zeros(0, dtype=np.int64)
+    for track in tracks:
+        peaks = np.asarray([
+            w.peak if w.peak is not None and w.start <= w.peak <= w.offset else (w.start + w.offset) // 2
+            for w in track.waves if w.kind is WaveKind.QRS and _inside(w.start, w.offset, spans)
+        ], dtype=np.int64)
+        if peaks.size > best.size:
+            best = peaks
+    return np.sort(best)
+
+
+def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *,
+                   with_signal: bool = True) -> RecordMaterial:
+    """Read the reviewed material of one record.
+
+    Parameters
+    ----------
+    record : path
+        Record path (``dir/rec`` or ``dir/rec.hea``).
+    ann_ext : str | None
+        Reference annotator used when the record has no ``ecgs`` review state.
+    with_signal : bool
+        Also read and prepare the signal (``False``: count beats only, cheap).
+
+    Returns
+    -------
+    RecordMaterial
+        ``source is None`` and no beats when nothing is reviewed.
+
+    Raises
+    ------
+    RecordError, AnnotationError
+        The record, its annotation file or its review sidecar cannot be read.
+    """
+    path = resolve_record_path(record)
+    info = read_header(path)
+    source = find_source(path, ann_ext, info.fs)
+    empty = np.zeros(0, dtype=np.int64)
+    part = (0, int(info.n_samples))
+    if source is None:
+        return RecordMaterial(path, info.name, float(info.fs), int(info.n_samples), None, empty, part=part)
+    tracks = read_tracks(path, source.ext, n_samples=info.n_samples, fs=info.fs, lead_names=info.lead_names)
+    material = RecordMaterial(path, info.name, float(info.fs), int(info.n_samples), source,
+                              _beats(tracks, source.spans), tuple(tracks), part)
+    if not with_signal or material.n_beats == 0:
+        return material
+    leads = load_labelled_leads(path, source.ext)
+    if source.spans is not None:
+        leads = [replace(lead, weights=lead.weights * _span_mask(lead.weights.size, source.spans, info.fs))
+                 for lead in leads]
+    return replace(material, leads=tuple(leads))
+
+
+def count_reviewed_beats(record_path: str | os.PathLike[str], ann_ext: str | None = None) -> int:
+    """Number of reviewed beats fine-tuning would learn from in one record.
+
+    A beat counts when its QRS complex lies wholly inside a reviewed span
+    (per-lead files: the lead with most such beats). Only the header, the
+    annotation file and its review sidecar are read.
+
+    Parameters
+    ----------
+    record_path : path
+        Record path (``dir/rec`` or ``dir/rec.hea``).
+    ann_ext : str | None
+        Reference annotator used when the record has no ``ecgs`` review state.
+
+    Returns
+    -------
+    int
+        0 when the record has no reviewed annotation.
+    """
+    return collect_record(record_path, ann_ext, with_signal=False).n_beats
+
+
+def split_by_time(material: RecordMaterial, val_fraction: float) -> tuple[RecordMaterial, RecordMaterial, int]:
+    """Hold out the last ``val_fraction`` of a record's reviewed beats (single-record fine-tuning).
+
+    The split sample lies half-way between the last training beat and the
+    first held-out beat; labels on either side belong to one part only (the
+    signal across the split is still seen as context).
+
+    Returns
+    -------
+    train, validation : RecordMaterial
+    split_sample : int
+        First record sample of the held-out part.
+
+    Raises
+    ------
+    ValueError
+        With fewer than two reviewed beats.
+    """
+    beats = material.beat_samples
+    if beats.size < 2:
+        raise ValueError(f"{material.name}: {beats.size} reviewed beat(s), need at least 2 to hold out a time span")
+    n_val = min(beats.size - 1, max(1, int(round(val_fraction * beats.size))))
+    k = beats.size - n_val
+    split = int((beats[k - 1] + beats[k]) // 2)
+    return material.restricted(0, split), material.restricted(split, material.n_samples), split
+
+
+def _padded(lead: LabelledLead, window: int) -> LabelledLead:
+    """A lead shorter than one window, padded with zero signal and zero weight."""
+    pad = window - lead.signal.size
+    if pad <= 0:
+        return lead
+    return replace(lead, signal=np.concatenate([lead.signal, np.zeros(pad, np.float32)]),
+                   classes=np.concatenate([lead.classes, np.full(pad, 5, np.int8)]),
+                   weights=np.concatenate([lead.weights, np.zeros(pad, np.float32)]))
+
+
+def build_windows(materials: list[RecordMaterial], *, window: int, hop: int, jitter: int = 0) -> WindowSet:
+    """Windows of the reviewed material, for training or validation.
+
+    Parameters
+    ----------
+    materials : list[RecordMaterial]
+        Records (possibly restricted in time) read with ``with_signal=True``.
+    window, hop : int
+        Window length and hop at :data:`MODEL_FS`, in samples.
+    jitter : int
+        Random shift of window starts when sampled for training.
+
+    Returns
+    -------
+    WindowSet
+        One segment per labelled lead; indexed windows (every ``hop``
+        samples) hold at least :data:`MIN_WEIGHTED_FRACTION` weighted
+        samples. Empty (``len == 0``) when nothing is weighted.
+    """
+    signals: list[np.ndarray] = []
+    classes: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    index: list[np.ndarray] = []
+    for material in materials:
+        for lead in material.leads:
+            lead = _padded(lead, window)
+            starts = labelled_window_starts(lead.weights > 0, window, hop, MIN_WEIGHTED_FRACTION)
+            if starts.size == 0:
+                continue
+            index.append(np.stack([np.full(starts.size, len(signals), dtype=np.int64), starts], axis=1))
+            signals.append(lead.signal)
+            classes.append(lead.classes)
+            weights.append(lead.weights)
+    rows = np.concatenate(index) if index else np.zeros((0, 2), dtype=np.int64)
+    return WindowSet(signals, classes, weights, rows, window, jitter=jitter)
+
+
+def _stretches(waves: list[Wave], fs: float) -> list[list[Wave]]:
+    """Runs of waves with gaps no longer than :data:`SCORE_GAP_S`."""
+    groups: list[list[Wave]] = []
+    for wave in waves:
+        if groups and wave.start - groups[-1][-1].offset <= SCORE_GAP_S * fs:
+            groups[-1].append(wave)
+        else:
+            groups.append([wave])
+    return groups
+
+
+def _shifted(wave: Wave, delta: int) -> Wave:
+    def move(x: int | None) -> int | None:
+        return None if x is None else x + delta
+    return Wave(wave.kind, move(wave.onset), move(wave.peak), wave.offset + delta, None, wave.symbol)
+
+
+def held_out_scores(materials: list[RecordMaterial], model: object, metadata: dict) -> dict[str, object]:
+    """Wave-level scores of a model on the held-out reviewed waves.
+
+    Each stretch of held-out reviewed waves is read with
+    :data:`SCORE_CONTEXT_S` of context, predicted (all leads fused for a
+    global track, the track's own lead for a per-lead one), decoded and
+    scored with :func:`~ecgstudio.core.metrics.score_tracks` against the
+    reviewed waves; the scores are pooled.
+
+    Returns
+    -------
+    dict
+        ``{"waves": {fiducial label: {"n_reference", "sensitivity", "ppv",
+        "mean_error_ms", "sd_error_ms"}}}`` (``None`` where undefined), or
+        ``{}`` when there is nothing to score.
+    """
+    scores = []
+    for material in materials:
+        context = int(round(SCORE_CONTEXT_S * material.fs))
+        for track in material.tracks:
+            for group in _stretches(material.reviewed_waves(track), material.fs):
+                a = max(0, group[0].start - context)
+                b = min(material.n_samples, group[-1].offset + context + 1)
+                signal = read_record(material.path, a, b).signal
+                if track.lead is not None:
+                    signal = signal[:, [track.lead]]
+                test = decode(predict_proba(model, metadata, signal, material.fs), signal, material.fs)
+                reference, _ = Delineation.from_waves_lenient([_shifted(w, -a) for w in group], n_samples=b - a,
+                                                              fs=material.fs)
+                scores.append(score_tracks(reference, test))
+    if not scores:
+        return {}
+    keep = ("n_reference", "sensitivity", "ppv", "mean_error_ms", "sd_error_ms")
+    return {"waves": {label: {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                              for k, v in item.items() if k in keep}
+                      for label, item in pool(scores).summary().items()}}

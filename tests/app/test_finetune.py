@@ -1,0 +1,152 @@
+"""Fine-tuning on reviewed annotations: a new pair naming its parent, refusals, one-line errors, cancel."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ecgstudio.app.finetune import count_reviewed_beats, finetune
+from ecgstudio.cli import main
+from ecgstudio.core.errors import AnnotationError, SaveError
+from ecgstudio.ml.cancel import Cancelled
+from ecgstudio.ml.model import base_metadata, build_model, save_model_pair
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _copy_record(src: str, dest: Path, name: str, exts: tuple[str, ...] = ("hea", "dat", "q1c")) -> Path:
+    """Copy ``tests/data/<src>.*`` into ``dest`` as record ``name`` (header names the new .dat)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for ext in exts:
+        if ext == "hea":
+            text = (DATA / f"{src}.hea").read_text().replace(src, name)
+            (dest / f"{name}.hea").write_text(text)
+        else:
+            shutil.copy(DATA / f"{src}.{ext}", dest / f"{name}.{ext}")
+    return dest / name
+
+
+def _hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny untrained model pair (4 units) whose metadata lists test records."""
+    stem = tmp_path_factory.mktemp("models") / "base"
+    meta = base_metadata(window_samples=1000, hop_samples=500)
+    meta["split"] = {"train": ["sel101"], "validation": ["sel102"], "test": ["sel100x", "sel103"]}
+    save_model_pair(build_model(seed=0, units=4), stem, meta)
+    return stem
+
+
+@pytest.fixture
+def work(tmp_path: Path, base_model: Path) -> Path:
+    """``tmp_path`` holding a copy of the base pair (tests may not touch the shared one)."""
+    for suffix in (".keras", ".json"):
+        shutil.copy(base_model.with_suffix(suffix), tmp_path / f"base{suffix}")
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_finetune_single_record_writes_new_pair_naming_parent_records_and_scores(work: Path) -> None:
+    record = _copy_record("sel100x", work / "data", "sel100x")
+    base = work / "base"
+    before_hashes = {s: _hash(base.with_suffix(s)) for s in (".keras", ".json")}
+    seen: list[float] = []
+
+    result = finetune([record], base, work / "models" / "mine", ann_ext="q1c", epochs=1, progress=seen.append)
+
+    assert result.stem == work / "models" / "mine"
+    assert (work / "models" / "mine.keras").is_file()
+    meta = json.loads((work / "models" / "mine.json").read_text())
+    assert meta["parent_model"]["name"] == "base"
+    assert meta["parent_model"]["keras_sha256"] == before_hashes[".keras"]
+    assert meta["training_data"]["records"] == [str(record)]
+    assert meta["training_data"]["annotations"]["sel100x"] == {"ext": "q1c", "reviewed": "extent",
+                                                               "beats": result.n_beats}
+    # one record: a time span is held out, so it is in both lists; the parent's test list loses it
+    assert meta["split"]["train"] == meta["split"]["validation"] == ["sel100x"]
+    assert meta["split"]["held_out"]["kind"] == "time"
+    assert meta["split"]["test"] == ["sel103"]
+    for key in ("held_out_before", "held_out_after"):
+        scores = meta["metrics"][key]
+        assert 0.0 <= scores["accuracy"] <= 1.0
+        assert scores["waves"]["R peak"]["n_reference"] >= 1
+    assert result.before["accuracy"] == meta["metrics"]["held_out_before"]["accuracy"]
+    assert result.records == ("sel100x",)
+    assert result.n_beats == count_reviewed_beats(record, "q1c") == 30
+    assert {s: _hash(base.with_suffix(s)) for s in (".keras", ".json")} == before_hashes
+    assert seen and seen[-1] == 1.0 and all(b >= a for a, b in zip(seen, seen[1:], strict=False))
+
+
+@pytest.mark.slow
+def test_several_records_hold_out_whole_records(work: Path) -> None:
+    records = [_copy_record("sel100x", work / "data", name) for name in ("reca", "recb", "recc")]
+
+    result = finetune(records, work / "base", work / "out", ann_ext="q1c", epochs=1, val_fraction=0.3)
+
+    assert len(result.validation_records) == 1
+    assert sorted(result.train_records + result.validation_records) == ["reca", "recb", "recc"]
+    meta = json.loads((work / "out.json").read_text())
+    assert meta["split"]["held_out"] == {"kind": "records"}
+    assert meta["split"]["validation"] == list(result.validation_records)
+    assert result.n_beats == 90
+
+
+def test_refuses_to_overwrite_the_base_or_an_existing_model(work: Path) -> None:
+    record = _copy_record("sel100x", work / "data", "sel100x")
+    (work / "taken.json").write_text("{}")
+    before = _hash(work / "base.keras")
+
+    with pytest.raises(SaveError, match="base model"):
+        finetune([record], work / "base", work / "base.keras", ann_ext="q1c")
+    with pytest.raises(SaveError, match="existing model"):
+        finetune([record], work / "base", work / "taken", ann_ext="q1c")
+
+    assert _hash(work / "base.keras") == before
+    assert (work / "taken.json").read_text() == "{}"
+    assert not (work / "taken.keras").exists()
+
+
+def test_cli_refusal_and_no_reviewed_beats_are_one_line_errors(work: Path, capsys: pytest.CaptureFixture[str]
+                                                               ) -> None:
+    record = _copy_record("sel100x", work / "data", "sel100x", exts=("hea", "dat"))
+
+    code = main(["finetune", str(record), "--base", str(work / "base"), "--out", str(work / "base")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "refusing to overwrite" in err
+
+    code = main(["finetune", str(record), "--base", str(work / "base"), "--out", str(work / "new"),
+                 "--ann-ext", "q1c"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no reviewed beats" in err
+    assert not (work / "new.keras").exists() and not (work / "new.json").exists()
+
+
+def test_no_reviewed_beats_raises_without_ann_ext(work: Path) -> None:
+    record = _copy_record("sel100x", work / "data", "sel100x")  # q1c present, but no review state
+
+    assert count_reviewed_beats(record) == 0
+    with pytest.raises(AnnotationError, match="no reviewed beats in 1 record"):
+        finetune([record], work / "base", work / "new")
+
+
+@pytest.mark.parametrize("after_calls", [1, 8])
+def test_cancel_stops_and_writes_nothing(work: Path, after_calls: int) -> None:
+    record = _copy_record("sel100x", work / "data", "sel100x")
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) >= after_calls
+
+    with pytest.raises(Cancelled):
+        finetune([record], work / "base", work / "new", ann_ext="q1c", epochs=2, cancel=cancel)
+
+    assert len(calls) == after_calls
+    assert not (work / "new.keras").exists() and not (work / "new.json").exists()
