@@ -1,16 +1,283 @@
-"""``ecgstudio evaluate``: placeholder until implemented (owned by its issue)."""
+"""``ecgstudio evaluate``: score a model, and QTDB's own automatic annotators, against a reference.
+
+For every record the model's global track (probabilities of all leads
+averaged, :func:`ecgstudio.app.preannotate.preannotate`) and each *peer*
+annotation file (by default QTDB's ``pu0`` and ``pu1``: ecgpuwave run on lead
+0 and on lead 1) are scored against the reference (``q1c`` by default) with
+the protocol of :mod:`ecgstudio.core.metrics`. Scores are pooled over the
+records and printed side by side, one row per fiducial.
+
+With two or more peers an extra, clearly labelled column ``best peer/rec
+(oracle)`` takes, per record, the peer that matched most reference fiducials
+(ties: the smaller mean absolute error). It uses the reference to choose, so it
+is an optimistic bound, not a method.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
+from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.core.metrics import DEFAULT_TOLERANCE_S, Fiducial, Score, format_table, pool, score_tracks
+from ecgstudio.core.record import Record
+
+#: Label of the model column.
+MODEL_COLUMN = "model"
+
+#: Label of the per-record best-peer column.
+ORACLE_COLUMN = "best peer/rec (oracle)"
+
+AnnotateFn = Callable[[Record], Delineation]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the sub-command's options."""
+    parser.description = (
+        "Score a model's pre-annotation, and the automatic annotations that come with the database "
+        "(QTDB: pu0/pu1 = ecgpuwave on lead 0/1), against reference annotations (QTDB: q1c). "
+        "Fiducials are matched within a tolerance; PPV counts only detections inside annotated beats."
+    )
+    parser.add_argument("--data", required=True, metavar="DIR", help="folder of WFDB records (e.g. QTDB)")
+    parser.add_argument("--ref-ext", default="q1c", help="reference annotation extension (default: q1c)")
+    parser.add_argument("--model", default=None, metavar="M",
+                        help="model path stem or .keras file (default: the bundled model)")
+    parser.add_argument("--records", nargs="+", default=None, metavar="NAME",
+                        help="records to score (default: the model's test records, else every record "
+                             "with a reference file)")
+    parser.add_argument("--peers", nargs="*", default=["pu0", "pu1"], metavar="EXT",
+                        help="other annotation files to score side by side (default: pu0 pu1; none: --peers)")
+    parser.add_argument("--tolerance-ms", type=float, default=DEFAULT_TOLERANCE_S * 1000,
+                        help="matching tolerance in ms (default: 150)")
+    parser.add_argument("--json", default=None, metavar="OUT", help="also write the results as JSON")
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _clean(value: Any) -> Any:
+    """NaN -> None, recursively (strict JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _first_track(record_path: Path, ext: str, record: Record) -> Delineation | None:
+    from ecgstudio.io.annotations import read_tracks
+
+    if not record_path.with_name(f"{record_path.name}.{ext}").is_file():
+        return None
+    tracks = read_tracks(record_path, ext, n_samples=record.n_samples, fs=record.fs,
+                         lead_names=record.lead_names)
+    return tracks[0] if tracks else None
+
+
+def _oracle_pick(scores: dict[str, Score]) -> str:
+    def key(name: str) -> tuple[int, float]:
+        score = scores[name]
+        matched = sum(item.n_matched for item in score.fiducials)
+        errors = [abs(e) for item in score.fiducials for e in item.errors_ms]
+        return (-matched, sum(errors) / len(errors) if errors else math.inf)
+
+    return min(scores, key=key)
+
+
+def score_records(
+    data_dir: str | Path,
+    records: Sequence[str],
+    annotate: AnnotateFn | None,
+    *,
+    ref_ext: str = "q1c",
+    peers: Sequence[str] = ("pu0", "pu1"),
+    tolerance_s: float = DEFAULT_TOLERANCE_S,
+    log: Callable[[str], None] | None = _err,
+) -> tuple[dict[str, Score], dict[str, dict[str, Score]], dict[str, str]]:
+    """Score ``annotate(record)`` and the peer files on each record.
+
+    Parameters
+    ----------
+    data_dir : path
+        Folder holding the records.
+    records : Sequence[str]
+        Record names.
+    annotate : callable | None
+        ``annotate(record) -> Delineation`` (the model); ``None``: peers only.
+    ref_ext, peers, tolerance_s
+        Reference extension, peer extensions, matching tolerance (s).
+    log : callable | None
+        Receives one progress line per record.
+
+    Returns
+    -------
+    pooled : dict[str, Score]
+        Column name -> score pooled over the records.
+    per_record : dict[str, dict[str, Score]]
+        Record -> column -> score.
+    skipped : dict[str, str]
+        Record -> why it was not scored.
+    """
+    from ecgstudio.io.records import read_record
+
+    folder = Path(data_dir)
+    per_record: dict[str, dict[str, Score]] = {}
+    skipped: dict[str, str] = {}
+    for i, name in enumerate(records, 1):
+        start = time.perf_counter()
+        path = folder / name
+        try:
+            record = read_record(path)
+            reference = _first_track(path, ref_ext, record)
+            if reference is None or len(reference) == 0:
+                skipped[name] = f"no {ref_ext} annotations"
+                if log:
+                    log(f"[{i}/{len(records)}] {name}: skipped (no {ref_ext} annotations)")
+                continue
+            row: dict[str, Score] = {}
+            if annotate is not None:
+                row[MODEL_COLUMN] = score_tracks(reference, annotate(record), tolerance_s=tolerance_s)
+            peer_scores = {}
+            for ext in peers:
+                track = _first_track(path, ext, record)
+                if track is not None:
+                    peer_scores[ext] = score_tracks(reference, track, tolerance_s=tolerance_s)
+            row.update(peer_scores)
+            if len(peers) > 1 and len(peer_scores) == len(peers):
+                best = _oracle_pick(peer_scores)
+                row[ORACLE_COLUMN] = peer_scores[best]
+        except EcgStudioError as exc:
+            skipped[name] = str(exc)
+            if log:
+                log(f"[{i}/{len(records)}] {name}: error: {exc}")
+            continue
+        per_record[name] = row
+        if log:
+            parts = [f"{col} {100 * score[Fiducial.R_PEAK].sensitivity:.0f}%" for col, score in row.items()
+                     if col != ORACLE_COLUMN]
+            log(f"[{i}/{len(records)}] {name}: R-peak Se " + ", ".join(parts)
+                + f" ({time.perf_counter() - start:.1f} s)")
+    columns: list[str] = []
+    for row in per_record.values():
+        columns += [c for c in row if c not in columns]
+    pooled = {c: pool(row[c] for row in per_record.values() if c in row) for c in columns}
+    return pooled, per_record, skipped
+
+
+def _records_with(folder: Path, ext: str) -> list[str]:
+    from ecgstudio.io.records import list_records
+
+    return [p.name for p in list_records(folder) if p.with_name(f"{p.name}.{ext}").is_file()]
+
+
+def evaluate_model(
+    model_stem: str | Path | None,
+    data_dir: str | Path,
+    records: Sequence[str] | None = None,
+    ref_ext: str = "q1c",
+    peers: Sequence[str] = ("pu0", "pu1"),
+    *,
+    tolerance_s: float = DEFAULT_TOLERANCE_S,
+    log: Callable[[str], None] | None = _err,
+) -> dict[str, Any]:
+    """Score a model pair (and the peer annotators) on records of a database.
+
+    Parameters
+    ----------
+    model_stem : path | None
+        Model pair (stem or ``.keras``); ``None``: the shipped default model.
+    data_dir : path
+        Folder of the records (e.g. the QT Database).
+    records : Sequence[str] | None
+        Record names; ``None``: the test records listed in the model's
+        metadata, else every record that has a ``ref_ext`` file.
+    ref_ext : str
+        Reference annotation extension.
+    peers : Sequence[str]
+        Annotation extensions scored side by side with the model.
+    tolerance_s : float
+        Matching tolerance in seconds.
+    log : callable | None
+        Progress lines (default: stderr).
+
+    Returns
+    -------
+    dict
+        JSON-ready (NaN written as ``null``): ``model``, ``reference``,
+        ``tolerance_ms``, ``records`` (scored), ``skipped`` ({record: reason}),
+        ``columns`` ({column: {fiducial: {n_reference, n_test, n_matched,
+        sensitivity, ppv, mean_error_ms, sd_error_ms}}}), ``per_record``
+        ({record: {column: {fiducial: ...}}}) and ``table`` (the text table).
+
+    Raises
+    ------
+    ModelError
+        If the model cannot be loaded.
+    EcgStudioError
+        If ``data_dir`` is not a folder or no record can be scored.
+    """
+    from ecgstudio.app.preannotate import load_model, preannotate, resolve_model_stem
+
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise EcgStudioError(f"data folder not found: {folder}")
+    stem = resolve_model_stem(model_stem)
+    _, metadata = load_model(stem)
+    if records is None:
+        listed = list(metadata.get("split", {}).get("test", []) or [])
+        records = listed or _records_with(folder, ref_ext)
+        if log:
+            source = "the model's test records" if listed else f"every record with a {ref_ext} file"
+            log(f"scoring {len(records)} records ({source})")
+    if not records:
+        raise EcgStudioError(f"no records to score in {folder}")
+
+    def annotate(record: Record) -> Delineation:
+        return preannotate(record, stem)[0]
+
+    pooled, per_record, skipped = score_records(folder, list(records), annotate, ref_ext=ref_ext,
+                                                peers=peers, tolerance_s=tolerance_s, log=log)
+    if not per_record:
+        raise EcgStudioError(f"none of the {len(records)} records could be scored against {ref_ext}")
+    title = (f"{len(per_record)} records of {folder}, reference {ref_ext}, tolerance "
+             f"{tolerance_s * 1000:g} ms, model {stem.name}")
+    result = {
+        "model": str(stem),
+        "reference": ref_ext,
+        "tolerance_ms": tolerance_s * 1000,
+        "records": list(per_record),
+        "skipped": skipped,
+        "columns": {c: s.summary() for c, s in pooled.items()},
+        "per_record": {r: {c: s.summary() for c, s in row.items()} for r, row in per_record.items()},
+        "table": format_table(pooled, title=title),
+    }
+    return _clean(result)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the sub-command."""
-    raise EcgStudioError("'evaluate' is not implemented yet")
+    """Run the sub-command; returns the exit code."""
+    if args.tolerance_ms <= 0:
+        raise EcgStudioError(f"--tolerance-ms must be positive, got {args.tolerance_ms}")
+    result = evaluate_model(args.model, args.data, args.records, args.ref_ext, tuple(args.peers),
+                            tolerance_s=args.tolerance_ms / 1000)
+    print(result["table"])
+    if result["skipped"]:
+        print(f"skipped: {', '.join(f'{r} ({why})' for r, why in result['skipped'].items())}")
+    if args.json:
+        out = Path(args.json).expanduser()
+        try:
+            out.write_text(json.dumps(result, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise EcgStudioError(f"cannot write {out}: {exc.strerror or exc}") from None
+        _err(f"results written to {out}")
+    return 0
