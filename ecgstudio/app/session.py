@@ -14,6 +14,7 @@ sidecar, and never replaces a reference file unless the caller says so.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from ecgstudio.io._write import is_reference_ext
 from ecgstudio.io.annotations import list_annotation_exts, read_tracks, write_tracks
 from ecgstudio.io.records import read_record, resolve_record_path
 from ecgstudio.io.review import read_review, write_review
+
+_log = logging.getLogger(__name__)
 
 #: Extensions that only hold beat labels; not read as tracks (saves time on long records).
 BEAT_ONLY_EXTS: frozenset[str] = frozenset({"atr", "man", "qrs", "ecg"})
@@ -49,7 +52,7 @@ def _read_ext(record_path: Path, record: Record, ext: str) -> list[Delineation]:
     return tracks
 
 
-def _without_duplicates(tracks: list[Delineation], notes: list[str]) -> list[Delineation]:
+def _without_duplicates(tracks: list[Delineation]) -> list[Delineation]:
     """Drop tracks equal to another one (QTDB ``pu`` repeats ``pu0`` and ``pu1``), keeping the shorter name."""
     kept: list[Delineation] = []
     for track in tracks:
@@ -61,7 +64,7 @@ def _without_duplicates(tracks: list[Delineation], notes: list[str]) -> list[Del
         if len(track.name) < len(twin.name):
             kept[kept.index(twin)] = track
             twin, track = track, twin
-        notes.append(f"{track.name} is the same as {twin.name}; shown once")
+        _log.info("%s is the same as %s; shown once", track.name, twin.name)
     return kept
 
 
@@ -117,7 +120,7 @@ def open_document(
             tracks.extend(others)
         else:
             tracks.extend(read)
-    tracks = _without_duplicates(tracks, notes)
+    tracks = _without_duplicates(tracks)
     review = ReviewSpans()
     annotation_path = record_path.with_name(f"{record_path.name}.{ext}")
     if editable is None:

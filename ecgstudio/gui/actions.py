@@ -1,0 +1,218 @@
+"""The main window's QActions, menus and toolbar, with their shortcuts.
+
+:func:`create_actions` builds every action and connects it to the window's
+(or its editing controller's) handler; :func:`build_menus` lays them out. The
+keyboard map (DESIGN.md §5, keyboard first):
+
+======================  =========================================
+Left / Right            previous / next beat
+U                       next low-confidence beat
+A, Space                accept beat (mark reviewed, go to next)
+R                       mark selected range (or the view) reviewed
+Delete, Backspace       delete the selected wave
+, / .                   nudge the selected boundary by -1 / +1 sample
+Shift+Left / Right      pan half a screen
++ / -                   zoom in / out
+1 / 2 / 3 / 0           10 s / 30 s / 1 min / whole record
+G                       grid on/off
+Shift+P / Q / T         relabel the selected wave
+Alt+P / Q / T           add a wave over the selected range
+Ctrl+R                  pre-annotate with the model
+======================  =========================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import QAction, QActionGroup, QMenu, QStyle
+
+from ecgstudio.core.waves import WaveKind
+
+if TYPE_CHECKING:
+    from ecgstudio.gui.main_window import MainWindow
+
+#: Zoom presets: (label, seconds or None for the whole record, key).
+ZOOM_PRESETS: tuple[tuple[str, float | None, str], ...] = (
+    ("10 s", 10.0, "1"),
+    ("30 s", 30.0, "2"),
+    ("1 min", 60.0, "3"),
+    ("Whole record", None, "0"),
+)
+
+PALETTES: tuple[tuple[str, str], ...] = (("classic", "Classic"), ("colorblind", "Colour-blind safe"))
+
+_KIND_KEYS = {WaveKind.P: "P", WaveKind.QRS: "Q", WaveKind.T: "T"}
+
+
+@dataclass
+class Actions:
+    """Every action of the main window, by purpose."""
+
+    open: QAction
+    open_folder: QAction
+    save: QAction
+    save_as: QAction
+    quit: QAction
+    undo: QAction
+    redo: QAction
+    delete_wave: QAction
+    accept_beat: QAction
+    mark_range: QAction
+    next_beat: QAction
+    prev_beat: QAction
+    next_uncertain: QAction
+    nudge_left: QAction
+    nudge_right: QAction
+    pan_left: QAction
+    pan_right: QAction
+    zoom_in: QAction
+    zoom_out: QAction
+    grid: QAction
+    preannotate: QAction
+    choose_model: QAction
+    finetune: QAction
+    relabel: dict[WaveKind, QAction] = field(default_factory=dict)
+    add_wave: dict[WaveKind, QAction] = field(default_factory=dict)
+    zoom_presets: list[QAction] = field(default_factory=list)
+    palettes: dict[str, QAction] = field(default_factory=dict)
+    recent_menu: QMenu | None = None
+    leads_menu: QMenu | None = None
+
+    def document_actions(self) -> list[QAction]:
+        """Actions that need an open record."""
+        return [
+            self.save, self.save_as, self.delete_wave, self.accept_beat, self.mark_range, self.next_beat,
+            self.prev_beat, self.next_uncertain, self.nudge_left, self.nudge_right, self.pan_left,
+            self.pan_right, self.zoom_in, self.zoom_out, self.preannotate, *self.relabel.values(),
+            *self.add_wave.values(), *self.zoom_presets,
+        ]
+
+
+def _action(window: MainWindow, text: str, slot: Callable[[], object],
+            keys: QKeySequence.StandardKey | str | list[str] | None = None, tip: str = "") -> QAction:
+    action = QAction(text, window)
+    if isinstance(keys, list):
+        action.setShortcuts([QKeySequence(k) for k in keys])
+    elif keys is not None:
+        action.setShortcut(QKeySequence(keys))
+    if tip:
+        action.setStatusTip(tip)
+    action.triggered.connect(lambda _checked=False: slot())
+    window.addAction(action)  # shortcuts work even for actions in no visible menu
+    return action
+
+
+def create_actions(window: MainWindow) -> Actions:
+    """Build every action of ``window`` and connect it to its handler."""
+    ed = window.editing
+    style = window.style()
+    a = Actions(
+        open=_action(window, "&Open record…", window.choose_and_open, QKeySequence.Open,
+                     "Open a WFDB record (.hea)"),
+        open_folder=_action(window, "Open &folder…", window.choose_and_open_folder, "Ctrl+Shift+O",
+                            "Browse the records of a folder"),
+        save=_action(window, "&Save", window.save, QKeySequence.Save, "Save the editable track"),
+        save_as=_action(window, "Save &as…", window.save_as, QKeySequence.SaveAs,
+                        "Save the editable track to another folder or extension"),
+        quit=_action(window, "&Quit", window.close, QKeySequence.Quit),
+        undo=window.undo_stack.createUndoAction(window, "&Undo"),
+        redo=window.undo_stack.createRedoAction(window, "&Redo"),
+        delete_wave=_action(window, "&Delete wave", ed.delete_selected, ["Delete", "Backspace"]),
+        accept_beat=_action(window, "&Accept beat", ed.accept_beat, ["A", "Space"],
+                            "Mark the current beat reviewed and go to the next one"),
+        mark_range=_action(window, "Mark range &reviewed", ed.mark_range_reviewed, "R",
+                           "Mark the selected range (or the visible range) reviewed"),
+        next_beat=_action(window, "&Next beat", lambda: ed.goto_beat(+1), "Right"),
+        prev_beat=_action(window, "&Previous beat", lambda: ed.goto_beat(-1), "Left"),
+        next_uncertain=_action(window, "Next &uncertain beat", ed.goto_uncertain, "U",
+                               "Go to the next beat the model is unsure about"),
+        nudge_left=_action(window, "Nudge boundary −1 sample", lambda: ed.nudge(-1), ","),
+        nudge_right=_action(window, "Nudge boundary +1 sample", lambda: ed.nudge(+1), "."),
+        pan_left=_action(window, "Pan left", lambda: ed.pan(-0.5), "Shift+Left"),
+        pan_right=_action(window, "Pan right", lambda: ed.pan(+0.5), "Shift+Right"),
+        zoom_in=_action(window, "Zoom &in", lambda: ed.zoom(0.5), ["+", "=", QKeySequence.ZoomIn]),
+        zoom_out=_action(window, "Zoom &out", lambda: ed.zoom(2.0), ["-", QKeySequence.ZoomOut]),
+        grid=_action(window, "&Grid", lambda: window.options.set_grid_visible(a.grid.isChecked()), "G"),
+        preannotate=_action(window, "&Pre-annotate", window.annotating.preannotate, "Ctrl+R",
+                            "Delineate the record with the model (replaces the editable track)"),
+        choose_model=_action(window, "Choose &model…", window.annotating.choose_model),
+        finetune=_action(window, "&Fine-tune on reviewed records…", window.annotating.finetune),
+    )
+    a.undo.setShortcuts(QKeySequence.Undo)
+    a.redo.setShortcuts(QKeySequence.Redo)
+    window.addAction(a.undo)
+    window.addAction(a.redo)
+    a.open.setIcon(style.standardIcon(QStyle.SP_DialogOpenButton))
+    a.save.setIcon(style.standardIcon(QStyle.SP_DialogSaveButton))
+    a.preannotate.setIcon(style.standardIcon(QStyle.SP_MediaPlay))
+    a.grid.setCheckable(True)
+    a.grid.setChecked(True)
+    for kind, key in _KIND_KEYS.items():
+        a.relabel[kind] = _action(window, f"Relabel as {kind.value}",
+                                  lambda k=kind: ed.relabel(k), f"Shift+{key}")
+        a.add_wave[kind] = _action(window, f"Add {kind.value} wave over range",
+                                   lambda k=kind: ed.add_wave(k), f"Alt+{key}",
+                                   "Add a wave over the range selected with Shift+drag")
+    for label, seconds, key in ZOOM_PRESETS:
+        a.zoom_presets.append(_action(window, label, lambda s=seconds: ed.zoom_seconds(s), key))
+    group = QActionGroup(window)
+    for name, label in PALETTES:
+        action = _action(window, label, lambda n=name: window.options.set_palette(n))
+        action.setCheckable(True)
+        group.addAction(action)
+        a.palettes[name] = action
+    return a
+
+
+def build_menus(window: MainWindow, a: Actions) -> None:
+    """Lay out the menus and the toolbar."""
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    file_menu.addActions([a.open, a.open_folder])
+    a.recent_menu = file_menu.addMenu("Open &recent")
+    file_menu.addSeparator()
+    file_menu.addActions([a.save, a.save_as])
+    file_menu.addSeparator()
+    file_menu.addAction(a.quit)
+
+    edit_menu = bar.addMenu("&Edit")
+    edit_menu.addActions([a.undo, a.redo])
+    edit_menu.addSeparator()
+    edit_menu.addAction(a.delete_wave)
+    relabel_menu = edit_menu.addMenu("Re&label")
+    relabel_menu.addActions(list(a.relabel.values()))
+    add_menu = edit_menu.addMenu("Add &wave")
+    add_menu.addActions(list(a.add_wave.values()))
+    edit_menu.addActions([a.nudge_left, a.nudge_right])
+    edit_menu.addSeparator()
+    edit_menu.addActions([a.accept_beat, a.mark_range])
+
+    view_menu = bar.addMenu("&View")
+    zoom_menu = view_menu.addMenu("&Zoom")
+    zoom_menu.addActions(a.zoom_presets)
+    zoom_menu.addSeparator()
+    zoom_menu.addActions([a.zoom_in, a.zoom_out])
+    view_menu.addActions([a.prev_beat, a.next_beat, a.next_uncertain, a.pan_left, a.pan_right])
+    view_menu.addSeparator()
+    view_menu.addAction(a.grid)
+    a.leads_menu = view_menu.addMenu("&Leads")
+    palette_menu = view_menu.addMenu("&Palette")
+    palette_menu.addActions(list(a.palettes.values()))
+    window.view_menu = view_menu
+
+    annotate_menu = bar.addMenu("&Annotate")
+    annotate_menu.addActions([a.preannotate, a.choose_model, a.finetune])
+
+    toolbar = window.addToolBar("Main")
+    toolbar.setObjectName("main_toolbar")
+    toolbar.addActions([a.open, a.save])
+    toolbar.addSeparator()
+    toolbar.addActions([a.undo, a.redo])
+    toolbar.addSeparator()
+    toolbar.addAction(a.preannotate)
+    toolbar.addSeparator()
+    toolbar.addActions(a.zoom_presets)

@@ -1,0 +1,197 @@
+"""Keyboard and menu editing of the open document: the handlers behind the Edit/View actions.
+
+Each handler reads the selection from the plot (:class:`LeadsView`), turns it
+into an edit value (:mod:`ecgstudio.core.edits`) or a review change, and pushes
+it on the window's undo stack — one key press, one undo step. The plot never
+applies edits itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PyQt5.QtCore import QObject
+
+from ecgstudio.core.edits import AddWave, DeleteWaves, MoveBoundary, Relabel
+from ecgstudio.core.errors import EditError
+from ecgstudio.core.waves import Wave, WaveKind
+
+if TYPE_CHECKING:
+    from ecgstudio.core.delineation import Delineation
+    from ecgstudio.gui.main_window import MainWindow
+
+#: Confidence below which a beat counts as uncertain for "next uncertain beat" (U).
+UNCERTAIN_THRESHOLD = 0.6
+
+
+def chord_peak(signal: np.ndarray, start: int, stop: int) -> int:
+    """Sample of largest deviation from the straight line between ``signal[start]`` and ``signal[stop]``.
+
+    Parameters
+    ----------
+    signal : np.ndarray
+        float, shape ``(n_samples,)`` (one lead, mV).
+    start, stop : int
+        Inclusive sample range, ``start < stop``.
+
+    Returns
+    -------
+    int
+        The peak sample (``start`` for a flat or all-NaN segment).
+    """
+    segment = np.asarray(signal[start:stop + 1], dtype=np.float64)
+    if segment.size < 3 or not np.isfinite(segment).any():
+        return start
+    line = np.linspace(segment[0], segment[-1], segment.size)
+    deviation = np.abs(np.nan_to_num(segment - line, nan=0.0))
+    return start + int(np.argmax(deviation))
+
+
+class EditingController(QObject):
+    """Turns user commands into undoable edits of the editable track."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def _view(self):  # noqa: ANN202 - LeadsView
+        return self._window.view
+
+    def _track(self) -> Delineation | None:
+        doc = self._window.document
+        return None if doc is None else doc.editable_track
+
+    def _message(self, text: str) -> None:
+        self._window.statusBar().showMessage(text, 4000)
+
+    def _editable_selection(self) -> Wave | None:
+        """The selected wave if it belongs to the editable track (else explain why not)."""
+        track = self._track()
+        wave = self._view.selected_wave() if self._window.document is not None else None
+        if track is None or wave is None:
+            self._message("Select a wave first (click it)")
+            return None
+        try:
+            track.index_of(wave)
+        except EditError:
+            self._message("The selected wave is on a read-only track; edit the editable track")
+            return None
+        return wave
+
+    # ------------------------------------------------------------------ wave edits
+    def delete_selected(self) -> None:
+        """Delete the selected wave (Delete/Backspace)."""
+        wave = self._editable_selection()
+        if wave is not None and self._window.push_edit(DeleteWaves((wave,))):
+            self._view.select_wave(None)
+
+    def relabel(self, kind: WaveKind) -> None:
+        """Make the selected wave a ``kind`` wave."""
+        wave = self._editable_selection()
+        if wave is None or wave.kind is kind:
+            return
+        symbol = wave.symbol if kind is WaveKind.QRS and wave.kind is WaveKind.QRS else None
+        edit = Relabel(wave, kind, symbol)
+        if self._window.push_edit(edit):
+            self._view.select_wave(Wave(kind, wave.onset, wave.peak, wave.offset, wave.lead, symbol,
+                                        wave.confidence))
+
+    def add_wave(self, kind: WaveKind) -> None:
+        """Add a ``kind`` wave over the range selected with Shift+drag."""
+        doc = self._window.document
+        track = self._track()
+        selected = self._view.selected_range() if doc is not None else None
+        if doc is None or track is None or selected is None:
+            self._message("Select a range first (Shift+drag on the plot)")
+            return
+        start, stop = sorted(int(v) for v in selected)
+        start, stop = max(0, start), min(doc.n_samples - 1, stop)
+        if stop <= start:
+            self._message("The selected range is empty")
+            return
+        lead = track.lead if track.lead is not None else 0
+        peak = chord_peak(doc.record.signal[:, lead], start, stop)
+        wave = Wave(kind, start, peak, stop, track.lead)
+        if self._window.push_edit(AddWave(wave)):
+            self._view.select_wave(wave)
+
+    def nudge(self, delta: int) -> None:
+        """Move the selected boundary by ``delta`` samples (``,``/``.``), one undo step per press."""
+        track = self._track()
+        chosen = self._view.selected_boundary() if track is not None else None
+        if track is None or chosen is None:
+            self._message("Select a boundary first (click an onset, peak or offset)")
+            return
+        wave, field = chosen
+        current = getattr(wave, field)
+        if current is None:
+            self._message(f"The {field} of this wave is not set")
+            return
+        edit = MoveBoundary(wave, field, int(current) + int(delta))
+        try:
+            moved = edit.moved_wave(track)
+        except EditError as exc:
+            self._message(str(exc))
+            return
+        if self._window.push_edit(edit):
+            self._view.select_wave(moved)
+            self._reselect_boundary(moved, field)
+
+    def _reselect_boundary(self, wave: Wave, field: str) -> None:
+        select = getattr(self._view, "select_boundary", None)
+        if callable(select):
+            select(wave, field)
+
+    # ------------------------------------------------------------------ review
+    def accept_beat(self) -> None:
+        """Mark the current beat reviewed and move to the next beat (A / Space)."""
+        doc = self._window.document
+        if doc is None:
+            return
+        beat = self._view.current_beat_range()
+        if beat is None:
+            self._view.goto_beat(+1)
+            return
+        start, stop = (int(v) for v in beat)
+        self._window.set_review(doc.review.add(start, stop + 1), "Accept beat")
+        self._view.goto_beat(+1)
+
+    def mark_range_reviewed(self) -> None:
+        """Mark the Shift+drag range, or else the visible range, reviewed (R)."""
+        doc = self._window.document
+        if doc is None:
+            return
+        chosen = self._view.selected_range() or self._view.view_range()
+        start, stop = sorted(int(v) for v in chosen)
+        start, stop = max(0, start), min(doc.n_samples, stop + 1)
+        if stop > start:
+            self._window.set_review(doc.review.add(start, stop), "Mark range reviewed")
+
+    # ------------------------------------------------------------------ navigation
+    def goto_beat(self, step: int) -> None:
+        """Select the next (``+1``) or previous (``-1``) beat."""
+        if self._window.document is not None:
+            self._view.goto_beat(step)
+
+    def goto_uncertain(self) -> None:
+        """Go to the next beat whose confidence is below :data:`UNCERTAIN_THRESHOLD` (U)."""
+        if self._window.document is not None and not self._view.goto_uncertain(UNCERTAIN_THRESHOLD):
+            self._message("No low-confidence beat after this one")
+
+    def pan(self, fraction: float) -> None:
+        """Pan by ``fraction`` of the visible width (negative = left)."""
+        if self._window.document is not None:
+            self._view.pan_by(fraction)
+
+    def zoom(self, factor: float) -> None:
+        """Scale the visible width by ``factor`` (< 1 zooms in)."""
+        if self._window.document is not None:
+            self._view.zoom_by(factor)
+
+    def zoom_seconds(self, seconds: float | None) -> None:
+        """Show ``seconds`` of signal (``None`` = the whole record)."""
+        if self._window.document is not None:
+            self._view.zoom_seconds(seconds)

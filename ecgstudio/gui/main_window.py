@@ -1,0 +1,421 @@
+"""The editor's main window: one open document, its undo stack, open/save/autosave and the wiring.
+
+The window owns the :class:`QUndoStack`; the plot (:class:`LeadsView`) only
+reports what the user did (``sigEditRequested(edit)``) and the window pushes an
+``EditCommand`` for it. Records are read in a worker thread, so the window
+stays responsive while a 24-hour record loads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from PyQt5.QtCore import Qt, QTimer, pyqtSignal
+from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PyQt5.QtWidgets import QDockWidget, QMainWindow, QUndoStack, QWidget
+
+from ecgstudio.app import autosave, session
+from ecgstudio.app.document import Document
+from ecgstudio.core.edits import Edit, ReplaceRange
+from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.core.review import ReviewSpans
+from ecgstudio.gui import dialogs
+from ecgstudio.gui.actions import build_menus, create_actions
+from ecgstudio.gui.annotating import AnnotateController
+from ecgstudio.gui.commands import EditCommand, ReviewCommand
+from ecgstudio.gui.editing import EditingController
+from ecgstudio.gui.leads_view import LeadsView
+from ecgstudio.gui.measurements_panel import MeasurementsPanel
+from ecgstudio.gui.settings import add_recent_record, make_settings
+from ecgstudio.gui.statusbar import StatusBar
+from ecgstudio.gui.view_options import ViewOptions
+from ecgstudio.gui.workers import TaskRunner
+from ecgstudio.paths import default_model_path
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "ECG Studio"
+
+
+class MainWindow(QMainWindow):
+    """The ECG Studio editor window.
+
+    Parameters
+    ----------
+    model_stem : str | None
+        Model used for pre-annotation (path stem without extension); the
+        shipped default model when ``None``.
+    autosave_interval_ms : int
+        Period of the recovery-file writer while there are unsaved changes.
+
+    Signals
+    -------
+    sigDocumentChanged(object)
+        A document was opened (the :class:`Document`).
+    sigOpenFailed(str)
+        Opening a record failed (one-line message, also shown in a dialog).
+    sigDirtyChanged(bool)
+        Unsaved changes appeared / disappeared.
+    """
+
+    sigDocumentChanged = pyqtSignal(object)
+    sigOpenFailed = pyqtSignal(str)
+    sigDirtyChanged = pyqtSignal(bool)
+
+    def __init__(self, model_stem: str | None = None, *, autosave_interval_ms: int = 30_000,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ecgstudio_main_window")
+        self.settings = make_settings()
+        self.document: Document | None = None
+        self.undo_stack = QUndoStack(self)
+        self.view = LeadsView(self)
+        self.setCentralWidget(self.view)
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self.measurements = MeasurementsPanel(self)
+        self.measurements_dock = self._add_dock("Measurements", self.measurements, Qt.RightDockWidgetArea)
+        self.resizeDocks([self.measurements_dock], [380], Qt.Horizontal)
+        self.browser = None
+        self.browser_dock: QDockWidget | None = None
+        self.editing = EditingController(self)
+        self.annotating = AnnotateController(self, str(model_stem) if model_stem else "")
+        self.options = ViewOptions(self)
+        self.actions = create_actions(self)
+        build_menus(self, self.actions)
+        self._opener = TaskRunner(self)
+        self._opener.sigFinished.connect(self._on_open_finished)
+        self._opener.sigFailed.connect(self._on_open_failed)
+        self._opening: str | None = None
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(int(autosave_interval_ms))
+        self._autosave_timer.timeout.connect(self.autosave_now)
+        self._autosave_timer.start()
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.view.sigEditRequested.connect(self.push_edit)
+        self.view.sigCursorMoved.connect(self._on_cursor_moved)
+        self.measurements.sigBeatActivated.connect(self._on_beat_activated)
+        self.setAcceptDrops(True)
+        self.options.restore()
+        self.options.rebuild_recent_menu()
+        self.options.rebuild_leads_menu()
+        self.annotating.set_model(model_stem or self._default_model())
+        self._update_title()
+
+    def _default_model(self) -> str:
+        saved = self.settings.value("model/stem")
+        if saved and Path(f"{saved}.keras").is_file():
+            return str(saved)
+        return str(default_model_path())
+
+    @property
+    def model_stem(self) -> str:
+        """Model used for pre-annotation (path stem)."""
+        return self.annotating.model_stem
+
+    # ------------------------------------------------------------------ state
+    @property
+    def is_dirty(self) -> bool:
+        """Whether the document has changes not saved (edits or review marks)."""
+        return self.document is not None and not self.undo_stack.isClean()
+
+    def _update_title(self) -> None:
+        doc = self.document
+        if doc is None:
+            self.setWindowTitle(APP_TITLE)
+        else:
+            self.setWindowTitle(f"{doc.name}{'*' if self.is_dirty else ''} — {APP_TITLE}")
+        self.status.set_dirty(self.is_dirty)
+        for action in self.actions.document_actions():
+            action.setEnabled(doc is not None)
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self._update_title()
+        self.sigDirtyChanged.emit(self.is_dirty)
+
+    def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower().replace(" ", "_") + "_dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.view_menu_actions = getattr(self, "view_menu_actions", []) + [dock.toggleViewAction()]
+        return dock
+
+    # ------------------------------------------------------------------ opening
+    def open_record(self, path: str | os.PathLike[str]) -> bool:
+        """Start opening a record (``dir/rec`` or ``dir/rec.hea``) in a worker thread.
+
+        Returns ``False`` when nothing was started (the user cancelled the
+        unsaved-changes question, or another record is still loading).
+        ``sigDocumentChanged`` or ``sigOpenFailed`` follows.
+        """
+        if self._opener.is_running():
+            self.status.showMessage("Still opening the previous record…", 4000)
+            return False
+        if not self.maybe_save():
+            return False
+        target = os.fspath(path)
+        model = self.annotating.model_stem
+        self._opening = target
+        self.status.showMessage(f"Opening {Path(target).name}…")
+        self.setCursor(Qt.BusyCursor)
+        self._opener.start(lambda _progress, _cancel: session.open_document(target, model_stem=model))
+        return True
+
+    def wait_until_opened(self, ms: int = 10_000) -> bool:
+        """Block until the record being opened is shown (tests, benchmarks)."""
+        return self._opener.wait(ms)
+
+    def _on_open_failed(self, message: str) -> None:
+        self.unsetCursor()
+        self.status.clearMessage()
+        self._opening = None
+        dialogs.show_error(self, "Cannot open record", message)
+        self.sigOpenFailed.emit(message)
+
+    def _on_open_finished(self, doc: Document) -> None:
+        self.unsetCursor()
+        self.status.clearMessage()
+        self._opening = None
+        self.set_document(doc)
+
+    def set_document(self, doc: Document) -> None:
+        """Show ``doc`` (replacing the current document without asking)."""
+        old = self.document
+        if old is not None:
+            autosave.discard_recovery(old.record_path, old.annotation_ext)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.document = doc
+        doc.model_stem = self.annotating.model_stem
+        self.view.set_record(doc.record)
+        self.view.set_tracks(doc.tracks, doc.editable_index)
+        self.view.set_review(doc.review)
+        self.measurements.set_track(doc.editable_track, doc.fs)
+        self.options.rebuild_leads_menu()
+        self.status.set_record(doc.name, doc.fs, doc.record.duration_s)
+        add_recent_record(doc.record_path, self.settings)
+        self.options.rebuild_recent_menu()
+        for note in doc.notes:
+            log.info("%s", note)
+        if doc.notes:
+            self.status.showMessage(doc.notes[0], 6000)
+        self._update_title()
+        self.view.setFocus()
+        self._offer_recovery(doc)
+        self.sigDocumentChanged.emit(doc)
+
+    def _offer_recovery(self, doc: Document) -> None:
+        found = autosave.find_recovery(doc.record_path, doc.annotation_ext, doc.annotation_path())
+        track = doc.editable_track
+        if found is None or track is None:
+            return
+        if found.n_samples != track.n_samples or not dialogs.ask_restore(self, doc.name, found.saved_at):
+            if found.n_samples == track.n_samples:
+                autosave.discard_recovery(doc.record_path, doc.annotation_ext)
+            return
+        restored, dropped = found.to_track(track.name)
+        self.undo_stack.beginMacro("Restore autosaved edits")
+        self.push_edit(ReplaceRange(0, track.n_samples - 1, restored.waves), "Restore autosaved edits")
+        self.set_review(ReviewSpans(found.reviewed), "Restore review marks")
+        self.undo_stack.endMacro()
+        note = f" ({len(dropped)} invalid waves left out)" if dropped else ""
+        self.status.showMessage(f"Restored autosaved edits{note}", 6000)
+
+    # ------------------------------------------------------------------ editing
+    def push_edit(self, edit: Edit, text: str | None = None) -> bool:
+        """Apply ``edit`` to the editable track as one undo step; ``False`` if it was refused."""
+        doc = self.document
+        track = None if doc is None else doc.editable_track
+        if track is None:
+            return False
+        revision = track.revision
+        self.undo_stack.push(EditCommand(track, edit, text, on_error=self._on_edit_failed))
+        return track.revision != revision
+
+    def _on_edit_failed(self, message: str) -> None:
+        self.status.showMessage(f"Not possible: {message}", 6000)
+
+    def set_review(self, spans: ReviewSpans, text: str = "Mark reviewed") -> None:
+        """Replace the reviewed spans as one undo step."""
+        if self.document is None:
+            return
+        command = ReviewCommand(self.document, spans, self._on_review_changed)
+        command.setText(text)
+        self.undo_stack.push(command)
+
+    def _on_review_changed(self, *_args: object) -> None:
+        if self.document is not None:
+            self.view.set_review(self.document.review)
+
+    # ------------------------------------------------------------------ saving
+    def save(self) -> bool:
+        """Save the editable track and review state; ``False`` (after telling the user) on failure."""
+        doc = self.document
+        if doc is None:
+            return False
+        overwrite = session.would_overwrite_reference(doc)
+        if overwrite and not dialogs.confirm_overwrite_reference(self, doc.annotation_path()):
+            return False
+        return self._write(overwrite_reference=overwrite)
+
+    def save_as(self) -> bool:
+        """Ask for a folder and extension, then save there."""
+        doc = self.document
+        if doc is None:
+            return False
+        folder = doc.annotation_dir or doc.record_path.parent
+        chosen = dialogs.choose_save_target(self, folder, doc.annotation_ext, doc.name)
+        if chosen is None:
+            return False
+        out_dir, ext = chosen
+        overwrite = session.would_overwrite_reference(doc, ext=ext, out_dir=out_dir)
+        if overwrite and not dialogs.confirm_overwrite_reference(self, doc.annotation_path(ext, out_dir)):
+            return False
+        return self._write(ext=ext, out_dir=out_dir, overwrite_reference=overwrite)
+
+    def _write(self, *, ext: str | None = None, out_dir: Path | None = None,
+               overwrite_reference: bool = False) -> bool:
+        doc = self.document
+        assert doc is not None  # noqa: S101 - callers checked
+        old_key = (doc.record_path, doc.annotation_ext)
+        try:
+            path = session.save_document(doc, ext=ext, out_dir=out_dir,
+                                         overwrite_reference=overwrite_reference)
+        except EcgStudioError as exc:
+            dialogs.show_error(self, "Cannot save annotations", str(exc))
+            return False
+        except OSError as exc:
+            dialogs.show_error(self, "Cannot save annotations", f"{exc.filename}: {exc.strerror}")
+            return False
+        autosave.discard_recovery(*old_key)
+        autosave.discard_recovery(doc.record_path, doc.annotation_ext)
+        self.undo_stack.setClean()
+        self._update_title()
+        self.status.showMessage(f"Saved {path}", 5000)
+        return True
+
+    def autosave_now(self) -> Path | None:
+        """Write the recovery file if there are unsaved changes (the autosave timer calls this)."""
+        doc = self.document
+        if doc is None or doc.editable_track is None or not self.is_dirty:
+            return None
+        try:
+            return autosave.write_recovery(doc.record_path, doc.annotation_ext, doc.editable_track,
+                                           doc.review.spans)
+        except EcgStudioError as exc:
+            self.status.showMessage(f"Autosave failed: {exc}", 6000)
+            return None
+
+    def maybe_save(self) -> bool:
+        """Ask Save/Discard/Cancel when there are unsaved changes; ``True`` = go ahead."""
+        if not self.is_dirty:
+            return True
+        doc = self.document
+        assert doc is not None  # noqa: S101 - is_dirty implies a document
+        answer = dialogs.ask_save_changes(self, doc.name)
+        if answer == dialogs.SAVE:
+            return self.save()
+        if answer == dialogs.DISCARD:
+            autosave.discard_recovery(doc.record_path, doc.annotation_ext)
+            return True
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self._opener.is_running():
+            self._opener.cancel()
+        if not self.maybe_save():
+            event.ignore()
+            return
+        if self.document is not None:
+            autosave.discard_recovery(self.document.record_path, self.document.annotation_ext)
+        self._autosave_timer.stop()
+        self.options.save()
+        self.annotating.cancel()
+        event.accept()
+
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if _dropped_target(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        target = _dropped_target(event.mimeData())
+        if target is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if target.is_dir():
+            self.open_folder(target)
+        else:
+            self.open_record(target)
+
+    # ------------------------------------------------------------------ folders and docks
+    def choose_and_open(self) -> None:
+        """File → Open: pick a ``.hea`` file."""
+        start = ""
+        if self.document is not None:
+            start = str(self.document.record_path.parent)
+        chosen = dialogs.choose_record(self, start)
+        if chosen:
+            self.open_record(chosen)
+
+    def choose_and_open_folder(self) -> None:
+        """File → Open folder: browse the records of a folder in a dock."""
+        start = self.browser_folder() or (self.document.record_path.parent if self.document else "")
+        chosen = dialogs.choose_folder(self, str(start))
+        if chosen:
+            self.open_folder(chosen)
+
+    def open_folder(self, folder: str | os.PathLike[str]) -> None:
+        """Show the records of ``folder`` in the record browser dock."""
+        if self.browser is None:
+            from ecgstudio.gui.record_browser import RecordBrowser
+
+            self.browser = RecordBrowser(self)
+            self.browser.sigRecordActivated.connect(self.open_record)
+            self.browser_dock = self._add_dock("Records", self.browser, Qt.LeftDockWidgetArea)
+        try:
+            self.browser.set_folder(Path(folder))
+        except EcgStudioError as exc:
+            dialogs.show_error(self, "Cannot open folder", str(exc))
+            return
+        self._browser_folder = Path(folder)
+        self.browser_dock.show()
+        self.browser_dock.raise_()
+
+    def browser_folder(self) -> Path | None:
+        """Folder shown in the record browser, if any."""
+        return getattr(self, "_browser_folder", None)
+
+    def _on_cursor_moved(self, time_s: float, lead: int, amplitude_mv: float) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        names = doc.record.lead_names
+        name = names[lead] if 0 <= lead < len(names) else f"lead {lead + 1}"
+        self.status.set_cursor(time_s, name, amplitude_mv)
+
+    def _on_beat_activated(self, sample: int) -> None:
+        """Centre the view on a beat chosen in the measurements table."""
+        first, last = self.view.view_range()
+        half = max(1, (last - first) // 2)
+        self.view.set_view_range(int(sample) - half, int(sample) + half)
+
+
+def _dropped_target(mime) -> Path | None:  # noqa: ANN001 - QMimeData
+    """The first dropped ``.hea`` file or folder, else ``None``."""
+    if not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if not url.isLocalFile():
+            continue
+        path = Path(url.toLocalFile())
+        if path.suffix.lower() == ".hea" or path.is_dir():
+            return path
+    return None
+

@@ -1,0 +1,117 @@
+"""GUI test set-up: offscreen Qt, instant mouse events, settings and user files in tmp_path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pyqtgraph as pg  # noqa: E402 - after the platform is chosen
+import pytest  # noqa: E402
+
+pg.setConfigOptions(mouseRateLimit=0)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """QSettings (``ECGSTUDIO_SETTINGS``) and ``ECGSTUDIO_HOME`` inside ``tmp_path``."""
+    home = tmp_path / "ecgstudio_home"
+    home.mkdir()
+    monkeypatch.setenv("ECGSTUDIO_HOME", str(home))
+    monkeypatch.setenv("ECGSTUDIO_SETTINGS", str(tmp_path / "settings" / "ecgstudio.ini"))
+    runtime = tmp_path / "xdg_runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    return home
+
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+class DialogLog:
+    """Stands in for every modal question of ``ecgstudio.gui.dialogs`` and records the calls.
+
+    Attributes set by a test choose the answers: ``save_answer`` ("save",
+    "discard", "cancel"), ``restore_answer``, ``overwrite_answer`` and
+    ``save_target`` (``(folder, ext)`` or ``None``).
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+        self.asked_save: list[str] = []
+        self.asked_restore: list[str] = []
+        self.asked_overwrite: list[Path] = []
+        self.save_answer = "discard"
+        self.restore_answer = True
+        self.overwrite_answer = False
+        self.save_target: tuple[Path, str] | None = None
+
+    def show_error(self, parent, title: str, message: str) -> None:  # noqa: ANN001
+        self.errors.append((title, message))
+
+    def ask_save_changes(self, parent, name: str) -> str:  # noqa: ANN001
+        self.asked_save.append(name)
+        return self.save_answer
+
+    def ask_restore(self, parent, name: str, saved_at: float) -> bool:  # noqa: ANN001
+        self.asked_restore.append(name)
+        return self.restore_answer
+
+    def confirm_overwrite_reference(self, parent, path: Path) -> bool:  # noqa: ANN001
+        self.asked_overwrite.append(path)
+        return self.overwrite_answer
+
+    def choose_save_target(self, parent, folder, ext, record_name):  # noqa: ANN001, ANN201
+        return self.save_target
+
+
+@pytest.fixture
+def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
+    """Replace the shell's modal dialogs by a recorder (no test ever blocks on a message box)."""
+    from ecgstudio.gui import dialogs
+
+    log = DialogLog()
+    for name in ("show_error", "ask_save_changes", "ask_restore", "confirm_overwrite_reference",
+                 "choose_save_target"):
+        monkeypatch.setattr(dialogs, name, getattr(log, name))
+    return log
+
+
+@pytest.fixture
+def excerpt(tmp_path: Path) -> Path:
+    """30 s of sel100 (with q1c and pu) in a writable folder; returns the record path."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for name in ("sel100x.hea", "sel100x.dat", "sel100x.q1c", "sel100x.pu"):
+        shutil.copy(DATA / name, folder / name)
+    return folder / "sel100x"
+
+
+@pytest.fixture
+def make_window(qtbot, dialog_log: DialogLog):  # noqa: ANN001, ANN201
+    """Factory of shown main windows (closed, without questions, at teardown)."""
+    from ecgstudio.gui.main_window import MainWindow
+
+    def make(**kwargs) -> MainWindow:  # noqa: ANN003
+        window = MainWindow(**kwargs)
+        window.resize(1200, 700)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return make
+
+
+@pytest.fixture
+def open_and_wait(qtbot):  # noqa: ANN001, ANN201
+    """``open_and_wait(window, path)``: open a record and wait until it is shown."""
+
+    def open_(window, path) -> None:  # noqa: ANN001
+        with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
+            assert window.open_record(path)
+        qtbot.wait(10)
+
+    return open_

@@ -1,0 +1,169 @@
+"""The main window: opening records, undoable edits, dirty title, close prompt, keyboard, recent files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PyQt5.QtCore import QMimeData, QPoint, Qt, QUrl
+from PyQt5.QtGui import QDropEvent
+
+from ecgstudio.core.edits import AddWave
+from ecgstudio.core.waves import Wave, WaveKind
+from ecgstudio.gui.commands import EditCommand
+from ecgstudio.gui.settings import recent_records
+from ecgstudio.paths import sample_record_path
+
+
+def test_opens_the_bundled_sample_with_its_reference_tracks(make_window, open_and_wait) -> None:
+    window = make_window()
+    open_and_wait(window, sample_record_path())
+    doc = window.document
+    assert doc.name == "sel100"
+    assert window.windowTitle() == "sel100 — ECG Studio"
+    names = [t.name for t in doc.tracks]
+    assert {"q1c", "pu0", "pu1", "ecgs"} <= set(names)
+    assert doc.editable_track.name == "ecgs"
+    assert window.view.record is doc.record
+    assert "250 Hz" in window.status.record_label.text()
+    assert "15 min" in window.status.record_label.text()
+    assert [a.text() for a in window.actions.leads_menu.actions()] == ["MLII", "V5"]
+
+
+def test_edit_undo_redo_and_dirty_title(make_window, open_and_wait, excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    track = window.document.editable_track
+    wave = Wave(WaveKind.QRS, 1000, 1010, 1020)
+    window.undo_stack.push(EditCommand(track, AddWave(wave)))
+    assert list(track.waves) == [wave]
+    assert window.windowTitle() == "sel100x* — ECG Studio"
+    assert "unsaved" in window.status.dirty_label.text()
+    window.actions.undo.trigger()
+    assert len(track) == 0
+    assert window.windowTitle() == "sel100x — ECG Studio"
+    window.actions.redo.trigger()
+    assert list(track.waves) == [wave]
+    assert window.is_dirty
+
+
+def test_a_refused_edit_is_not_an_undo_step(make_window, open_and_wait, excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    assert not window.push_edit(AddWave(Wave(WaveKind.QRS, 1005, 1010, 1030)))  # overlaps
+    assert window.undo_stack.count() == 1
+    assert "Not possible" in window.status.currentMessage()
+
+
+@pytest.mark.parametrize("answer", ["cancel", "discard"])
+def test_closing_with_unsaved_changes_asks(make_window, open_and_wait, excerpt: Path, dialog_log,
+                                          answer: str) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    dialog_log.save_answer = answer
+    closed = window.close()
+    assert dialog_log.asked_save == ["sel100x"]
+    assert closed is (answer == "discard")
+    assert window.isVisible() is (answer == "cancel")
+    assert not excerpt.with_name("sel100x.ecgs").exists()
+
+
+def test_closing_and_choosing_save_writes_the_file(make_window, open_and_wait, excerpt: Path,
+                                                   dialog_log) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    dialog_log.save_answer = "save"
+    assert window.close()
+    assert excerpt.with_name("sel100x.ecgs").is_file()
+
+
+def test_clean_window_closes_without_asking(make_window, open_and_wait, excerpt: Path, dialog_log) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    assert window.close()
+    assert dialog_log.asked_save == []
+
+
+def test_keyboard_nudge_is_one_undo_step_per_press(qtbot, make_window, open_and_wait,
+                                                   excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    track = window.document.editable_track
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    window.view.select_boundary(track[0], "offset")
+    window.view.setFocus()
+    for _ in range(3):
+        qtbot.keyClick(window.view, Qt.Key_Period)
+    qtbot.keyClick(window.view, Qt.Key_Comma)
+    assert track[0].offset == 1022
+    assert window.undo_stack.count() == 1 + 4
+    window.undo_stack.undo()
+    assert track[0].offset == 1023
+
+
+def test_delete_relabel_and_accept_keys(qtbot, make_window, open_and_wait, excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    track = window.document.editable_track
+    window.push_edit(AddWave(Wave(WaveKind.P, 900, 920, 940)))
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    window.view.select_wave(track[0])
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_T, Qt.ShiftModifier)  # relabel P as T
+    assert track[0].kind is WaveKind.T
+    window.view.select_wave(track[1])
+    qtbot.keyClick(window.view, Qt.Key_A)  # accept the beat
+    assert window.document.review
+    assert window.document.review.contains(1010)
+    window.view.select_wave(track[1])
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    assert [w.kind for w in track] == [WaveKind.T]
+    window.undo_stack.undo()
+    assert len(track) == 2
+
+
+def test_add_wave_over_the_selected_range(qtbot, make_window, open_and_wait, excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.view.set_selected_range((1000, 1030))
+    window.actions.add_wave[WaveKind.QRS].trigger()
+    (wave,) = window.document.editable_track.waves
+    assert (wave.kind, wave.onset, wave.offset) == (WaveKind.QRS, 1000, 1030)
+    assert 1000 <= wave.peak <= 1030
+
+
+def test_zoom_presets_and_grid_keys(qtbot, make_window, open_and_wait, excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_2)
+    first, last = window.view.view_range()
+    assert abs((last - first) / 250.0 - 30.0) < 0.5 or last - first >= 7499 - 1
+    qtbot.keyClick(window.view, Qt.Key_1)
+    first, last = window.view.view_range()
+    assert abs((last - first) / 250.0 - 10.0) < 0.5
+    qtbot.keyClick(window.view, Qt.Key_G)
+    assert not window.view.grid_visible()
+    qtbot.keyClick(window.view, Qt.Key_G)
+    assert window.view.grid_visible()
+
+
+def test_recent_records_are_remembered(make_window, open_and_wait, excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    assert recent_records(window.settings)[0] == str(excerpt)
+    entries = [a.text() for a in window.actions.recent_menu.actions() if a.text()]
+    assert entries[0] == "sel100x"
+
+
+def test_dropping_a_header_opens_it(qtbot, make_window, excerpt: Path) -> None:
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(excerpt.with_suffix(".hea")))])
+    event = QDropEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
+        window.dropEvent(event)
+    assert window.document.name == "sel100x"
