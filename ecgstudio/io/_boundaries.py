@@ -17,7 +17,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from ecgstudio.core.waves import BOUNDARY_NUM, QRS_SYMBOLS, Wave, WaveKind
+from ecgstudio.core.waves import BOUNDARY_NUM, DEFAULT_SYMBOL, QRS_SYMBOLS, Wave, WaveKind
 
 ONSET = "("
 OFFSET = ")"
@@ -85,36 +85,37 @@ class ParseResult:
 
     Attributes
     ----------
-    waves : list[FileWave]
-        The waves, in file order.
+    waves : list[Wave]
+        The waves, in file order (:class:`FileWave` where the file holds more
+        than a :class:`Wave` can).
     skipped : list[tuple[int, Annotation]]
         Annotations that belong to no P/QRS/T wave (U waves, unknown symbols,
         unmatched boundaries), in file order, each with the number of waves
         found before it.
     """
 
-    waves: list[FileWave]
+    waves: list[Wave]
     skipped: list[tuple[int, Annotation]]
 
 
-def _make_wave(opened: _Open, offset: int, offset_num: int, lead: int | None) -> FileWave | None:
+def _make_wave(opened: _Open, offset: int, offset_num: int, lead: int | None) -> Wave | None:
+    """The wave closed by an offset; a plain :class:`Wave` when nothing file-specific must be kept."""
     kind = opened.kind if opened.kind is not None else _NUM_KIND.get(offset_num)
     if kind is None:
         return None
     conv = BOUNDARY_NUM[kind]
     first = opened.peaks[0] if opened.peaks else None
-    return FileWave(
-        kind=kind,
-        onset=opened.onset,
-        peak=None if first is None else first[0],
-        offset=offset,
-        lead=lead,
-        symbol=None if first is None else first[1],
-        onset_num=None if opened.onset is None or opened.onset_num == conv else opened.onset_num,
-        offset_num=None if offset_num == conv else offset_num,
-        peak_num=None if first is None or first[2] == 0 else first[2],
-        extra_peaks=tuple(opened.peaks[1:]),
-    )
+    symbol = None if first is None or first[1] == DEFAULT_SYMBOL[kind] else first[1]
+    extras = {
+        "onset_num": None if opened.onset is None or opened.onset_num == conv else opened.onset_num,
+        "offset_num": None if offset_num == conv else offset_num,
+        "peak_num": None if first is None or first[2] == 0 else first[2],
+        "extra_peaks": tuple(opened.peaks[1:]),
+    }
+    peak = None if first is None else first[0]
+    if extras["extra_peaks"] or any(extras[k] is not None for k in ("onset_num", "offset_num", "peak_num")):
+        return FileWave(kind, opened.onset, peak, offset, lead, symbol, None, **extras)
+    return Wave(kind, opened.onset, peak, offset, lead, symbol)
 
 
 def parse_channel(annotations: Iterable[Annotation], lead: int | None) -> ParseResult:
@@ -127,7 +128,7 @@ def parse_channel(annotations: Iterable[Annotation], lead: int | None) -> ParseR
     lead : int | None
         Lead given to the waves.
     """
-    waves: list[FileWave] = []
+    waves: list[Wave] = []
     skipped: list[tuple[int, Annotation]] = []
     opened: _Open | None = None
 
@@ -186,13 +187,13 @@ def parse_channel(annotations: Iterable[Annotation], lead: int | None) -> ParseR
 
 
 def attach_unparsed(
-    waves: Sequence[FileWave], kept: Sequence[bool], skipped: Sequence[tuple[int, Annotation]]
-) -> list[FileWave]:
+    waves: Sequence[Wave], kept: Sequence[bool], skipped: Sequence[tuple[int, Annotation]]
+) -> list[Wave]:
     """The kept waves, each carrying the skipped annotations that follow it in the file.
 
     Parameters
     ----------
-    waves : Sequence[FileWave]
+    waves : Sequence[Wave]
         All waves in file order (as :func:`parse_channel` found them).
     kept : Sequence[bool]
         Which of ``waves`` the track kept. A dropped wave that is a lone offset
@@ -203,8 +204,9 @@ def attach_unparsed(
 
     Returns
     -------
-    list[FileWave]
-        The kept waves, in file order, with :attr:`FileWave.unparsed` set;
+    list[Wave]
+        The kept waves, in file order, those with unparsed annotations as
+        :class:`FileWave` with :attr:`FileWave.unparsed` set;
         annotations before the first kept wave go to that wave.
     """
     pending: list[tuple[int, int, Annotation]] = [(after, 0, ann) for after, ann in skipped]
@@ -224,6 +226,8 @@ def attach_unparsed(
     for i in kept_index:
         wave = waves[i]
         extra = owner_of.get(i)
+        if extra and not isinstance(wave, FileWave):
+            wave = FileWave(wave.kind, wave.onset, wave.peak, wave.offset, wave.lead, wave.symbol)
         out.append(replace(wave, unparsed=wave.unparsed + tuple(extra)) if extra else wave)
     return out
 
