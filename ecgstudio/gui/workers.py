@@ -167,8 +167,8 @@ class TaskRunner(QObject):
     Notes
     -----
     The runner may be reused after a task ended. Destroying the runner while
-    its task runs is safe: the thread is kept alive until the task returns and
-    its outcome is dropped; call :meth:`cancel` first so it returns soon.
+    its task runs is safe: the task is asked to cancel, its thread is kept
+    alive until the task returns, and its outcome is dropped.
     """
 
     sigProgress = pyqtSignal(float)
@@ -180,6 +180,9 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._thread: _TaskThread | None = None
         self._cancel_event = threading.Event()
+        # when the runner is destroyed mid-task, ask the task to stop (the lambda must not touch self)
+        holder = self._event_holder = [self._cancel_event]
+        self.destroyed.connect(lambda *_: holder[0].set())
 
     def start(self, fn: TaskFn) -> None:
         """Run ``fn(progress, cancel)`` in a new worker thread.
@@ -192,6 +195,7 @@ class TaskRunner(QObject):
         if self.is_running():
             raise RuntimeError("TaskRunner: a task is already running")
         self._cancel_event = threading.Event()
+        self._event_holder[0] = self._cancel_event
         thread = _TaskThread(fn, self._cancel_event)
         thread.sigProgressed.connect(self._on_progress)
         thread.sigDone.connect(self._on_done)

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from PyQt5.QtCore import QTimer  # noqa: E402
 
 from ecgstudio.core.errors import ModelError  # noqa: E402
-from ecgstudio.gui.workers import TaskRunner, error_message  # noqa: E402
+from ecgstudio.gui.workers import TaskRunner, error_message, running_task_count  # noqa: E402
 
 
 @pytest.fixture
@@ -160,14 +160,23 @@ def test_wait_delivers_the_outcome(qtbot, runner):
     assert results == [42]
 
 
-def test_deleting_a_runner_with_a_running_task_does_not_crash(qtbot):
-    gate = threading.Event()
+def test_deleting_a_runner_cancels_its_task_without_crashing(qtbot):
+    stopped = threading.Event()
+
+    def task(progress, cancel):
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if cancel():
+                stopped.set()
+                return None
+            time.sleep(0.005)
+        return None
+
     r = TaskRunner()
-    r.start(lambda progress, cancel: gate.wait(5))
+    r.start(task)
     r.deleteLater()
-    qtbot.wait(20)
-    gate.set()
-    qtbot.wait(100)
+    qtbot.waitUntil(stopped.is_set, timeout=2000)
+    qtbot.waitUntil(lambda: running_task_count() == 0, timeout=2000)
 
 
 def test_error_message_cuts_long_text():
