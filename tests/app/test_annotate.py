@@ -1,0 +1,145 @@
+"""``ecgstudio annotate``: files written per record, folders, bad records, per-lead, workers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecgstudio.app.preannotate import preannotate
+from ecgstudio.cli import main
+from ecgstudio.core.masks import to_mask
+from ecgstudio.io.annotations import read_tracks
+from ecgstudio.io.records import read_record
+from ecgstudio.ml.model import base_metadata, build_model, save_model_pair
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _copy_record(src: str, dest: Path, name: str | None = None) -> Path:
+    """Copy ``tests/data/<src>.hea/.dat`` into ``dest`` (renamed to ``name``)."""
+    name = name or src
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / f"{name}.hea").write_text((DATA / f"{src}.hea").read_text().replace(src, name))
+    shutil.copy(DATA / f"{src}.dat", dest / f"{name}.dat")
+    return dest / name
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    stem = tmp_path_factory.mktemp("models") / "tiny"
+    save_model_pair(build_model(seed=0, units=4), stem, base_metadata())
+    return stem
+
+
+@pytest.fixture
+def fake_inference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replace the network by a "perfect" one: probabilities from ecgpuwave's sel100x track.
+
+    An untrained model finds no waves at all, which would make the comparisons
+    below empty; this gives ~100 waves while still running the whole pipeline
+    (model loading, decoding, writing).
+    """
+    import ecgstudio.ml.infer as infer
+
+    record = read_record(DATA / "sel100x")
+    tracks = read_tracks(DATA / "sel100x", "pu", n_samples=record.n_samples, fs=record.fs)
+    per_lead = []
+    for track in tracks[:2]:
+        classes, _ = to_mask(track)
+        per_lead.append(0.1 / 6 + 0.9 * np.eye(6, dtype=np.float32)[classes])
+    stacked = np.stack(per_lead)
+
+    def proba_per_lead(model, metadata, signal, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+        assert signal.shape[0] == stacked.shape[1]
+        return stacked
+
+    def proba(model, metadata, signal, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+        return stacked[0]
+
+    monkeypatch.setattr(infer, "predict_proba", proba)
+    monkeypatch.setattr(infer, "predict_proba_per_lead", proba_per_lead)
+
+
+def _wave_tuples(track) -> list[tuple]:  # noqa: ANN001
+    return [(w.kind, w.onset, w.peak, w.offset) for w in track]
+
+
+def test_annotates_one_record_and_writes_what_preannotate_gives(
+    tmp_path: Path, tiny_model: Path, fake_inference: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rec = _copy_record("sel100x", tmp_path / "in")
+    out = tmp_path / "out" / "new"  # created on demand
+    code = main(["annotate", str(rec) + ".hea", "--out-dir", str(out), "--model", str(tiny_model)])
+    assert code == 0
+    written = out / "sel100x.ecgs"
+    assert written.is_file()
+    record = read_record(rec)
+    back = read_tracks(out / "sel100x", "ecgs", n_samples=record.n_samples, fs=record.fs)
+    assert len(back) == 1 and back[0].lead is None
+    expected = _wave_tuples(preannotate(record, tiny_model)[0])
+    assert len(expected) > 50
+    assert _wave_tuples(back[0]) == expected
+    assert "sel100x" in capsys.readouterr().err
+    assert not list((tmp_path / "in").glob("*.ecgs"))  # nothing written beside the input
+
+
+def test_folder_input_annotates_every_record(tmp_path: Path, tiny_model: Path) -> None:
+    _copy_record("sel100x", tmp_path / "in")
+    _copy_record("synth12", tmp_path / "in")
+    code = main(["annotate", str(tmp_path / "in"), "--out-dir", str(tmp_path / "out"),
+                 "--ext", "auto", "--model", str(tiny_model)])
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sel100x.auto", "synth12.auto"]
+
+
+def test_bad_records_are_reported_on_one_line_each_and_the_run_goes_on(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    _copy_record("sel100x", folder)
+    (folder / "broken.hea").write_text("this is not a header\n")
+    missing = tmp_path / "nowhere" / "rec"
+    code = main(["annotate", str(folder), str(missing), "--out-dir", str(tmp_path / "out"),
+                 "--model", str(tiny_model)])
+    assert code == 1
+    assert (tmp_path / "out" / "sel100x.ecgs").is_file()
+    err = capsys.readouterr().err.splitlines()
+    assert len([line for line in err if "broken" in line]) == 1
+    assert len([line for line in err if "nowhere" in line]) == 1
+    assert not any("Traceback" in line for line in err)
+
+
+def test_per_lead_writes_one_channel_per_lead(tmp_path: Path, tiny_model: Path, fake_inference: None) -> None:
+    rec = _copy_record("sel100x", tmp_path / "in")
+    assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--per-lead",
+                 "--model", str(tiny_model)]) == 0
+    record = read_record(rec)
+    back = read_tracks(tmp_path / "sel100x", "ecgs", n_samples=record.n_samples, fs=record.fs)
+    expected = preannotate(record, tiny_model, per_lead=True)
+    assert [t.lead for t in back] == [0, 1]
+    for lead in (0, 1):
+        assert len(expected[lead]) > 50
+        assert _wave_tuples(back[lead]) == _wave_tuples(expected[lead])
+
+
+def test_missing_model_fails_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rec = _copy_record("sel100x", tmp_path / "in")
+    code = main(["annotate", str(rec), "--out-dir", str(tmp_path / "out"), "--model", str(tmp_path / "no")])
+    assert code != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ecgstudio: error:")
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_files(tmp_path: Path, tiny_model: Path) -> None:
+    _copy_record("sel100x", tmp_path / "in")
+    _copy_record("sel100x", tmp_path / "in", "copy2")
+    assert main(["annotate", str(tmp_path / "in"), "--out-dir", str(tmp_path / "one"),
+                 "--model", str(tiny_model)]) == 0
+    assert main(["annotate", str(tmp_path / "in"), "--out-dir", str(tmp_path / "two"), "--jobs", "2",
+                 "--model", str(tiny_model)]) == 0
+    for name in ("sel100x.ecgs", "copy2.ecgs"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
