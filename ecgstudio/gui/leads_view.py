@@ -1,0 +1,451 @@
+"""The plot: stacked leads, overview strip, annotation tracks and boundary dragging.
+
+Contract: docs/GUI_CONTRACTS.md ("Plot"). x is in samples everywhere inside
+the view; only the axis labels show seconds. The view never changes a track:
+a finished drag emits one :class:`~ecgstudio.core.edits.MoveBoundary` through
+:attr:`LeadsView.sigEditRequested`, the owner pushes it on its undo stack and
+the view redraws from the track's listener (so undo/redo redraw too).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PyQt5 import QtCore, QtWidgets
+
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.edits import MoveBoundary
+from ecgstudio.core.errors import EditError
+from ecgstudio.core.record import Record
+from ecgstudio.core.waves import Wave
+from ecgstudio.gui.colors import get_palette
+from ecgstudio.gui.envelope import MinMaxPyramid
+from ecgstudio.gui.handles import BoundaryHandle
+from ecgstudio.gui.lead_row import LeadRow
+from ecgstudio.gui.navigation import beat_of, next_qrs, next_uncertain
+from ecgstudio.gui.overview import Overview
+from ecgstudio.gui.track_items import TrackCache
+
+#: Narrowest window the view zooms to, in seconds.
+MIN_SPAN_S = 0.25
+#: Window shown after :meth:`LeadsView.set_record`, in seconds.
+INITIAL_SPAN_S = 10.0
+
+
+class LeadsView(QtWidgets.QWidget):
+    """Stacked lead rows sharing one time window, with an overview strip below."""
+
+    #: ``(time_s, lead, amplitude_mv)`` of the signal under the mouse.
+    sigCursorMoved = QtCore.pyqtSignal(float, int, float)
+    #: A ``core.edits`` value the user asked for (the owner applies it).
+    sigEditRequested = QtCore.pyqtSignal(object)
+    #: The selected :class:`Wave` or ``None``.
+    sigSelectionChanged = QtCore.pyqtSignal(object)
+    #: ``(first_sample, last_sample)`` now visible.
+    sigViewRangeChanged = QtCore.pyqtSignal(int, int)
+    #: ``(start, stop)`` chosen with Shift+drag, or ``None`` (extension to the contract).
+    sigSelectedRangeChanged = QtCore.pyqtSignal(object)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.record: Record | None = None
+        self.rows: list[LeadRow] = []
+        self.tracks: list[Delineation] = []
+        self.editable_index: int | None = None
+        self.reference_index: int | None = None
+        self._palette = get_palette("classic")
+        self._grid_visible = True
+        self._cache = TrackCache()
+        self._range = (0.0, 1.0)
+        self._wave: Wave | None = None
+        self._boundary: tuple[Wave, str] | None = None
+        self._selected_range: tuple[int, int] | None = None
+        self._review = np.zeros((0, 2), dtype=np.int64)
+        self._lead_shown: list[bool] = []
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self._rows_layout = QtWidgets.QVBoxLayout()
+        self._rows_layout.setSpacing(0)
+        layout.addLayout(self._rows_layout, 1)
+        self._redraw_timer = QtCore.QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(0)
+        self._redraw_timer.timeout.connect(self._redraw)
+        self.overview = Overview(self)
+        self.overview.sigRangeRequested.connect(self.set_view_range)
+        layout.addWidget(self.overview)
+
+    # ------------------------------------------------------------------ record and tracks
+    def set_record(self, record: Record | None) -> None:
+        """Show ``record`` (``None`` clears); tracks, selection and review are reset."""
+        self._set_listeners(False)
+        self.tracks, self.editable_index, self.reference_index = [], None, None
+        self._cache.clear()
+        self._wave, self._boundary, self._selected_range = None, None, None
+        self._review = np.zeros((0, 2), dtype=np.int64)
+        for row in self.rows:
+            self._rows_layout.removeWidget(row.widget)
+            row.widget.deleteLater()
+        self.rows = []
+        self.record = record
+        self._lead_shown = [] if record is None else [True] * record.n_leads
+        if record is None:
+            self.overview.set_signal(None)
+            return
+        for lead in range(record.n_leads):
+            pyramid = MinMaxPyramid(record.signal[:, lead])
+            row = LeadRow(self, lead, record.lead_names[lead], record.units[lead], record.fs, pyramid,
+                          self._palette)
+            row.grid.setVisible(self._grid_visible)
+            row.vb.sigResized.connect(self._schedule_redraw)
+            row.widget.scene().sigMouseMoved.connect(
+                lambda pos, r=row: self._on_mouse_moved(r, pos))
+            self._rows_layout.addWidget(row.widget, 1)
+            self.rows.append(row)
+        self._update_axes()
+        self.overview.set_signal(self.rows[0].pyramid)
+        self._range = (-1.0, -1.0)
+        self.set_view_range(0, INITIAL_SPAN_S * record.fs)
+
+    def set_tracks(self, tracks: list[Delineation], editable_index: int | None) -> None:
+        """Show ``tracks``; ``tracks[editable_index]`` (if any) gets the editing handles.
+
+        Global tracks show on every lead, per-lead tracks on their own lead.
+        The editable track is compared with :attr:`reference_index` (by default
+        the first other track shown on the same lead).
+        """
+        self._set_listeners(False)
+        self.tracks = list(tracks)
+        self.editable_index = editable_index if editable_index is not None and \
+            0 <= editable_index < len(self.tracks) else None
+        if self.reference_index is not None and not 0 <= self.reference_index < len(self.tracks):
+            self.reference_index = None
+        self._set_listeners(True)
+        self._assign_tracks()
+        self._revalidate_selection()
+        self.refresh_tracks()
+
+    def set_reference_index(self, index: int | None) -> None:
+        """Compare the editable track with ``tracks[index]`` (``None``: the first other track)."""
+        self.reference_index = index
+        self._assign_tracks()
+        self.refresh_tracks()
+
+    def refresh_tracks(self) -> None:
+        """Redraw every annotation item from the tracks."""
+        self._redraw()
+
+    def editable_track(self) -> Delineation | None:
+        """The track being edited, if any."""
+        return None if self.editable_index is None else self.tracks[self.editable_index]
+
+    def _set_listeners(self, on: bool) -> None:
+        for track in self.tracks:
+            if on:
+                track.add_listener(self._on_track_changed)
+            else:
+                track.remove_listener(self._on_track_changed)
+
+    def _assign_tracks(self) -> None:
+        editable = self.editable_track()
+        for row in self.rows:
+            mine = [t for t in self.tracks if t.lead is None or t.lead == row.lead]
+            refs = [t for t in mine if t is not editable]
+            edit = editable if editable is not None and editable in mine else None
+            chosen = self.tracks[self.reference_index] if self.reference_index is not None else None
+            compare = chosen if chosen in refs else (refs[0] if refs else None)
+            row.tracks.set_tracks(refs, edit, compare if edit is not None else None)
+            row.set_reference_count(len(refs))
+
+    def _on_track_changed(self, first: int, last: int) -> None:
+        self._revalidate_selection()
+        self._redraw()
+
+    # ------------------------------------------------------------------ appearance
+    def set_review(self, spans: object) -> None:
+        """Show reviewed spans (a ``ReviewSpans`` or any iterable of ``(start, stop)``)."""
+        pairs = list(getattr(spans, "spans", spans) or ())
+        self._review = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        for row in self.rows:
+            row.tracks.set_review(self._review)
+        self._redraw()
+
+    def set_grid_visible(self, visible: bool) -> None:
+        """Show or hide the ECG paper grid."""
+        self._grid_visible = bool(visible)
+        for row in self.rows:
+            row.grid.setVisible(self._grid_visible)
+            row.vb.sigResized.connect(self._schedule_redraw)
+
+    def grid_visible(self) -> bool:
+        """Whether the ECG paper grid is shown."""
+        return self._grid_visible
+
+    def set_lead_visible(self, lead: int, visible: bool) -> None:
+        """Show or hide the row of ``lead``."""
+        self._lead_shown[lead] = bool(visible)
+        self.rows[lead].widget.setVisible(bool(visible))
+        self._update_axes()
+        self._redraw()
+
+    def lead_visible(self, lead: int) -> bool:
+        """Whether the row of ``lead`` is shown."""
+        return self._lead_shown[lead]
+
+    def set_palette(self, name: str) -> None:
+        """Use palette ``name`` (``"classic"`` or ``"colorblind"``)."""
+        self._palette = get_palette(name)
+        for row in self.rows:
+            row.set_palette(self._palette)
+        self._redraw()
+
+    def palette_name(self) -> str:
+        """Name of the palette in use."""
+        return self._palette.name
+
+    def _update_axes(self) -> None:
+        shown = [row for row in self.rows if self._lead_shown[row.lead]]
+        for row in self.rows:
+            row.show_time_axis(bool(shown) and row is shown[-1])
+
+    # ------------------------------------------------------------------ view range
+    def _n_samples(self) -> int:
+        return self.record.n_samples if self.record is not None else 1
+
+    def _clamped(self, first: float, last: float) -> tuple[float, float]:
+        n = self._n_samples()
+        fs = self.record.fs if self.record is not None else 1.0
+        span = min(max(last - first, MIN_SPAN_S * fs, 4.0), max(n - 1, 1))
+        centre = (first + last) / 2
+        lo = min(max(centre - span / 2, 0.0), max(n - 1 - span, 0.0))
+        return lo, lo + span
+
+    def set_view_range(self, first: float, last: float) -> None:
+        """Show samples ``first..last`` (clamped to the record and a minimum width)."""
+        if self.record is None:
+            return
+        new = self._clamped(float(first), float(last))
+        changed = new != self._range
+        self._range = new
+        self.overview.set_window(*new)
+        self._redraw()
+        if changed:
+            self.sigViewRangeChanged.emit(*self.view_range())
+
+    def view_range(self) -> tuple[int, int]:
+        """First and last visible sample."""
+        return int(math.floor(self._range[0])), int(math.ceil(self._range[1]))
+
+    def zoom_seconds(self, seconds: float | None) -> None:
+        """Show ``seconds`` around the current centre (``None``: the whole record)."""
+        if self.record is None:
+            return
+        if seconds is None:
+            self.set_view_range(0, self._n_samples() - 1)
+            return
+        centre = sum(self._range) / 2
+        half = seconds * self.record.fs / 2
+        self.set_view_range(centre - half, centre + half)
+
+    def zoom_by(self, factor: float, centre: float | None = None) -> None:
+        """Scale the visible width by ``factor`` (< 1 zooms in) around ``centre`` (samples)."""
+        first, last = self._range
+        c = (first + last) / 2 if centre is None else centre
+        self.set_view_range(c + (first - c) * factor, c + (last - c) * factor)
+
+    def pan_by(self, fraction: float) -> None:
+        """Move the window by ``fraction`` of its width (negative: back in time)."""
+        first, last = self._range
+        delta = fraction * (last - first)
+        self.set_view_range(first + delta, last + delta)
+
+    def centre_on(self, sample: float) -> None:
+        """Centre the window on ``sample`` keeping its width."""
+        half = (self._range[1] - self._range[0]) / 2
+        self.set_view_range(sample - half, sample + half)
+
+    def _redraw(self) -> None:
+        if self.record is None:
+            return
+        first, last = self._range
+        selection = (self._wave, self._boundary, self._selected_range)
+        for row in self.rows:
+            if self._lead_shown[row.lead]:
+                row.tracks.set_selection(*selection)
+                row.update(first, last, self._cache)
+
+    def _schedule_redraw(self) -> None:
+        """Redraw once control returns to the event loop (rows resized: new pixel width)."""
+        self._redraw_timer.start()
+
+    # ------------------------------------------------------------------ selection
+    def select_wave(self, wave: Wave | None) -> None:
+        """Select ``wave`` (``None`` clears); the boundary selection is cleared."""
+        self._set_selection(wave, None)
+
+    def select_boundary(self, wave: Wave, field: str) -> None:
+        """Select ``field`` of ``wave`` (for nudging); the wave is selected too."""
+        self._set_selection(wave, (wave, field))
+
+    def selected_wave(self) -> Wave | None:
+        """The selected wave, or ``None``."""
+        return self._wave
+
+    def selected_boundary(self) -> tuple[Wave, str] | None:
+        """``(wave, field)`` of the selected boundary, or ``None``."""
+        return self._boundary
+
+    def selected_range(self) -> tuple[int, int] | None:
+        """``(start, stop)`` samples chosen with Shift+drag, or ``None``."""
+        return self._selected_range
+
+    def set_selected_range(self, selected: tuple[int, int] | None) -> None:
+        """Set (or clear) the Shift+drag range."""
+        if selected is not None:
+            a, b = sorted(int(round(v)) for v in selected)
+            n = self._n_samples()
+            selected = (min(max(a, 0), n - 1), min(max(b, 0), n - 1))
+        if selected != self._selected_range:
+            self._selected_range = selected
+            self._redraw()
+            self.sigSelectedRangeChanged.emit(selected)
+
+    def _set_selection(self, wave: Wave | None, boundary: tuple[Wave, str] | None) -> None:
+        changed = wave != self._wave
+        self._wave, self._boundary = wave, boundary
+        self._redraw()
+        if changed:
+            self.sigSelectionChanged.emit(wave)
+
+    def _revalidate_selection(self) -> None:
+        """Keep the selection pointing at a wave that exists (after edits, undo, new tracks)."""
+        old = self._wave
+        if old is None:
+            return
+        holders = [t for t in self.tracks if t.lead == old.lead]
+        for track in holders:
+            try:
+                track.index_of(old)
+                return
+            except EditError:
+                pass
+        editable = self.editable_track()
+        successor = None
+        if editable is not None and editable.lead == old.lead:
+            same = [w for w in editable.waves_between(old.start, old.offset) if w.kind is old.kind]
+            successor = same[0] if len(same) == 1 else None
+        field = self._boundary[1] if self._boundary is not None else None
+        self._wave = successor
+        self._boundary = (successor, field) if successor is not None and field else None
+        self.sigSelectionChanged.emit(successor)
+
+    # ------------------------------------------------------------------ navigation
+    def goto_beat(self, step: int) -> bool:
+        """Select and centre the next (``+1``) or previous (``-1``) QRS; False if none."""
+        track = self.editable_track() or (self.tracks[0] if self.tracks else None)
+        if track is None or self.record is None:
+            return False
+        if self._wave is not None:
+            ref = self._wave.start
+        else:
+            ref = int(self._range[0]) - 1 if step > 0 else int(self._range[1]) + 1
+        qrs = next_qrs(track, ref, step)
+        if qrs is None:
+            return False
+        self._show_and_select(qrs)
+        return True
+
+    def goto_uncertain(self, threshold: float = 0.6) -> bool:
+        """Select and centre the next wave with confidence below ``threshold``; False if none."""
+        track = self.editable_track()
+        if track is None:
+            return False
+        ref = self._wave.start if self._wave is not None else int(self._range[0]) - 1
+        arrays, _ = self._cache.get(track)
+        i = next_uncertain(arrays.start, arrays.confidence, ref, threshold)
+        if i is None:
+            return False
+        self._show_and_select(track[i])
+        return True
+
+    def current_beat_range(self) -> tuple[int, int] | None:
+        """Inclusive ``(first, last)`` sample of the beat around the selected wave, or ``None``."""
+        if self._wave is None:
+            return None
+        for track in [self.editable_track(), *self.tracks]:
+            if track is not None:
+                beat = beat_of(track, self._wave)
+                if beat is not None:
+                    return beat
+        return None
+
+    def _show_and_select(self, wave: Wave) -> None:
+        centre = wave.peak if wave.peak is not None else (wave.start + wave.offset) / 2
+        first, last = self._range
+        margin = 0.1 * (last - first)
+        if not first + margin <= centre <= last - margin:
+            self.centre_on(centre)
+        self.select_wave(wave)
+
+    # ------------------------------------------------------------------ row gestures
+    def row_wheel(self, centre_sample: float, factor: float) -> None:
+        self.zoom_by(factor, centre_sample)
+
+    def row_pan(self, delta_samples: float) -> None:
+        first, last = self._range
+        self.set_view_range(first + delta_samples, last + delta_samples)
+
+    def row_range_drag(self, start_sample: float, sample: float, finished: bool) -> None:
+        a, b = sorted((start_sample, sample))
+        self.set_selected_range((a, b))
+
+    def row_click(self, lead: int, sample: float, y_mv: float) -> None:
+        row = self.rows[lead]
+        s = int(round(sample))
+        candidates = []
+        for i, ref in enumerate(row.tracks.references):
+            y0, y1 = row.tracks.geometry.reference(i)
+            if y0 <= y_mv <= y1:
+                candidates.append(ref)
+        if row.tracks.editable is not None:
+            candidates.append(row.tracks.editable)
+        wave = next((w for w in (t.wave_at(s) for t in candidates) if w is not None), None)
+        self.set_selected_range(None)
+        self.select_wave(wave)
+
+    def handle_clamp(self, handle: BoundaryHandle, sample: float) -> int:
+        track = self.editable_track()
+        try:
+            return track.clamp_boundary(handle.wave, handle.field, int(round(sample)))
+        except (EditError, AttributeError):
+            return int(round(handle.value()))
+
+    def handle_finished(self, handle: BoundaryHandle, sample: int) -> None:
+        wave, field = handle.wave, handle.field
+        if wave is None:
+            return
+        if getattr(wave, field) != sample:
+            moved = wave.with_boundary(field, sample)
+            self.sigEditRequested.emit(MoveBoundary(wave, field, int(sample), clamp=True))
+            track = self.editable_track()
+            try:
+                if track is not None:
+                    track.index_of(moved)
+                    self._set_selection(moved, (moved, field))
+            except EditError:
+                pass
+        self._redraw()  # the owner may have refused the edit: show the model again
+
+    def handle_pressed(self, handle: BoundaryHandle) -> None:
+        if handle.wave is not None:
+            self.select_boundary(handle.wave, handle.field)
+
+    def _on_mouse_moved(self, row: LeadRow, pos: QtCore.QPointF) -> None:
+        if self.record is None or not row.vb.sceneBoundingRect().contains(pos):
+            return
+        p = row.vb.mapSceneToView(pos)
+        s = int(round(p.x()))
+        if 0 <= s < self.record.n_samples:
+            self.sigCursorMoved.emit(s / self.record.fs, row.lead, float(self.record.signal[s, row.lead]))

@@ -1,0 +1,76 @@
+"""Beat-wise navigation over a track (pure functions, no Qt).
+
+Used by the plot for next/previous beat, next uncertain beat and the beat
+around the selection ("accept beat").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.waves import Wave, WaveKind
+
+
+def next_qrs(track: Delineation, sample: int, step: int) -> Wave | None:
+    """The first QRS starting after ``sample`` (``step > 0``) or the last one before it.
+
+    Parameters
+    ----------
+    track : Delineation
+        Track searched.
+    sample : int
+        Reference sample; a QRS starting exactly there is not returned.
+    step : int
+        ``+1`` forwards, ``-1`` backwards.
+    """
+    i = track.index_range(sample, sample).start
+    if step > 0:
+        while i < len(track) and (track[i].kind is not WaveKind.QRS or track[i].start <= sample):
+            i += 1
+        return track[i] if i < len(track) else None
+    i = min(i + 1, len(track) - 1)
+    while i >= 0 and (track[i].kind is not WaveKind.QRS or track[i].start >= sample):
+        i -= 1
+    return track[i] if i >= 0 else None
+
+
+def next_uncertain(starts: np.ndarray, confidence: np.ndarray, sample: int, threshold: float) -> int | None:
+    """Index of the first wave starting after ``sample`` with confidence below ``threshold``.
+
+    Parameters
+    ----------
+    starts : np.ndarray
+        int, shape ``(n_waves,)``, sorted wave starts (samples).
+    confidence : np.ndarray
+        float, shape ``(n_waves,)``; NaN (manual waves) never counts as uncertain.
+    """
+    first = int(np.searchsorted(starts, sample, side="right"))
+    low = np.flatnonzero(confidence[first:] < threshold)
+    return first + int(low[0]) if low.size else None
+
+
+def beat_of(track: Delineation, wave: Wave) -> tuple[int, int] | None:
+    """Inclusive sample range of the beat holding ``wave``: P (if any) .. T offset (if any).
+
+    The beat is anchored on its QRS: a P wave belongs to the QRS right after
+    it, a T wave to the QRS right before it. ``None`` if ``wave`` is not in the
+    track or has no QRS to anchor on.
+    """
+    try:
+        i = track.index_of(wave)
+    except Exception:  # noqa: BLE001 - EditError: not in this track
+        return None
+    if wave.kind is WaveKind.P:
+        i += 1
+    elif wave.kind is WaveKind.T:
+        i -= 1
+    if not 0 <= i < len(track) or track[i].kind is not WaveKind.QRS:
+        return None
+    qrs = track[i]
+    start, stop = qrs.start, qrs.offset
+    if i > 0 and track[i - 1].kind is WaveKind.P:
+        start = track[i - 1].start
+    if i + 1 < len(track) and track[i + 1].kind is WaveKind.T:
+        stop = track[i + 1].offset
+    return start, stop

@@ -1,0 +1,361 @@
+"""Annotation graphics of one lead row: bands, shading, handles, markers.
+
+:class:`TrackItems` draws, for the visible window only,
+
+* one colour band per read-only (reference) track at the top of the row;
+* the editable track as a band at the bottom, plus light shading over the
+  signal, draggable boundary handles (when few enough waves are visible),
+  orange marks over low-confidence waves and red ticks where a fiducial
+  differs from the chosen reference by more than 40 ms or has no partner;
+* reviewed spans as a thin bar under the editable band;
+* the selection (wave, range) as translucent highlights.
+
+Handles are pooled and recycled; the bands are one image row each, coloured
+per pixel column, so panning costs the same with 10 or 100,000 waves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt5 import QtCore
+
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.waves import SegmentClass, Wave
+from ecgstudio.gui.colors import Palette, segment_rgba_table
+from ecgstudio.gui.handles import BoundaryHandle
+from ecgstudio.gui.plot_items import BandItem, RectsItem, TicksItem
+from ecgstudio.gui.segments import Segments, WaveArrays, segments_of
+
+#: Above this many visible waves, a track's arrays come from the whole-track cache.
+DIRECT_WAVE_LIMIT = 2000
+#: Above this many visible waves of the editable track, no handles are shown.
+MAX_HANDLE_WAVES = 200
+#: Fiducials further apart than this from their partner are flagged (seconds).
+DISAGREEMENT_S = 0.040
+_FIELDS = ("onset", "peak", "offset")
+
+
+@dataclass(frozen=True)
+class RowGeometry:
+    """Vertical layout of a lead row in mV (bottom to top).
+
+    The review bar, the editable band and the low-confidence strip sit under
+    the signal range ``signal_lo..signal_hi``; reference bands sit above it.
+    """
+
+    signal_lo: float
+    signal_hi: float
+    unit: float
+    n_reference: int
+
+    @property
+    def review(self) -> tuple[float, float]:
+        b = self.signal_lo - 2.0 * self.unit
+        return b, b + 0.3 * self.unit
+
+    @property
+    def editable(self) -> tuple[float, float]:
+        b = self.review[1] + 0.1 * self.unit
+        return b, b + self.unit
+
+    @property
+    def confidence(self) -> tuple[float, float]:
+        top = self.editable[1]
+        return top + 0.05 * self.unit, top + 0.4 * self.unit
+
+    def reference(self, i: int) -> tuple[float, float]:
+        b = self.signal_hi + 0.2 * self.unit + i * 1.1 * self.unit
+        return b, b + self.unit
+
+    @property
+    def y_range(self) -> tuple[float, float]:
+        top = self.reference(self.n_reference - 1)[1] if self.n_reference else self.signal_hi
+        return self.review[0], top + 0.1 * self.unit
+
+
+class TrackCache:
+    """Whole-track columns and segments, rebuilt lazily when a track's revision changes."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[Delineation, int, WaveArrays, Segments]] = {}
+
+    def get(self, track: Delineation) -> tuple[WaveArrays, Segments]:
+        """Arrays and segments of every wave of ``track``."""
+        hit = self._items.get(id(track))
+        if hit is not None and hit[0] is track and hit[1] == track.revision:
+            return hit[2], hit[3]
+        arrays = WaveArrays.from_waves(track.waves)
+        segs = segments_of(arrays, track.fs)
+        self._items[id(track)] = (track, track.revision, arrays, segs)
+        return arrays, segs
+
+    def clear(self) -> None:
+        """Forget every track."""
+        self._items.clear()
+
+
+def visible_segments(track: Delineation, first: int, last: int, cache: TrackCache) -> Segments:
+    """Coloured runs of ``track`` covering samples ``first..last``."""
+    r = track.index_range(first, last)
+    lo, hi = max(0, r.start - 1), min(len(track), r.stop + 1)
+    if hi - lo <= DIRECT_WAVE_LIMIT:
+        return segments_of(WaveArrays.from_waves([track[i] for i in range(lo, hi)]), track.fs)
+    _, segs = cache.get(track)
+    a = max(0, int(np.searchsorted(segs.stop, first, side="right")))
+    b = int(np.searchsorted(segs.start, last, side="right"))
+    return Segments(segs.start[a:b], segs.stop[a:b], segs.cls[a:b])
+
+
+def column_centres(first: float, last: float, n_columns: int) -> np.ndarray:
+    """Sample positions of the centres of ``n_columns`` equal columns over ``first..last``."""
+    return first + (np.arange(n_columns) + 0.5) * ((last - first) / n_columns)
+
+
+def disagreements(edited: list[Wave], reference: list[Wave], tolerance: int) -> np.ndarray:
+    """Samples of fiducials without a partner within ``tolerance`` samples in the other track.
+
+    A fiducial is only compared when the other track has a wave of the same
+    kind that sets that field (a reference without T onsets flags no T onset).
+    """
+    out: list[np.ndarray] = []
+    kinds = {w.kind for w in edited} | {w.kind for w in reference}
+    for kind in kinds:
+        for field in _FIELDS:
+            a = np.array(sorted(getattr(w, field) for w in edited
+                                if w.kind is kind and getattr(w, field) is not None), dtype=np.int64)
+            b = np.array(sorted(getattr(w, field) for w in reference
+                                if w.kind is kind and getattr(w, field) is not None), dtype=np.int64)
+            if a.size == 0 or b.size == 0:
+                continue
+            out.append(_unmatched(a, b, tolerance))
+            out.append(_unmatched(b, a, tolerance))
+    return np.unique(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
+
+
+def _unmatched(a: np.ndarray, b: np.ndarray, tolerance: int) -> np.ndarray:
+    idx = np.searchsorted(b, a)
+    left = np.abs(a - b[np.clip(idx - 1, 0, b.size - 1)])
+    right = np.abs(b[np.clip(idx, 0, b.size - 1)] - a)
+    return a[np.minimum(left, right) > tolerance]
+
+
+class TrackItems:
+    """All annotation items of one lead row (see the module docstring).
+
+    Parameters
+    ----------
+    plot : pg.PlotItem
+        The row's plot; items are added to it.
+    clamp, finished, pressed
+        Handle callbacks (see :class:`~ecgstudio.gui.handles.BoundaryHandle`).
+    """
+
+    def __init__(self, plot: pg.PlotItem, palette: Palette,
+                 clamp: Callable[[BoundaryHandle, float], int],
+                 finished: Callable[[BoundaryHandle, int], None],
+                 pressed: Callable[[BoundaryHandle], None]) -> None:
+        self._plot = plot
+        self._callbacks = (clamp, finished, pressed)
+        self.geometry = RowGeometry(-1.0, 1.0, 0.1, 0)
+        self.references: list[Delineation] = []
+        self.editable: Delineation | None = None
+        self.compare_to: Delineation | None = None
+        self.confidence_threshold = 0.6
+        self._ref_bands: list[BandItem] = []
+        self._ref_labels: list[pg.TextItem] = []
+        self._edit_band = self._add(BandItem(0, 1), z=5)
+        self._shading = self._add(BandItem(0, 1), z=-50)
+        self._review = self._add(RectsItem(palette.reviewed), z=6)
+        self._low_conf = self._add(RectsItem(palette.low_confidence), z=6)
+        self._ticks = self._add(TicksItem(palette.disagreement), z=7)
+        self._selected = self._add(RectsItem(palette.selection, 45, min_width_px=3), z=-40)
+        self._range = self._add(RectsItem(palette.selection, 30), z=-45)
+        self._handles: list[BoundaryHandle] = []
+        self._review_spans = np.zeros((0, 2), dtype=np.int64)
+        self._selection: tuple[Wave | None, tuple[Wave, str] | None, tuple[int, int] | None] = (
+            None, None, None)
+        self.set_palette(palette)
+
+    def _add(self, item: pg.GraphicsObject, z: float) -> pg.GraphicsObject:
+        item.setZValue(z)
+        self._plot.addItem(item, ignoreBounds=True)
+        return item
+
+    # ------------------------------------------------------------------ configuration
+    def set_palette(self, palette: Palette) -> None:
+        """Use ``palette`` for everything drawn (takes effect at the next :meth:`update`)."""
+        self.palette = palette
+        self._band_table = segment_rgba_table(palette, 255)
+        self._shade_table = segment_rgba_table(palette, 30)
+        self._shade_table[int(SegmentClass.TP), 3] = 0  # the baseline stays clean
+        self._review.set_color(palette.reviewed)
+        self._low_conf.set_color(palette.low_confidence)
+        self._ticks.set_color(palette.disagreement)
+        self._selected.set_color(palette.selection, 45)
+        self._range.set_color(palette.selection, 30)
+
+    def set_tracks(self, references: list[Delineation], editable: Delineation | None,
+                   compare_to: Delineation | None) -> None:
+        """Tracks shown on this row (read-only bands, the editable one, the one compared)."""
+        self.references = list(references)
+        self.editable = editable
+        self.compare_to = compare_to
+        while len(self._ref_bands) < len(references):
+            self._ref_bands.append(self._add(BandItem(0, 1), z=5))
+            label = pg.TextItem(anchor=(0, 0.5), color=(60, 60, 60))
+            label.setZValue(8)
+            self._plot.addItem(label, ignoreBounds=True)
+            self._ref_labels.append(label)
+        for i, (band, label) in enumerate(zip(self._ref_bands, self._ref_labels, strict=True)):
+            shown = i < len(references)
+            band.setVisible(shown)
+            label.setVisible(shown)
+            if shown:
+                label.setText(references[i].name)
+
+    def set_geometry(self, geometry: RowGeometry) -> None:
+        """Vertical layout of the row (mV)."""
+        self.geometry = geometry
+        for i, band in enumerate(self._ref_bands):
+            band.set_y(*geometry.reference(i))
+        self._edit_band.set_y(*geometry.editable)
+        self._shading.set_y(geometry.signal_lo, geometry.signal_hi)
+
+    def set_review(self, spans: np.ndarray) -> None:
+        """Reviewed spans, int shape ``(k, 2)`` ``[start, stop)`` samples."""
+        self._review_spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+
+    def set_selection(self, wave: Wave | None, boundary: tuple[Wave, str] | None,
+                      selected_range: tuple[int, int] | None) -> None:
+        """What is selected (drawn at the next :meth:`update`)."""
+        self._selection = (wave, boundary, selected_range)
+
+    # ------------------------------------------------------------------ drawing
+    def update(self, first: float, last: float, n_columns: int, cache: TrackCache) -> None:
+        """Redraw everything for the visible samples ``first..last`` over ``n_columns`` pixels."""
+        g = self.geometry
+        n_columns = max(16, int(n_columns))
+        xs = column_centres(first, last, n_columns)
+        a, b = int(np.floor(first)), int(np.ceil(last))
+        for i, track in enumerate(self.references):
+            codes = visible_segments(track, a, b, cache).classes_at(xs)
+            self._ref_bands[i].set_colors(self._band_table[codes], first, last)
+            self._ref_labels[i].setPos(first, sum(g.reference(i)) / 2)
+        self._draw_review(a, b)
+        track = self.editable
+        if track is None:
+            for item in (self._edit_band, self._shading):
+                item.set_colors(np.zeros((0, 4), np.uint8), 0, 0)
+            self._low_conf.set_rects([], [], 0, 0)
+            self._ticks.set_ticks([], 0, 0)
+            self._assign_handles([])
+        else:
+            codes = visible_segments(track, a, b, cache).classes_at(xs)
+            self._edit_band.set_colors(self._band_table[codes], first, last)
+            self._shading.set_colors(self._shade_table[codes], first, last)
+            r = track.index_range(a, b)
+            waves = [track[i] for i in r] if len(r) <= DIRECT_WAVE_LIMIT else None
+            self._draw_confidence(track, r, waves, cache)
+            self._draw_disagreements(waves, a, b)
+            self._assign_handles(waves if waves is not None and len(waves) <= MAX_HANDLE_WAVES else [])
+        self._draw_selection(a, b)
+
+    def _draw_review(self, a: int, b: int) -> None:
+        spans = self._review_spans
+        shown = spans[(spans[:, 1] > a) & (spans[:, 0] <= b)] if spans.size else spans
+        self._review.set_rects(shown[:, 0], shown[:, 1], *self.geometry.review)
+
+    def _draw_confidence(self, track: Delineation, r: range, waves: list[Wave] | None,
+                         cache: TrackCache) -> None:
+        if waves is not None:
+            arrays = WaveArrays.from_waves(waves)
+        else:
+            full, _ = cache.get(track)
+            arrays = WaveArrays(*(col[r.start:r.stop] for col in (
+                full.kind, full.start, full.peak, full.offset, full.confidence)))
+        low = arrays.confidence < self.confidence_threshold  # NaN (manual) compares False
+        self._low_conf.set_rects(arrays.start[low], arrays.offset[low], *self.geometry.confidence)
+
+    def _draw_disagreements(self, waves: list[Wave] | None, a: int, b: int) -> None:
+        ref = self.compare_to
+        g = self.geometry
+        if ref is None or waves is None:
+            self._ticks.set_ticks([], 0, 0)
+            return
+        tol = int(round(DISAGREEMENT_S * ref.fs))
+        r = ref.index_range(a - tol, b + tol)
+        if len(r) > DIRECT_WAVE_LIMIT:
+            self._ticks.set_ticks([], 0, 0)
+            return
+        near = self.editable.waves_between(a - tol, b + tol) if self.editable is not None else waves
+        xs = disagreements(near, [ref[i] for i in r], tol)
+        xs = xs[(xs >= a) & (xs <= b)]
+        self._ticks.set_ticks(xs, g.review[0], g.confidence[1])
+
+    def _draw_selection(self, a: int, b: int) -> None:
+        wave, _, chosen = self._selection
+        g = self.geometry
+        if wave is not None and (self.editable is None or wave.lead == self.editable.lead):
+            self._selected.set_rects([wave.start], [wave.offset], g.signal_lo, g.signal_hi)
+        else:
+            self._selected.set_rects([], [], 0, 0)
+        if chosen is not None:
+            self._range.set_rects([chosen[0]], [chosen[1]], g.review[0], g.y_range[1])
+        else:
+            self._range.set_rects([], [], 0, 0)
+
+    def _assign_handles(self, waves: list[Wave]) -> None:
+        wanted = [(w, f, getattr(w, f)) for w in waves for f in _FIELDS if getattr(w, f) is not None]
+        while len(self._handles) < len(wanted):
+            handle = BoundaryHandle(*self._callbacks)
+            self._plot.addItem(handle, ignoreBounds=True)
+            self._handles.append(handle)
+        _, boundary, _ = self._selection
+        pal = self.palette
+        for handle, (wave, field, sample) in zip(self._handles, wanted, strict=False):
+            if handle.dragging:
+                continue
+            rgb = pal.handles[wave.kind]
+            if boundary is not None and boundary == (wave, field):
+                pen = pg.mkPen(pal.selection, width=3)
+            else:
+                if field == "peak":
+                    pen = pg.mkPen((*rgb, 90), width=1, style=QtCore.Qt.PenStyle.DashLine)
+                else:
+                    pen = pg.mkPen((*rgb, 130), width=1)
+            handle.assign(wave, field, sample, pen, pg.mkPen(rgb, width=5))
+            handle.setVisible(True)
+        for handle in self._handles[len(wanted):]:
+            if handle.isVisible():
+                handle.setVisible(False)
+                handle.wave = None
+
+    # ------------------------------------------------------------------ inspection
+    def visible_handles(self) -> list[BoundaryHandle]:
+        """Handles currently shown (one per defined boundary of each visible editable wave)."""
+        return [h for h in self._handles if h.isVisible() and h.wave is not None]
+
+    def item_count(self) -> int:
+        """Number of graphics items this row created (bands, markers and pooled handles)."""
+        return 7 + 2 * len(self._ref_bands) + len(self._handles)
+
+    def band_colors(self, which: str = "editable", index: int = 0) -> np.ndarray | None:
+        """RGBA columns of the editable band or of reference band ``index`` (for tests)."""
+        band = self._edit_band if which == "editable" else self._ref_bands[index]
+        return band.colors()
+
+    def tick_positions(self) -> np.ndarray:
+        """Samples where disagreement ticks are drawn."""
+        return self._ticks.positions()
+
+    def low_confidence_count(self) -> int:
+        """Number of low-confidence marks drawn."""
+        return self._low_conf.count()
+
+    def review_count(self) -> int:
+        """Number of reviewed-span bars drawn."""
+        return self._review.count()

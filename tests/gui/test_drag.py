@@ -1,0 +1,130 @@
+"""Dragging boundaries with real mouse events, selection gestures and undo through EditCommand."""
+
+from __future__ import annotations
+
+import pytest
+from PyQt5 import QtCore, QtWidgets
+
+from ecgstudio.core.edits import MoveBoundary
+from ecgstudio.core.waves import WaveKind
+from ecgstudio.gui.commands import EditCommand
+from tests.gui.test_leads_view import (
+    FS,
+    make_record,
+    make_track,
+    make_waves,
+    mouse_click,
+    mouse_drag,
+    new_view,
+    settle,
+    viewport_pos,
+)
+
+
+@pytest.fixture
+def editing(qtbot):
+    """A view showing 30 beats with an editable track wired to an undo stack like MainWindow does."""
+    record = make_record(30)
+    track = make_track(record, make_waves(30))
+    view = new_view(qtbot)
+    view.set_record(record)
+    view.set_tracks([track], 0)
+    view.set_view_range(0, 3 * FS)
+    settle()
+    stack = QtWidgets.QUndoStack(view)
+    edits = []
+
+    def push(edit):
+        edits.append(edit)
+        stack.push(EditCommand(track, edit))
+
+    view.sigEditRequested.connect(push)
+    return view, track, stack, edits
+
+
+def handle_for(view, wave, field):
+    return next(h for h in view.rows[0].tracks.visible_handles() if h.wave == wave and h.field == field)
+
+
+def drag_x(view, from_sample, to_sample, steps=4, lead=0, y=0.6):
+    start = viewport_pos(view, lead, from_sample, y)
+    end = viewport_pos(view, lead, to_sample, y)
+    points = [start + (end - start) * (i / steps) for i in range(steps + 1)]
+    mouse_drag(view, lead, points)
+
+
+def test_drag_emits_one_move_and_undo_restores(editing):
+    view, track, stack, edits = editing
+    qrs = track[4]  # QRS of beat 1
+    assert qrs.kind is WaveKind.QRS
+    drag_x(view, qrs.offset, qrs.offset + 10)
+    assert len(edits) == 1
+    edit = edits[0]
+    assert isinstance(edit, MoveBoundary) and edit.field == "offset" and edit.clamp
+    assert edit.wave == qrs and abs(edit.sample - (qrs.offset + 10)) <= 1
+    moved = track[4]
+    assert moved.offset == edit.sample and stack.count() == 1
+    # the handle follows the model, also after undo
+    assert handle_for(view, moved, "offset").value() == moved.offset
+    stack.undo()
+    settle()
+    assert track[4] == qrs
+    assert handle_for(view, qrs, "offset").value() == qrs.offset
+    stack.redo()
+    assert track[4] == moved
+
+
+def test_drag_past_a_neighbour_is_clamped(editing):
+    view, track, stack, edits = editing
+    qrs, t_wave = track[4], track[5]
+    drag_x(view, qrs.offset, t_wave.offset + 40, steps=6)
+    assert len(edits) == 1
+    limit = track.boundary_limits(qrs, "offset")[1] if track[4] == qrs else None
+    moved = track[4]
+    assert moved.offset <= t_wave.start or limit is None
+    assert moved.offset == qrs.offset + (t_wave.start - qrs.offset)  # stopped at the neighbour
+
+
+def test_click_on_empty_space_and_on_a_wave_selects(editing):
+    view, track, _, _ = editing
+    seen = []
+    view.sigSelectionChanged.connect(seen.append)
+    p_wave = track[3]
+    mouse_click(view, 0, viewport_pos(view, 0, (p_wave.onset + p_wave.offset) / 2 + 3, 0.2))
+    assert view.selected_wave() == p_wave and seen[-1] == p_wave
+    mouse_click(view, 0, viewport_pos(view, 0, p_wave.offset + 10, 0.2))
+    assert view.selected_wave() is None and seen[-1] is None
+
+
+def test_click_on_a_handle_selects_the_boundary(editing):
+    view, track, _, _ = editing
+    qrs = track[4]
+    mouse_click(view, 0, viewport_pos(view, 0, qrs.onset, 0.6))
+    assert view.selected_boundary() == (qrs, "onset")
+    assert view.selected_wave() == qrs
+
+
+def test_shift_drag_selects_a_range(editing):
+    view, _, _, edits = editing
+    start = viewport_pos(view, 0, 150, 0.9)
+    end = viewport_pos(view, 0, 400, 0.9)
+    mouse_drag(view, 0, [start, start + (end - start) / 2, end], QtCore.Qt.KeyboardModifier.ShiftModifier)
+    a, b = view.selected_range()
+    assert a == pytest.approx(150, abs=2) and b == pytest.approx(400, abs=2)
+    assert view.view_range()[0] == 0  # did not pan
+    assert edits == []
+
+
+def test_navigation_next_previous_beat_and_uncertain(editing):
+    view, track, _, _ = editing
+    assert view.goto_beat(+1)
+    assert view.selected_wave() == track[1]  # first QRS
+    assert view.current_beat_range() == (track[0].start, track[2].offset)
+    assert view.goto_beat(+1) and view.selected_wave() == track[4]
+    assert view.goto_beat(-1) and view.selected_wave() == track[1]
+    assert not view.goto_uncertain(0.6)  # manual waves have no confidence
+    view.goto_beat(+1)
+    for _ in range(20):
+        view.goto_beat(+1)
+    first, last = view.view_range()
+    assert first <= view.selected_wave().peak <= last  # the view followed

@@ -1,0 +1,288 @@
+"""LeadsView: leads, zoom/pan, overview, tracks, palette, grid, lead visibility.
+
+Helpers at the top (synthetic record and tracks, mouse gestures) are shared
+with the drag tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt5 import QtCore, QtGui, QtWidgets
+
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.record import Record
+from ecgstudio.core.waves import Wave, WaveKind
+from ecgstudio.gui.leads_view import LeadsView
+
+FS = 360.0
+RR = 288  # samples between beats (0.8 s)
+CENTRE = 115  # R peak inside each beat period
+
+
+def make_record(n_beats: int, n_leads: int = 2, fs: float = FS) -> Record:
+    """A clean synthetic ECG: P, QRS, T Gaussians repeated every RR samples."""
+    t = (np.arange(RR) - CENTRE) / fs
+
+    def bump(c: float, w: float, a: float) -> np.ndarray:
+        return a * np.exp(-0.5 * ((t - c) / w) ** 2)
+
+    beat = bump(-0.2, 0.025, 0.15) + bump(0, 0.012, 1.2) - bump(0.03, 0.01, 0.3) + bump(0.3, 0.05, 0.3)
+    one = np.tile(beat, n_beats).astype(np.float32)
+    signal = np.stack([one * (1 - 0.3 * i) for i in range(n_leads)], axis=1)
+    return Record("synth", signal, fs, tuple(f"L{i}" for i in range(n_leads)))
+
+
+def make_waves(n_beats: int, confidence: float | None = None, lead: int | None = None) -> list[Wave]:
+    """P, QRS, T waves of every synthetic beat (T onset unknown)."""
+    waves = []
+    for b in range(n_beats):
+        c = b * RR + CENTRE
+        waves += [Wave(WaveKind.P, c - 90, c - 72, c - 54, lead, confidence=confidence),
+                  Wave(WaveKind.QRS, c - 18, c, c + 18, lead, confidence=confidence),
+                  Wave(WaveKind.T, None, c + 108, c + 151, lead, confidence=confidence)]
+    return waves
+
+
+def make_track(record: Record, waves: list[Wave], name: str = "ecgs", lead: int | None = None) -> Delineation:
+    return Delineation(waves, n_samples=record.n_samples, fs=record.fs, lead=lead, name=name)
+
+
+def new_view(qtbot) -> LeadsView:
+    """A shown 1200x600 LeadsView owned by ``qtbot``."""
+    widget = LeadsView()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
+def view(qtbot) -> LeadsView:
+    return new_view(qtbot)
+
+
+def settle() -> None:
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+
+
+def viewport_pos(view: LeadsView, lead: int, sample: float, y_mv: float) -> QtCore.QPoint:
+    """Viewport pixel of data point ``(sample, y_mv)`` on ``lead``'s row."""
+    row = view.rows[lead]
+    scene = row.vb.mapViewToScene(QtCore.QPointF(sample, y_mv))
+    return row.widget.mapFromScene(scene)
+
+
+def mouse_drag(view: LeadsView, lead: int, points: list[QtCore.QPoint],
+               modifiers: QtCore.Qt.KeyboardModifiers = QtCore.Qt.KeyboardModifier.NoModifier) -> None:
+    """Press at ``points[0]``, move through the others with the left button held, release at the last."""
+    viewport = view.rows[lead].widget.viewport()
+    left = QtCore.Qt.MouseButton.LeftButton
+    none = QtCore.Qt.MouseButton.NoButton
+
+    def send(kind: QtCore.QEvent.Type, pos: QtCore.QPoint, button: object, buttons: object) -> None:
+        event = QtGui.QMouseEvent(kind, QtCore.QPointF(pos), button, buttons, modifiers)
+        QtWidgets.QApplication.sendEvent(viewport, event)
+
+    send(QtCore.QEvent.Type.MouseMove, points[0], none, none)
+    send(QtCore.QEvent.Type.MouseButtonPress, points[0], left, left)
+    for p in points[1:]:
+        send(QtCore.QEvent.Type.MouseMove, p, none, left)
+    send(QtCore.QEvent.Type.MouseButtonRelease, points[-1], left, none)
+    settle()
+
+
+def mouse_click(view: LeadsView, lead: int, pos: QtCore.QPoint) -> None:
+    mouse_drag(view, lead, [pos])
+
+
+# ---------------------------------------------------------------------- tests
+def test_record_shows_one_row_per_lead_and_ten_seconds(view):
+    record = make_record(40, n_leads=3)
+    view.set_record(record)
+    settle()
+    assert len(view.rows) == 3
+    first, last = view.view_range()
+    assert first == 0 and last == pytest.approx(10 * FS, abs=1)
+    x, y = view.rows[1].curve.getData()
+    assert x[0] <= 1 and x[-1] >= last - 1
+    np.testing.assert_allclose(y[:50], record.signal[int(x[0]):int(x[0]) + 50, 1])
+
+
+def test_zoom_presets_pan_and_clamping(view):
+    record = make_record(200)
+    view.set_record(record)
+    seen = []
+    view.sigViewRangeChanged.connect(lambda a, b: seen.append((a, b)))
+    view.zoom_seconds(30)
+    first, last = view.view_range()
+    assert last - first == pytest.approx(30 * FS, abs=2)
+    view.pan_by(0.5)
+    assert view.view_range()[0] == pytest.approx(first + 15 * FS, abs=2)
+    view.zoom_by(0.5)
+    assert view.view_range()[1] - view.view_range()[0] == pytest.approx(15 * FS, abs=2)
+    view.pan_by(-100)  # clamped at the record start
+    assert view.view_range()[0] == 0
+    view.zoom_seconds(None)
+    assert view.view_range() == (0, record.n_samples - 1)
+    view.set_view_range(100, 101)  # narrower than the minimum
+    a, b = view.view_range()
+    assert b - a >= 0.25 * FS - 1
+    assert seen and seen[-1] == view.view_range()
+    assert view.overview.window() == pytest.approx(view._range)
+
+
+def test_long_window_is_decimated_to_the_pixel_width(view):
+    record = make_record(2000, n_leads=1)  # ~27 minutes
+    view.set_record(record)
+    view.zoom_seconds(None)
+    settle()
+    row = view.rows[0]
+    x, y = row.curve.getData()
+    assert len(x) <= 2 * row.n_columns() + 8
+    # peaks survive decimation
+    assert np.nanmax(y) == pytest.approx(float(np.nanmax(record.signal[:, 0])), rel=1e-6)
+
+
+def test_overview_drag_and_click_move_the_view(view):
+    record = make_record(400)
+    view.set_record(record)
+    view.overview.region.setRegion((3600, 7200))  # what a region drag does
+    assert view.view_range() == (3600, 7200)
+    view.overview.centre_on(50_000)
+    first, last = view.view_range()
+    assert (first + last) / 2 == pytest.approx(50_000, abs=2)
+
+
+def test_mouse_wheel_zooms_around_the_cursor_and_drag_pans(view, qtbot):
+    view.set_record(make_record(200))
+    view.zoom_seconds(10)
+    view.set_view_range(3600, 7200)
+    settle()
+    first, last = view.view_range()
+    pos = viewport_pos(view, 0, 4500, 0.0)
+    qtbot.wait(1)
+    wheel = QtGui.QWheelEvent(QtCore.QPointF(pos), QtCore.QPointF(view.rows[0].widget.mapToGlobal(pos)),
+                              QtCore.QPoint(0, 0), QtCore.QPoint(0, 120), QtCore.Qt.MouseButton.NoButton,
+                              QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase,
+                              False)
+    QtWidgets.QApplication.sendEvent(view.rows[0].widget.viewport(), wheel)
+    a, b = view.view_range()
+    assert b - a < last - first  # zoomed in
+    assert a < 4500 < b and (4500 - a) / (b - a) == pytest.approx((4500 - first) / (last - first), abs=0.02)
+    before = view.view_range()
+    start = viewport_pos(view, 0, 4500, 0.0)
+    mouse_drag(view, 0, [start, start + QtCore.QPoint(-50, 0), start + QtCore.QPoint(-200, 0)])
+    assert view.view_range()[0] > before[0]  # dragging left shows later samples
+
+
+def test_tracks_bands_and_only_visible_waves_get_items(view):
+    n_beats = 34_000  # 102,000 waves, ~7.5 hours
+    record = make_record(n_beats, n_leads=1)
+    track = make_track(record, make_waves(n_beats))
+    view.set_record(record)
+    view.set_tracks([track], 0)
+    view.zoom_seconds(10)
+    view.set_view_range(5_000_000, 5_000_000 + 3600)
+    settle()
+    items = view.rows[0].tracks
+    handles = items.visible_handles()
+    visible = track.waves_between(5_000_000, 5_003_600)
+    expected = sum(w.onset is not None for w in visible) + sum(w.peak is not None for w in visible) + len(visible)
+    assert len(handles) == expected < 120
+    assert items.item_count() < 200
+    assert all(5_000_000 - 200 <= h.value() <= 5_003_800 for h in handles)
+    colors = items.band_colors()
+    assert colors is not None and colors.shape[0] == view.rows[0].n_columns()
+    # zoomed out to everything: no handles, bands still drawn
+    view.zoom_seconds(None)
+    settle()
+    assert items.visible_handles() == []
+    assert items.band_colors() is not None
+
+
+def test_per_lead_tracks_show_on_their_lead_only(view):
+    record = make_record(30)
+    global_ref = make_track(record, make_waves(30), "q1c")
+    lead1 = make_track(record, make_waves(30, lead=1), "pu1", lead=1)
+    editable = make_track(record, make_waves(30), "ecgs")
+    view.set_record(record)
+    view.set_tracks([global_ref, lead1, editable], 2)
+    assert [t.name for t in view.rows[0].tracks.references] == ["q1c"]
+    assert [t.name for t in view.rows[1].tracks.references] == ["q1c", "pu1"]
+    assert view.rows[0].tracks.editable is editable and view.rows[1].tracks.editable is editable
+
+
+def test_show_hide_lead_moves_the_time_axis(view):
+    view.set_record(make_record(30, n_leads=3))
+    settle()
+    view.set_lead_visible(2, False)
+    settle()
+    assert not view.lead_visible(2) and not view.rows[2].widget.isVisible()
+    assert view.rows[1].plot.getAxis("bottom").isVisible()
+    view.set_lead_visible(2, True)
+    settle()
+    assert view.rows[2].widget.isVisible() and view.rows[2].plot.getAxis("bottom").isVisible()
+    assert not view.rows[1].plot.getAxis("bottom").isVisible()
+
+
+def test_palette_switch_recolours_the_bands(view):
+    record = make_record(30)
+    view.set_record(record)
+    view.set_tracks([make_track(record, make_waves(30))], 0)
+    settle()
+    classic = view.rows[0].tracks.band_colors().copy()
+    view.set_palette("colorblind")
+    assert view.palette_name() == "colorblind"
+    assert not np.array_equal(classic, view.rows[0].tracks.band_colors())
+    with pytest.raises(ValueError):
+        view.set_palette("no-such-palette")
+
+
+def test_grid_toggle(view):
+    view.set_record(make_record(30))
+    assert view.grid_visible() and view.rows[0].grid.isVisible()
+    view.set_grid_visible(False)
+    assert not view.rows[0].grid.isVisible() and not view.rows[1].grid.isVisible()
+    view.set_grid_visible(True)
+    settle()
+    minor, major = view.rows[0].grid.visible_levels()
+    assert major  # 10 s on ~1100 px: 0.2 s = 20 px
+    view.zoom_seconds(None)
+    settle()
+    assert not view.rows[0].grid.visible_levels()[0]  # no minor lines when zoomed out
+
+
+def test_review_confidence_and_disagreement_markers(view):
+    record = make_record(30)
+    edited_waves = make_waves(30, confidence=0.9)
+    edited_waves[4] = Wave(WaveKind.QRS, edited_waves[4].onset, edited_waves[4].peak, edited_waves[4].offset,
+                           confidence=0.2)
+    reference_waves = make_waves(30)
+    t = reference_waves[5]  # T of beat 1: offset 30 samples (83 ms) later in the reference
+    reference_waves[5] = Wave(WaveKind.T, None, t.peak, t.offset + 30)
+    view.set_record(record)
+    view.set_tracks([make_track(record, reference_waves, "q1c"), make_track(record, edited_waves)], 1)
+    view.set_review([(0, 500)])
+    settle()
+    items = view.rows[0].tracks
+    assert items.low_confidence_count() == 1
+    assert items.review_count() == 1
+    assert sorted(items.tick_positions().tolist()) == [t.offset, t.offset + 30]
+
+
+def test_cursor_signal_reports_time_lead_and_amplitude(view, qtbot):
+    record = make_record(30)
+    view.set_record(record)
+    settle()
+    pos = viewport_pos(view, 1, 1000, 0.0)
+    with qtbot.waitSignal(view.sigCursorMoved, timeout=1000) as blocker:
+        QtWidgets.QApplication.sendEvent(
+            view.rows[1].widget.viewport(),
+            QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(pos), QtCore.Qt.MouseButton.NoButton,
+                              QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier))
+    time_s, lead, amplitude = blocker.args
+    assert lead == 1 and time_s == pytest.approx(1000 / FS, abs=3 / FS)
+    assert amplitude == pytest.approx(float(record.signal[int(round(time_s * FS)), 1]))
