@@ -24,6 +24,9 @@ BYTES_PER_SAMPLE: dict[int, float] = {
     8: 1, 16: 2, 24: 3, 32: 4, 61: 2, 80: 1, 160: 2, 212: 1.5, 310: 4 / 3, 311: 4 / 3,
 }
 
+#: Storage formats wfdb reads (FLAC-compressed 508/516/524 have no fixed size).
+KNOWN_FORMATS: frozenset[int] = frozenset(BYTES_PER_SAMPLE) | {508, 516, 524}
+
 _RECORD_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 _INT = re.compile(r"^[+-]?\d+$")
 _FORMAT = re.compile(r"^(\d+)(?:x(\d+))?(?::(\d+))?(?:\+(\d+))?$")
@@ -171,6 +174,8 @@ def _parse_signal_line(header: Path, line: str) -> SignalFile:
     if not match:
         raise _fail(header, f"signal line has an invalid format field {fields[1][:20]!r}")
     fmt = int(match.group(1))
+    if fmt not in KNOWN_FORMATS:
+        raise _fail(header, f"unsupported WFDB storage format {fmt}")
     spf = int(match.group(2) or 1)
     offset = int(match.group(4) or 0)
     if spf < 1:
@@ -178,9 +183,11 @@ def _parse_signal_line(header: Path, line: str) -> SignalFile:
     if len(fields) > 2:
         gain_text = fields[2].split("(", 1)[0].split("/", 1)[0]
         try:
-            float(gain_text)
+            gain = float(gain_text)
         except ValueError:
-            raise _fail(header, f"signal line has an invalid gain {fields[2][:20]!r}") from None
+            gain = math.nan
+        if not math.isfinite(gain):
+            raise _fail(header, f"signal line has an invalid gain {fields[2][:20]!r}")
     return SignalFile(fields[0], fmt, spf, offset)
 
 
