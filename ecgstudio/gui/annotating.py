@@ -31,6 +31,9 @@ class AnnotateController(QObject):
         self.model_stem = model_stem
         self._runner = None
         self._finetune_dialog = None
+        #: ``fn(record, model_stem, per_lead=, progress=, cancel=) -> list[Delineation]`` used
+        #: instead of the real model service when set (tests, benchmarks).
+        self.preannotate_fn = None
 
     # ------------------------------------------------------------------ model
     def set_model(self, model_stem: str) -> None:
@@ -54,9 +57,11 @@ class AnnotateController(QObject):
         if self._runner is None:
             from ecgstudio.gui.preannotate import PreannotateController
 
-            self._runner = PreannotateController(self._window)
+            self._runner = PreannotateController(self._window, self.preannotate_fn)
             self._runner.sigTracksReady.connect(self.apply_prediction)
             self._runner.sigFailed.connect(self._on_failed)
+            self._runner.sigCancelled.connect(
+                lambda: self._window.status.showMessage("Pre-annotation cancelled", 4000))
         return self._runner
 
     def preannotate(self) -> None:
@@ -65,7 +70,12 @@ class AnnotateController(QObject):
         if doc is None:
             return
         self._window.status.showMessage(f"Pre-annotating {doc.name} with {Path(self.model_stem).name}…")
-        self._controller().start(doc.record, self.model_stem, per_lead=False)
+        if not self._controller().start(doc.record, self.model_stem, per_lead=False):
+            self._window.status.showMessage("A pre-annotation is already running", 4000)
+
+    def wait(self, ms: int = 120_000) -> bool:
+        """Block until a running pre-annotation ended and was applied (tests, benchmarks)."""
+        return self._runner is None or bool(self._runner.wait(ms))
 
     def is_running(self) -> bool:
         """Whether a pre-annotation is in progress."""

@@ -1,0 +1,78 @@
+"""Annotate → Pre-annotate: the model's waves replace the editable track in ONE undo step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.edits import AddWave
+from ecgstudio.core.waves import Wave, WaveKind
+from ecgstudio.paths import default_model_path
+
+PREDICTED = (
+    Wave(WaveKind.P, 100, 110, 120, confidence=0.9),
+    Wave(WaveKind.QRS, 150, 160, 170, confidence=0.4),
+    Wave(WaveKind.T, 200, 230, 260, confidence=0.8),
+)
+
+
+def _fake_model(record, model_stem, *, per_lead=False, progress=None, cancel=None):  # noqa: ANN001, ANN202
+    if progress is not None:
+        progress(1.0)
+    return [Delineation(PREDICTED, n_samples=record.n_samples, fs=record.fs, name="model")]
+
+
+def test_prediction_replaces_the_editable_track_in_one_undo_step(qtbot, make_window, open_and_wait,
+                                                                 excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    track = window.document.editable_track
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 3000, 3010, 3020)))
+    before = track.waves
+    window.annotating.preannotate_fn = _fake_model
+    steps = window.undo_stack.count()
+    window.actions.preannotate.trigger()
+    assert window.annotating.wait(10_000)
+    assert track.waves == PREDICTED
+    assert window.undo_stack.count() == steps + 1
+    assert window.undo_stack.undoText().startswith("Pre-annotate")
+    window.undo_stack.undo()
+    assert track.waves == before
+    window.undo_stack.redo()
+    assert track.waves == PREDICTED
+
+
+def test_failed_prediction_shows_an_error(qtbot, make_window, open_and_wait, excerpt: Path,
+                                          dialog_log) -> None:
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("boom")
+
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.annotating.preannotate_fn = broken
+    window.annotating.preannotate()
+    assert window.annotating.wait(10_000)
+    assert len(dialog_log.errors) == 1 and "boom" in dialog_log.errors[0][1]
+    assert len(window.document.editable_track) == 0 and not window.is_dirty
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(f"{default_model_path()}.keras").is_file(),
+                    reason="the shipped model models/default.keras has not been committed yet")
+def test_preannotate_with_the_shipped_model(qtbot, make_window, open_and_wait, excerpt: Path,
+                                            dialog_log) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    assert window.model_stem == str(default_model_path())
+    window.actions.preannotate.trigger()
+    assert window.annotating.wait(180_000)
+    assert dialog_log.errors == []
+    track = window.document.editable_track
+    qrs = [w for w in track if w.kind is WaveKind.QRS]
+    assert 25 <= len(qrs) <= 60  # 30 s of sinus rhythm around 75/min
+    assert all(w.confidence is not None for w in track)
+    assert window.is_dirty and window.undo_stack.count() == 1
+    window.undo_stack.undo()
+    assert len(track) == 0
