@@ -20,9 +20,11 @@ import logging
 import math
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
+from PyQt5 import sip
 from PyQt5.QtCore import QCoreApplication, QEvent, QObject, QThread, pyqtSignal, pyqtSlot
 
 from ecgstudio.core.errors import EcgStudioError
@@ -75,10 +77,11 @@ class _TaskThread(QThread):
     sigProgressed = pyqtSignal(float)
     sigDone = pyqtSignal(str, object)  # status (_OK/_FAILED/_CANCELLED), result or message
 
-    def __init__(self, fn: TaskFn, cancel_event: threading.Event) -> None:
+    def __init__(self, fn: TaskFn, cancel_event: threading.Event, owner: weakref.ref[QObject]) -> None:
         super().__init__()
         self._fn = fn
         self._cancel_event = cancel_event
+        self._owner = owner
         self._last_value = -1.0
         self._last_time = 0.0
 
@@ -100,8 +103,18 @@ class _TaskThread(QThread):
             self._last_time = now
             self.sigProgressed.emit(value)
 
+    def _cancelled(self) -> bool:
+        """Cancel was asked for, or the runner that started the task is gone."""
+        if self._cancel_event.is_set():
+            return True
+        owner = self._owner()
+        if owner is None or sip.isdeleted(owner):
+            self._cancel_event.set()
+            return True
+        return False
+
     def run(self) -> None:  # Qt override, runs in the worker thread
-        cancelled = self._cancel_event.is_set
+        cancelled = self._cancelled
         try:
             result = self._fn(self._progress, cancelled)
         except BaseException as exc:  # noqa: B036 - every failure must reach the GUI as a message
@@ -180,9 +193,6 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._thread: _TaskThread | None = None
         self._cancel_event = threading.Event()
-        # when the runner is destroyed mid-task, ask the task to stop (the lambda must not touch self)
-        holder = self._event_holder = [self._cancel_event]
-        self.destroyed.connect(lambda *_: holder[0].set())
 
     def start(self, fn: TaskFn) -> None:
         """Run ``fn(progress, cancel)`` in a new worker thread.
@@ -195,8 +205,7 @@ class TaskRunner(QObject):
         if self.is_running():
             raise RuntimeError("TaskRunner: a task is already running")
         self._cancel_event = threading.Event()
-        self._event_holder[0] = self._cancel_event
-        thread = _TaskThread(fn, self._cancel_event)
+        thread = _TaskThread(fn, self._cancel_event, weakref.ref(self))
         thread.sigProgressed.connect(self._on_progress)
         thread.sigDone.connect(self._on_done)
         _get_reaper().adopt(thread)

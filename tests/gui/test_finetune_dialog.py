@@ -1,0 +1,150 @@
+"""FineTuneDialog with fake services: counting, selection, run, metrics, switch, cancel, errors."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from ecgstudio.core.errors import AnnotationError, EcgStudioError  # noqa: E402
+from ecgstudio.gui.finetune_dialog import FineTuneDialog, metric_rows  # noqa: E402
+
+COUNTS = {"rec_a": 5, "rec_b": 0, "rec_c": 12}
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for name in COUNTS:
+        (folder / f"{name}.hea").write_text(f"{name} 1 250 1000\n{name}.dat 16 200 16 0 0 0 0 I\n")
+        (folder / f"{name}.dat").write_bytes(b"\x00" * 2000)
+    return folder
+
+
+def fake_count(record_path):
+    name = Path(record_path).name
+    if name == "rec_bad":
+        raise AnnotationError("rec_bad.ecgs: corrupt")
+    return COUNTS[name]
+
+
+class FakeFinetune:
+    def __init__(self, *, error=None, until_cancel=False):
+        self.error, self.until_cancel = error, until_cancel
+        self.calls = []
+        self.thread = None
+
+    def __call__(self, records, base_stem, out_stem, *, ann_ext=None, epochs=10, progress=None, cancel=None):
+        self.calls.append((list(records), base_stem, out_stem, ann_ext, epochs))
+        self.thread = threading.current_thread()
+        if self.error:
+            raise self.error
+        deadline = time.monotonic() + 10
+        for i in range(5):
+            progress((i + 1) / 5)
+            time.sleep(0.01)
+        while self.until_cancel and time.monotonic() < deadline:
+            if cancel():
+                raise EcgStudioError("fine-tuning cancelled")
+            time.sleep(0.005)
+        return SimpleNamespace(stem=Path(out_stem), before={"loss": 0.5, "accuracy": 0.8, "samples": 1200},
+                               after={"loss": 0.3, "accuracy": 0.9, "samples": 1200})
+
+
+@pytest.fixture
+def make_dialog(qtbot, tmp_path):
+    def make(fn=None, folder="default"):
+        folder = _folder(tmp_path) if folder == "default" else folder
+        d = FineTuneDialog(None, folder, "/models/default", finetune_fn=fn or FakeFinetune(),
+                           count_fn=fake_count, out_dir=tmp_path / "user_models")
+        qtbot.addWidget(d)
+        assert d.wait(5000)
+        return d
+    yield make
+
+
+def _rows(d):
+    t = d._records
+    return {t.item(r, 0).text(): (t.item(r, 1).text(), t.item(r, 0).checkState() == 2) for r in range(t.rowCount())}
+
+
+def test_records_of_the_folder_with_reviewed_beats_are_ticked(make_dialog):
+    d = make_dialog()
+    assert _rows(d) == {"rec_a": ("5", True), "rec_b": ("0", False), "rec_c": ("12", True)}
+    assert [Path(p).name for p in d.selected_records()] == ["rec_a", "rec_c"]
+    assert d._selection_label.text() == "2 records selected, 17 reviewed beats"
+    assert d._start.isEnabled()
+
+
+def test_run_shows_before_after_and_switches_model(make_dialog, qtbot, tmp_path):
+    fake = FakeFinetune()
+    d = make_dialog(fake)
+    d._name.setText("my-model")
+    d._epochs.setValue(7)
+    with qtbot.waitSignal(d._train_runner.sigFinished, timeout=5000):
+        d._start.click()
+    records, base, out, ann_ext, epochs = fake.calls[0]
+    assert [Path(r).name for r in records] == ["rec_a", "rec_c"]
+    assert (base, Path(out), ann_ext, epochs) == ("/models/default", tmp_path / "user_models" / "my-model", None, 7)
+    assert fake.thread is not threading.main_thread()
+    table = d._metrics
+    rows = [[table.item(r, c).text() for c in range(3)] for r in range(table.rowCount())]
+    assert rows == [["Loss (nats per sample)", "0.5000", "0.3000"], ["Accuracy (samples)", "80.00 %", "90.00 %"],
+                    ["Held-out samples", "1200", "1200"]]
+    assert not d._metrics.isHidden() and not d._use.isHidden()
+    with qtbot.waitSignal(d.sigModelCreated, timeout=1000) as blocker:
+        d._use.click()
+    assert blocker.args == [str(tmp_path / "user_models" / "my-model")]
+
+
+def test_cancel_stops_training(make_dialog, qtbot):
+    d = make_dialog(FakeFinetune(until_cancel=True))
+    d._start.click()
+    assert d._close.text() == "Cancel"
+    with qtbot.waitSignal(d._train_runner.sigCancelled, timeout=3000):
+        d._close.click()
+    assert "cancelled" in d._message.text()
+    assert d._use.isHidden()
+    assert d.result() == 0 and d._close.text() == "Close"  # still open, ready for another try
+
+
+def test_failure_is_shown_in_the_dialog(make_dialog, qtbot):
+    d = make_dialog(FakeFinetune(error=AnnotationError("no reviewed beats in rec_a")))
+    with qtbot.waitSignal(d._train_runner.sigFailed, timeout=3000):
+        d._start.click()
+    assert d._message.text() == "Fine-tuning failed: no reviewed beats in rec_a"
+    assert d._start.isEnabled()
+
+
+def test_existing_model_name_is_refused(make_dialog, tmp_path):
+    fake = FakeFinetune()
+    d = make_dialog(fake)
+    out = tmp_path / "user_models"
+    out.mkdir()
+    (out / "taken.json").write_text("{}")
+    d._name.setText("taken")
+    d._start.click()
+    assert "already exists" in d._message.text()
+    assert fake.calls == []
+
+
+def test_added_records_are_counted_and_errors_shown(make_dialog, qtbot, tmp_path):
+    d = make_dialog(folder=None)
+    assert _rows(d) == {}
+    assert not d._start.isEnabled()
+    d.add_records([tmp_path / "x" / "rec_c.hea", tmp_path / "x" / "rec_bad"])
+    assert d.wait(5000)
+    rows = _rows(d)
+    assert rows["rec_c"] == ("12", True)
+    assert rows["rec_bad"] == ("error", False)
+
+
+def test_metric_rows_union_of_keys():
+    assert metric_rows({"loss": 1.0}, {"loss": 0.5, "accuracy": float("nan")}) == [
+        ("Loss (nats per sample)", "1.0000", "0.5000"), ("Accuracy (samples)", "–", "–")]
