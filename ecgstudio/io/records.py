@@ -22,6 +22,9 @@ from ecgstudio.core.errors import RecordError
 from ecgstudio.core.record import Record
 from ecgstudio.io._header import check_header
 
+#: Samples x leads read per wfdb call (bounds the float64 temporaries to ~64 MB).
+_CHUNK_VALUES = 8_000_000
+
 #: Scale factors that turn a physical unit into millivolts.
 _TO_MV: dict[str, float] = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
 
@@ -160,6 +163,23 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
+def _read_block(record: Path, first: int, last: int, n_leads: int) -> tuple[np.ndarray, list[str]]:
+    """Physical samples ``[first, last)`` as float64 ``(last - first, n_leads)`` and the units."""
+    import wfdb
+
+    try:
+        rec = wfdb.rdrecord(str(record), sampfrom=first, sampto=last, physical=True,
+                            return_res=64, smooth_frames=True)
+    except Exception as exc:  # wfdb surfaces format/IO problems as assorted exceptions
+        raise RecordError(f"{record}: cannot read signals ({_short(exc)})") from None
+    signal = rec.p_signal
+    expected = (last - first, n_leads)
+    if signal is None or signal.shape != expected:
+        shape = None if signal is None else signal.shape
+        raise RecordError(f"{record}: signal data has shape {shape}, expected {expected} (truncated file?)")
+    return signal, list(rec.units or ["mV"] * n_leads)
+
+
 def read_header(path: str | os.PathLike[str]) -> RecordInfo:
     """Read a record's header only (no signal is read).
 
@@ -196,7 +216,8 @@ def read_record(path: str | os.PathLike[str], sampfrom: int = 0, sampto: int | N
     """Read a record, or the samples ``[sampfrom, sampto)`` of it.
 
     Only the requested range is read from disk (``wfdb.rdrecord``'s
-    ``sampfrom``/``sampto``), so a window of a 24-hour record is cheap.
+    ``sampfrom``/``sampto``), so a window of a 24-hour record is cheap; long
+    ranges are read in blocks so that only the float32 result is held whole.
 
     Parameters
     ----------
@@ -219,8 +240,6 @@ def read_record(path: str | os.PathLike[str], sampfrom: int = 0, sampto: int | N
         On a missing/malformed header, missing or truncated signal files, an
         empty or out-of-range sample range.
     """
-    import wfdb
-
     info = read_header(path)
     record = info.path
     total = info.n_samples
@@ -230,21 +249,15 @@ def read_record(path: str | os.PathLike[str], sampfrom: int = 0, sampto: int | N
         raise RecordError(
             f"{record}: sample range {start}..{stop} is outside the record (0..{total}) or empty"
         )
-    try:
-        rec = wfdb.rdrecord(str(record), sampfrom=start, sampto=stop, physical=True,
-                            return_res=64, smooth_frames=True)
-    except Exception as exc:  # wfdb surfaces format/IO problems as assorted exceptions
-        raise RecordError(f"{record}: cannot read signals ({_short(exc)})") from None
-    signal = rec.p_signal
-    expected = (stop - start, info.n_leads)
-    if signal is None or signal.shape != expected:
-        shape = None if signal is None else signal.shape
-        raise RecordError(f"{record}: signal data has shape {shape}, expected {expected} (truncated file?)")
-    out = np.empty(expected, dtype=np.float32)
-    units_in = rec.units or ["mV"] * info.n_leads
-    for lead in range(info.n_leads):
-        factor, _ = _mv_scale(units_in[lead] if lead < len(units_in) else None)
-        np.multiply(signal[:, lead], factor, out=out[:, lead], casting="same_kind")
+    n_leads = info.n_leads
+    out = np.empty((stop - start, n_leads), dtype=np.float32)
+    chunk = max(1, _CHUNK_VALUES // max(n_leads, 1))
+    for first in range(start, stop, chunk):
+        last = min(stop, first + chunk)
+        block, units_in = _read_block(record, first, last, n_leads)
+        for lead in range(n_leads):
+            factor, _ = _mv_scale(units_in[lead] if lead < len(units_in) else None)
+            np.multiply(block[:, lead], factor, out=out[first - start:last - start, lead], casting="same_kind")
     return Record(
         name=info.name,
         signal=out,

@@ -117,3 +117,11 @@ def test_list_records_sorts_naturally(tmp_path: Path):
 def test_list_records_of_a_missing_folder(tmp_path: Path):
     with pytest.raises(RecordError, match="not a folder"):
         list_records(tmp_path / "nope")
+
+
+def test_reading_in_blocks_gives_the_same_signal(excerpt: Path, monkeypatch: pytest.MonkeyPatch):
+    import ecgstudio.io.records as records
+
+    whole = read_record(excerpt, 101, 5000)
+    monkeypatch.setattr(records, "_CHUNK_VALUES", 333)  # odd block lengths across format-212 byte pairs
+    np.testing.assert_array_equal(read_record(excerpt, 101, 5000).signal, whole.signal)
