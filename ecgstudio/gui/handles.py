@@ -4,14 +4,17 @@ A :class:`BoundaryHandle` only reports what the user does: while dragging it
 asks its owner where it may be (the owner asks the track's
 ``clamp_boundary``), and on release it tells the owner the final sample. It
 never changes a track.
+
+It is a plain ``QGraphicsItem`` (not pyqtgraph's ``InfiniteLine``): a row
+shows up to a few hundred of them and ``InfiniteLine`` recomputes its bounds
+from the view on every pan, which dominated the frame time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import pyqtgraph as pg
-from PyQt5 import QtCore
+from PyQt5 import QtCore, QtGui, QtWidgets
 
 from ecgstudio.core.waves import Wave
 
@@ -21,8 +24,11 @@ ClampFn = Callable[["BoundaryHandle", float], int]
 FinishFn = Callable[["BoundaryHandle", int], None]
 
 
-class BoundaryHandle(pg.InfiniteLine):
+class BoundaryHandle(QtWidgets.QGraphicsItem):
     """A thin vertical line at one boundary (``onset``/``peak``/``offset``) of a wave.
+
+    The item sits at ``x = sample`` (its position); it spans ``y0..y1`` (mV)
+    and can be grabbed within :attr:`grab_half_width` samples of the line.
 
     Parameters
     ----------
@@ -37,7 +43,7 @@ class BoundaryHandle(pg.InfiniteLine):
 
     def __init__(self, clamp: ClampFn, finished: FinishFn,
                  pressed: Callable[[BoundaryHandle], None]) -> None:
-        super().__init__(pos=0, angle=90, movable=True)
+        super().__init__()
         self._clamp = clamp
         self._finished = finished
         self._pressed = pressed
@@ -45,18 +51,49 @@ class BoundaryHandle(pg.InfiniteLine):
         self.field = "onset"
         self.dragging = False
         self._grab_offset = 0.0
-        self._start_x = 0.0
+        self._y0, self._y1 = -1.0, 1.0
+        self.grab_half_width = 1.0
+        self._pen = QtGui.QPen()
+        self._hover_pen = QtGui.QPen()
+        self._hover = False
+        self._rect = QtCore.QRectF()
         self.setCursor(QtCore.Qt.CursorShape.SizeHorCursor)
         self.setZValue(20)
 
-    def assign(self, wave: Wave, field: str, sample: int, pen: object, hover_pen: object) -> None:
-        """Point the handle at ``field`` of ``wave`` (code move: emits nothing)."""
+    def assign(self, wave: Wave, field: str, sample: int, pen: QtGui.QPen, hover_pen: QtGui.QPen) -> None:
+        """Point the handle at ``field`` of ``wave`` (a code move: reports nothing)."""
         self.wave, self.field = wave, field
-        blocker = QtCore.QSignalBlocker(self)
-        self.setPen(pen)
-        self.setHoverPen(hover_pen)
-        self.setPos(sample)
-        del blocker
+        if pen is not self._pen or hover_pen is not self._hover_pen:
+            self._pen, self._hover_pen = pen, hover_pen
+            self.update()
+        self.setPos(float(sample), 0.0)
+
+    def set_extent(self, y0: float, y1: float, grab_half_width: float) -> None:
+        """Span ``y0..y1`` (mV); grabbable within ``grab_half_width`` samples of the line."""
+        if (y0, y1, grab_half_width) != (self._y0, self._y1, self.grab_half_width):
+            self.prepareGeometryChange()
+            self._y0, self._y1, self.grab_half_width = y0, y1, grab_half_width
+            self._rect = QtCore.QRectF(-grab_half_width, y0, 2 * grab_half_width, y1 - y0)
+
+    def value(self) -> float:
+        """Sample the line is drawn at."""
+        return self.pos().x()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt name)
+        return self._rect
+
+    def paint(self, painter: QtGui.QPainter, *args: object) -> None:
+        painter.setPen(self._hover_pen if self._hover or self.dragging else self._pen)
+        painter.drawLine(QtCore.QLineF(0.0, self._y0, 0.0, self._y1))
+
+    # ------------------------------------------------------------------ pyqtgraph scene events
+    def hoverEvent(self, ev: object) -> None:  # noqa: N802 (pyqtgraph name)
+        hover = self.wave is not None and not ev.isExit() and ev.acceptDrags(QtCore.Qt.MouseButton.LeftButton)
+        if hover:
+            ev.acceptClicks(QtCore.Qt.MouseButton.LeftButton)
+        if hover != self._hover:
+            self._hover = hover
+            self.update()
 
     def mouseDragEvent(self, ev: object) -> None:  # noqa: N802 (pyqtgraph name)
         if ev.button() != QtCore.Qt.MouseButton.LeftButton or self.wave is None:
@@ -65,17 +102,14 @@ class BoundaryHandle(pg.InfiniteLine):
         x = self.mapToParent(ev.pos()).x()
         if ev.isStart():
             self.dragging = True
-            self._start_x = self.value()
             self._grab_offset = self.value() - self.mapToParent(ev.buttonDownPos()).x()
         if not self.dragging:
             return
-        allowed = self._clamp(self, x + self._grab_offset)
-        blocker = QtCore.QSignalBlocker(self)
-        self.setPos(allowed)
-        del blocker
+        self.setPos(float(self._clamp(self, x + self._grab_offset)), 0.0)
         if ev.isFinish():
             self.dragging = False
-            self._finished(self, allowed)
+            self.update()
+            self._finished(self, int(round(self.value())))
 
     def mouseClickEvent(self, ev: object) -> None:  # noqa: N802 (pyqtgraph name)
         if ev.button() == QtCore.Qt.MouseButton.LeftButton and self.wave is not None:

@@ -40,8 +40,14 @@ class BandItem(pg.GraphicsObject):
             self.update()
             return
         self._rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
-        self._image = QtGui.QImage(self._rgba.data, self._rgba.shape[0], 1, 4 * self._rgba.shape[0],
-                                   QtGui.QImage.Format.Format_RGBA8888)
+        # premultiplied ARGB32 (BGRA bytes) is what the raster engine draws without converting
+        alpha = self._rgba[:, 3:4].astype(np.uint16)
+        bgra = np.empty_like(self._rgba)
+        bgra[:, :3] = (self._rgba[:, 2::-1].astype(np.uint16) * alpha // 255).astype(np.uint8)
+        bgra[:, 3] = self._rgba[:, 3]
+        self._bgra = bgra
+        self._image = QtGui.QImage(bgra.data, bgra.shape[0], 1, 4 * bgra.shape[0],
+                                   QtGui.QImage.Format.Format_ARGB32_Premultiplied)
         self._rect = QtCore.QRectF(x0, self._y0, x1 - x0, self._y1 - self._y0)
         self.update()
 
@@ -53,8 +59,14 @@ class BandItem(pg.GraphicsObject):
         return self._rect
 
     def paint(self, painter: QtGui.QPainter, *args: object) -> None:
-        if self._image is not None:
-            painter.drawImage(self._rect, self._image)
+        if self._image is None:
+            return
+        # draw in device pixels: a flipped, scaled drawImage takes Qt's slow path
+        target = painter.transform().mapRect(self._rect)
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(target, self._image)
+        painter.restore()
 
 
 class RectsItem(pg.GraphicsObject):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5 import QtCore
+from PyQt5 import QtCore, QtGui
 
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.waves import SegmentClass, Wave
@@ -36,6 +36,8 @@ DIRECT_WAVE_LIMIT = 2000
 MAX_HANDLE_WAVES = 200
 #: Fiducials further apart than this from their partner are flagged (seconds).
 DISAGREEMENT_S = 0.040
+#: A handle can be grabbed this many pixels either side of its line.
+GRAB_HALF_WIDTH_PX = 4.0
 _FIELDS = ("onset", "peak", "offset")
 
 
@@ -189,6 +191,7 @@ class TrackItems:
     def set_palette(self, palette: Palette) -> None:
         """Use ``palette`` for everything drawn (takes effect at the next :meth:`update`)."""
         self.palette = palette
+        self._pens: dict[tuple[object, bool, bool], tuple[QtGui.QPen, QtGui.QPen]] = {}
         self._band_table = segment_rgba_table(palette, 255)
         self._shade_table = segment_rgba_table(palette, 30)
         self._shade_table[int(SegmentClass.TP), 3] = 0  # the baseline stays clean
@@ -252,7 +255,7 @@ class TrackItems:
                 item.set_colors(np.zeros((0, 4), np.uint8), 0, 0)
             self._low_conf.set_rects([], [], 0, 0)
             self._ticks.set_ticks([], 0, 0)
-            self._assign_handles([])
+            self._assign_handles([], 1.0)
         else:
             codes = visible_segments(track, a, b, cache).classes_at(xs)
             self._edit_band.set_colors(self._band_table[codes], first, last)
@@ -261,7 +264,8 @@ class TrackItems:
             waves = [track[i] for i in r] if len(r) <= DIRECT_WAVE_LIMIT else None
             self._draw_confidence(track, r, waves, cache)
             self._draw_disagreements(waves, a, b)
-            self._assign_handles(waves if waves is not None and len(waves) <= MAX_HANDLE_WAVES else [])
+            shown = waves if waves is not None and len(waves) <= MAX_HANDLE_WAVES else []
+            self._assign_handles(shown, (last - first) / n_columns)
         self._draw_selection(a, b)
 
     def _draw_review(self, a: int, b: int) -> None:
@@ -308,27 +312,38 @@ class TrackItems:
         else:
             self._range.set_rects([], [], 0, 0)
 
-    def _assign_handles(self, waves: list[Wave]) -> None:
+    def _handle_pens(self, wave: Wave, field: str, selected: bool) -> tuple[QtGui.QPen, QtGui.QPen]:
+        key = (wave.kind, field == "peak", selected)
+        pens = self._pens.get(key)
+        if pens is None:
+            rgb = self.palette.handles[wave.kind]
+            if selected:
+                pen = pg.mkPen(self.palette.selection, width=3)
+            elif field == "peak":
+                pen = pg.mkPen((*rgb, 90), width=1, style=QtCore.Qt.PenStyle.DashLine)
+            else:
+                pen = pg.mkPen((*rgb, 130), width=1)
+            pens = self._pens[key] = (pen, pg.mkPen(rgb, width=3))
+        return pens
+
+    def _assign_handles(self, waves: list[Wave], px: float) -> None:
         wanted = [(w, f, getattr(w, f)) for w in waves for f in _FIELDS if getattr(w, f) is not None]
         while len(self._handles) < len(wanted):
             handle = BoundaryHandle(*self._callbacks)
             self._plot.addItem(handle, ignoreBounds=True)
             self._handles.append(handle)
         _, boundary, _ = self._selection
-        pal = self.palette
+        g = self.geometry
+        y0, y1 = g.editable[0], g.signal_hi
+        grab = GRAB_HALF_WIDTH_PX * px
         for handle, (wave, field, sample) in zip(self._handles, wanted, strict=False):
             if handle.dragging:
                 continue
-            rgb = pal.handles[wave.kind]
-            if boundary is not None and boundary == (wave, field):
-                pen = pg.mkPen(pal.selection, width=3)
-            else:
-                if field == "peak":
-                    pen = pg.mkPen((*rgb, 90), width=1, style=QtCore.Qt.PenStyle.DashLine)
-                else:
-                    pen = pg.mkPen((*rgb, 130), width=1)
-            handle.assign(wave, field, sample, pen, pg.mkPen(rgb, width=5))
-            handle.setVisible(True)
+            handle.set_extent(y0, y1, grab)
+            selected = boundary is not None and boundary == (wave, field)
+            handle.assign(wave, field, sample, *self._handle_pens(wave, field, selected))
+            if not handle.isVisible():
+                handle.setVisible(True)
         for handle in self._handles[len(wanted):]:
             if handle.isVisible():
                 handle.setVisible(False)
