@@ -198,6 +198,8 @@ class MainWindow(QMainWindow):
         self.status.set_record(doc.name, doc.fs, doc.record.duration_s)
         add_recent_record(doc.record_path, self.settings)
         self.options.rebuild_recent_menu()
+        if self.browser is not None:
+            self.browser.set_current_record(doc.record_path)
         for note in doc.notes:
             log.info("%s", note)
         if doc.notes:
@@ -295,6 +297,8 @@ class MainWindow(QMainWindow):
         self.undo_stack.setClean()
         self._update_title()
         self.status.showMessage(f"Saved {path}", 5000)
+        if self.browser is not None:
+            self.browser.refresh()  # review progress changed
         return True
 
     def autosave_now(self) -> Path | None:
@@ -379,18 +383,18 @@ class MainWindow(QMainWindow):
             self.browser = RecordBrowser(self)
             self.browser.sigRecordActivated.connect(self.open_record)
             self.browser_dock = self._add_dock("Records", self.browser, Qt.LeftDockWidgetArea)
-        try:
-            self.browser.set_folder(Path(folder))
-        except EcgStudioError as exc:
-            dialogs.show_error(self, "Cannot open folder", str(exc))
+        if not Path(folder).is_dir():
+            dialogs.show_error(self, "Cannot open folder", f"{folder}: not a folder")
             return
-        self._browser_folder = Path(folder)
+        self.browser.set_folder(Path(folder))
+        if self.document is not None:
+            self.browser.set_current_record(self.document.record_path)
         self.browser_dock.show()
         self.browser_dock.raise_()
 
     def browser_folder(self) -> Path | None:
         """Folder shown in the record browser, if any."""
-        return getattr(self, "_browser_folder", None)
+        return None if self.browser is None else self.browser.folder()
 
     def _on_cursor_moved(self, time_s: float, lead: int, amplitude_mv: float) -> None:
         doc = self.document

@@ -167,3 +167,25 @@ def test_dropping_a_header_opens_it(qtbot, make_window, excerpt: Path) -> None:
     with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
         window.dropEvent(event)
     assert window.document.name == "sel100x"
+
+
+def test_open_folder_lists_records_and_opens_the_activated_one(qtbot, make_window, excerpt: Path) -> None:
+    window = make_window()
+    window.open_folder(excerpt.parent)
+    assert window.browser_dock.isVisible()
+    assert window.browser.wait(10_000)
+    assert [r.path.name for r in window.browser.records()] == ["sel100x"]
+    with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
+        window.browser.sigRecordActivated.emit(str(excerpt))
+    assert window.document.name == "sel100x"
+    assert window.browser_folder() == excerpt.parent
+
+
+def test_palette_choice_is_remembered(make_window) -> None:
+    window = make_window()
+    window.actions.palettes["colorblind"].trigger()
+    assert window.view.palette_name() == "colorblind"
+    window.close()
+    again = make_window()
+    assert again.view.palette_name() == "colorblind"
+    assert again.actions.palettes["colorblind"].isChecked()
