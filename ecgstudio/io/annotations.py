@@ -28,6 +28,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,8 @@ from ecgstudio.io._boundaries import OFFSET, ONSET, attach_unparsed, parse_chann
 from ecgstudio.io._write import REFERENCE_EXTS, write_tracks
 
 __all__ = [
-    "DEFAULT_EXT", "REFERENCE_EXTS", "AnnotationFile", "list_annotation_exts", "read_annotation_file",
+    "DEFAULT_EXT", "REFERENCE_EXTS", "AnnotationFile", "AnnotationKind", "annotation_kind",
+    "list_annotation_exts", "read_annotation_file",
     "read_beats", "read_tracks", "write_tracks",
 ]
 
@@ -167,6 +169,9 @@ def read_annotation_file(
         bad = int(samples.max() if samples.max() >= n_samples else samples.min())
         raise AnnotationError(f"{path}: annotation at sample {bad} is outside the record (0..{n_samples - 1})")
     if n and not any(s in (ONSET, OFFSET) for s in symbols):
+        if "|" in symbols:
+            raise AnnotationError(f"{path}: holds only unlabelled '|' boundary marks (a QTDB first-pass "
+                                  "file), which do not say which wave they bound; use q1c/q2c instead")
         found = ", ".join(sorted(set(symbols))[:8])
         raise AnnotationError(f"{path}: no wave boundary annotations '(' or ')' (symbols found: {found})")
     names = tuple(lead_names) or _header_lead_names(record)
@@ -260,6 +265,30 @@ def read_beats(record_path: str | os.PathLike[str], ext: str = "atr") -> tuple[n
     symbols = list(ann.symbol or [])
     keep = [i for i, s in enumerate(symbols) if s in QRS_SYMBOLS]
     return samples[keep], [symbols[i] for i in keep]
+
+
+class AnnotationKind(Enum):
+    """What an annotation file holds (see :func:`annotation_kind`)."""
+
+    BOUNDARIES = "boundaries"  #: P/QRS/T boundaries: read with :func:`read_tracks`
+    BEATS = "beats"  #: beat labels only: read with :func:`read_beats`
+    OTHER = "other"  #: neither (rhythm/noise labels, unlabelled marks, empty)
+
+
+def annotation_kind(record_path: str | os.PathLike[str], ext: str) -> AnnotationKind:
+    """Whether ``<record>.<ext>`` holds wave boundaries, beat labels or neither.
+
+    Raises
+    ------
+    AnnotationError
+        If the file is missing or corrupt.
+    """
+    symbols = set(_rdann(_record(record_path), ext).symbol or [])
+    if symbols & {ONSET, OFFSET}:
+        return AnnotationKind.BOUNDARIES
+    if symbols & QRS_SYMBOLS and "|" not in symbols:
+        return AnnotationKind.BEATS
+    return AnnotationKind.OTHER
 
 
 def list_annotation_exts(record_path: str | os.PathLike[str]) -> list[str]:

@@ -270,3 +270,22 @@ def test_twelve_lead_round_trip(synth12: Path, tmp_path: Path):
     back = read_tracks(out_dir / "synth12", "ecgs", n_samples=3000, fs=500)
     assert [t.lead for t in back] == [0, 11]
     assert all(b.same_waves(t) for b, t in zip(back, tracks, strict=True))
+
+
+def test_annotation_kind_tells_boundary_beat_and_other_files(tmp_path: Path, data_dir: Path):
+    from ecgstudio.io.annotations import AnnotationKind, annotation_kind
+
+    assert annotation_kind(data_dir / "sel100", "q1c") is AnnotationKind.BOUNDARIES
+    assert annotation_kind(data_dir / "sel100", "pu") is AnnotationKind.BOUNDARIES
+    wfdb.wrann("rec", "atr", np.array([10, 20]), ["N", "V"], fs=250, write_dir=str(tmp_path))
+    wfdb.wrann("rec", "marks", np.array([5, 10, 15]), ["|", "N", "|"], fs=250, write_dir=str(tmp_path))
+    assert annotation_kind(tmp_path / "rec", "atr") is AnnotationKind.BEATS
+    assert annotation_kind(tmp_path / "rec", "marks") is AnnotationKind.OTHER
+
+
+def test_unlabelled_first_pass_marks_are_refused_with_a_reason(tmp_path: Path):
+    from ecgstudio.core.errors import AnnotationError
+
+    wfdb.wrann("rec", "marks", np.array([5, 10, 15]), ["|", "N", "|"], fs=250, write_dir=str(tmp_path))
+    with pytest.raises(AnnotationError, match="unlabelled '\\|' boundary marks"):
+        read_tracks(tmp_path / "rec", "marks", n_samples=100, fs=250)
