@@ -24,6 +24,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from ecgstudio.core.decode import decode
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.core.metrics import DEFAULT_TOLERANCE_S, Fiducial, Score, format_table, pool, score_tracks
@@ -35,7 +38,7 @@ MODEL_COLUMN = "model"
 #: Label of the per-record best-peer column.
 ORACLE_COLUMN = "best peer/rec (oracle)"
 
-AnnotateFn = Callable[[Record], Delineation]
+AnnotateFn = Callable[[Record], "Delineation | dict[str, Delineation]"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="other annotation files to score side by side (default: pu0 pu1; none: --peers)")
     parser.add_argument("--tolerance-ms", type=float, default=DEFAULT_TOLERANCE_S * 1000,
                         help="matching tolerance in ms (default: 150)")
+    parser.add_argument("--model-leads", action="store_true",
+                        help="also score the model's per-lead tracks (like pu0/pu1: one lead each)")
     parser.add_argument("--json", default=None, metavar="OUT", help="also write the results as JSON")
 
 
@@ -113,7 +118,8 @@ def score_records(
     records : Sequence[str]
         Record names.
     annotate : callable | None
-        ``annotate(record) -> Delineation`` (the model); ``None``: peers only.
+        ``annotate(record) -> Delineation`` (the model's column), or a dict
+        ``{column: Delineation}`` for several model columns; ``None``: peers only.
     ref_ext, peers, tolerance_s
         Reference extension, peer extensions, matching tolerance (s).
     log : callable | None
@@ -146,7 +152,11 @@ def score_records(
                 continue
             row: dict[str, Score] = {}
             if annotate is not None:
-                row[MODEL_COLUMN] = score_tracks(reference, annotate(record), tolerance_s=tolerance_s)
+                produced = annotate(record)
+                if isinstance(produced, Delineation):
+                    produced = {MODEL_COLUMN: produced}
+                for column, track in produced.items():
+                    row[column] = score_tracks(reference, track, tolerance_s=tolerance_s)
             peer_scores = {}
             for ext in peers:
                 track = _first_track(path, ext, record)
@@ -174,6 +184,25 @@ def score_records(
     return pooled, per_record, skipped
 
 
+def model_tracks(model: Any, metadata: dict[str, Any], record: Record, *, per_lead: bool = False,
+                 ) -> dict[str, Delineation]:
+    """The model's global track (and per-lead tracks) of a record, inferring each lead once.
+
+    The global track is decoded from the mean of the leads' probabilities, as
+    :func:`ecgstudio.app.preannotate.preannotate` does (which averages before
+    mapping back to the record's rate; identical at the model's 250 Hz).
+    """
+    from ecgstudio.ml.infer import predict_proba_per_lead
+
+    probs = predict_proba_per_lead(model, metadata, record.signal, record.fs)
+    out = {MODEL_COLUMN: decode(probs.mean(axis=0), record.signal, record.fs)}
+    if per_lead:
+        for lead in range(record.n_leads):
+            out[f"{MODEL_COLUMN} lead {lead}"] = decode(np.ascontiguousarray(probs[lead]),
+                                                        record.signal[:, lead], record.fs, lead=lead)
+    return out
+
+
 def _records_with(folder: Path, ext: str) -> list[str]:
     from ecgstudio.io.records import list_records
 
@@ -188,6 +217,7 @@ def evaluate_model(
     peers: Sequence[str] = ("pu0", "pu1"),
     *,
     tolerance_s: float = DEFAULT_TOLERANCE_S,
+    model_leads: bool = False,
     log: Callable[[str], None] | None = _err,
 ) -> dict[str, Any]:
     """Score a model pair (and the peer annotators) on records of a database.
@@ -207,6 +237,9 @@ def evaluate_model(
         Annotation extensions scored side by side with the model.
     tolerance_s : float
         Matching tolerance in seconds.
+    model_leads : bool
+        Also score the model's per-lead tracks (columns ``model lead 0`` ...),
+        comparable with ``pu0``/``pu1``.
     log : callable | None
         Progress lines (default: stderr).
 
@@ -226,13 +259,13 @@ def evaluate_model(
     EcgStudioError
         If ``data_dir`` is not a folder or no record can be scored.
     """
-    from ecgstudio.app.preannotate import load_model, preannotate, resolve_model_stem
+    from ecgstudio.app.preannotate import load_model, resolve_model_stem
 
     folder = Path(data_dir)
     if not folder.is_dir():
         raise EcgStudioError(f"data folder not found: {folder}")
     stem = resolve_model_stem(model_stem)
-    _, metadata = load_model(stem)
+    model, metadata = load_model(stem)
     if records is None:
         listed = list(metadata.get("split", {}).get("test", []) or [])
         records = listed or _records_with(folder, ref_ext)
@@ -242,8 +275,8 @@ def evaluate_model(
     if not records:
         raise EcgStudioError(f"no records to score in {folder}")
 
-    def annotate(record: Record) -> Delineation:
-        return preannotate(record, stem)[0]
+    def annotate(record: Record) -> dict[str, Delineation]:
+        return model_tracks(model, metadata, record, per_lead=model_leads)
 
     pooled, per_record, skipped = score_records(folder, list(records), annotate, ref_ext=ref_ext,
                                                 peers=peers, tolerance_s=tolerance_s, log=log)
@@ -269,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
     if args.tolerance_ms <= 0:
         raise EcgStudioError(f"--tolerance-ms must be positive, got {args.tolerance_ms}")
     result = evaluate_model(args.model, args.data, args.records, args.ref_ext, tuple(args.peers),
-                            tolerance_s=args.tolerance_ms / 1000)
+                            tolerance_s=args.tolerance_ms / 1000, model_leads=args.model_leads)
     print(result["table"])
     if result["skipped"]:
         print(f"skipped: {', '.join(f'{r} ({why})' for r, why in result['skipped'].items())}")

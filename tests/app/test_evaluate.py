@@ -102,6 +102,8 @@ def test_evaluate_model_is_callable_from_training(tmp_path: Path, tiny_model: Pa
     _copy_record("sel100x", folder, "sel100x")
     result = evaluate_model(tiny_model, folder, ["sel100x"], ref_ext="q1c", peers=(), log=None)
     assert list(result["columns"]) == ["model"]
+    result = evaluate_model(tiny_model, folder, ["sel100x"], peers=("pu",), model_leads=True, log=None)
+    assert list(result["columns"]) == ["model", "model lead 0", "model lead 1", "pu"]
     assert "table" in result and result["reference"] == "q1c"
 
 
