@@ -70,6 +70,9 @@ class HeaderCheck:
         The signal lines (empty for a multi-segment record).
     multi_segment : bool
         Whether the header describes a multi-segment record.
+    inferred_samples : int | None
+        When the header omits the length: samples per signal that the signal
+        files hold (``None`` if it cannot be told).
     """
 
     n_signals: int
@@ -77,6 +80,7 @@ class HeaderCheck:
     n_samples: int | None
     signals: tuple[SignalFile, ...]
     multi_segment: bool
+    inferred_samples: int | None = None
 
 
 def _fail(header: Path, problem: str) -> RecordError:
@@ -162,8 +166,8 @@ def check_header(header: Path) -> HeaderCheck:
     if len(lines) - 1 < n_signals:
         raise _fail(header, f"header announces {n_signals} signals but has {len(lines) - 1} signal lines")
     signals = tuple(_parse_signal_line(header, lines[1 + i]) for i in range(n_signals))
-    _check_signal_files(header, signals, n_samples)
-    return HeaderCheck(n_signals, fs, n_samples, signals, False)
+    inferred = _check_signal_files(header, signals, n_samples)
+    return HeaderCheck(n_signals, fs, n_samples, signals, False, inferred)
 
 
 def _parse_signal_line(header: Path, line: str) -> SignalFile:
@@ -191,7 +195,12 @@ def _parse_signal_line(header: Path, line: str) -> SignalFile:
     return SignalFile(fields[0], fmt, spf, offset)
 
 
-def _check_signal_files(header: Path, signals: tuple[SignalFile, ...], n_samples: int | None) -> None:
+def _check_signal_files(header: Path, signals: tuple[SignalFile, ...], n_samples: int | None) -> int | None:
+    """Check that the signal files exist and are long enough.
+
+    Returns the number of samples the files hold when ``n_samples`` is
+    ``None`` and every file has a fixed-size format, else ``None``.
+    """
     frame_bytes: dict[str, float] = {}
     offsets: dict[str, int] = {}
     sizable: dict[str, bool] = {}
@@ -210,8 +219,7 @@ def _check_signal_files(header: Path, signals: tuple[SignalFile, ...], n_samples
             sizable[sig.file_name] = False
         else:
             frame_bytes[sig.file_name] += per_sample * sig.samples_per_frame
-    if n_samples is None:
-        return
+    held: list[int] = []
     for file_name, bytes_per_frame in frame_bytes.items():
         if not sizable[file_name]:
             continue
@@ -220,8 +228,14 @@ def _check_signal_files(header: Path, signals: tuple[SignalFile, ...], n_samples
             size = path.stat().st_size
         except OSError as exc:
             raise RecordError(f"{path}: cannot read signal file ({exc.strerror or exc})") from None
+        if n_samples is None:
+            held.append(int(max(size - offsets[file_name], 0) // bytes_per_frame))
+            continue
         expected = offsets[file_name] + math.floor(n_samples * bytes_per_frame)
         if size < expected:
             raise RecordError(
                 f"{path}: signal file is truncated ({size} bytes, the header needs {expected})"
             )
+    if n_samples is None and held and all(sizable.values()):
+        return min(held)
+    return None

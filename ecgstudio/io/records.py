@@ -20,7 +20,7 @@ import numpy as np
 
 from ecgstudio.core.errors import RecordError
 from ecgstudio.core.record import Record
-from ecgstudio.io._header import check_header
+from ecgstudio.io._header import HeaderCheck, check_header
 
 #: Samples x leads read per wfdb call (bounds the float64 temporaries to ~64 MB).
 _CHUNK_VALUES = 8_000_000
@@ -147,13 +147,14 @@ def _mv_scale(unit: str | None) -> tuple[float, str]:
     return factor, "mV"
 
 
-def _rdheader(record: Path):  # noqa: ANN202 - wfdb.Record / MultiRecord
+def _rdheader(record: Path) -> tuple[object, HeaderCheck]:
+    """wfdb's header object (Record or MultiRecord) and our checks of it."""
     import wfdb
 
     header = record.with_name(record.name + ".hea")
-    check_header(header)
+    check = check_header(header)
     try:
-        return wfdb.rdheader(str(record))
+        return wfdb.rdheader(str(record)), check
     except Exception as exc:  # wfdb raises bare ValueError/IndexError/... on bad headers
         raise RecordError(f"{header}: invalid WFDB header ({_short(exc)})") from None
 
@@ -163,17 +164,19 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
-def _read_block(record: Path, first: int, last: int, n_leads: int) -> tuple[np.ndarray, list[str]]:
-    """Physical samples ``[first, last)`` as float64 ``(last - first, n_leads)`` and the units."""
+def _read_block(
+    record: Path, first: int | None, last: int | None, n_leads: int
+) -> tuple[np.ndarray, list[str]]:
+    """Physical samples ``[first, last)`` (all when ``None``) as float64 ``(n, n_leads)`` and the units."""
     import wfdb
 
+    window = {} if first is None else {"sampfrom": first, "sampto": last}
     try:
-        rec = wfdb.rdrecord(str(record), sampfrom=first, sampto=last, physical=True,
-                            return_res=64, smooth_frames=True)
+        rec = wfdb.rdrecord(str(record), physical=True, return_res=64, smooth_frames=True, **window)
     except Exception as exc:  # wfdb surfaces format/IO problems as assorted exceptions
         raise RecordError(f"{record}: cannot read signals ({_short(exc)})") from None
     signal = rec.p_signal
-    expected = (last - first, n_leads)
+    expected = (rec.sig_len if first is None else last - first, n_leads)
     if signal is None or signal.shape != expected:
         shape = None if signal is None else signal.shape
         raise RecordError(f"{record}: signal data has shape {shape}, expected {expected} (truncated file?)")
@@ -193,16 +196,21 @@ def read_header(path: str | os.PathLike[str]) -> RecordInfo:
     RecordError
         If the header is missing or malformed.
     """
+    return _header_info(path)[0]
+
+
+def _header_info(path: str | os.PathLike[str]) -> tuple[RecordInfo, bool]:
+    """The header's :class:`RecordInfo` and whether the header states the length."""
     record = resolve_record_path(path)
-    head = _rdheader(record)
+    head, check = _rdheader(record)
     n_leads = int(head.n_sig or 0)
     units = tuple(_mv_scale(u)[1] for u in (head.units or ["mV"] * n_leads))
     if len(units) < n_leads:
         units = units + ("mV",) * (n_leads - len(units))
-    n_samples = int(head.sig_len or 0)
+    n_samples = int(head.sig_len or check.inferred_samples or 0)
     if n_samples <= 0:
-        raise RecordError(f"{record}.hea: header does not give the record length")
-    return RecordInfo(
+        raise RecordError(f"{record}.hea: record length unknown (not in the header, signal files empty)")
+    info = RecordInfo(
         name=record.name,
         fs=float(head.fs),
         n_samples=n_samples,
@@ -210,6 +218,7 @@ def read_header(path: str | os.PathLike[str]) -> RecordInfo:
         units=units[:n_leads],
         path=record,
     )
+    return info, bool(head.sig_len)
 
 
 def read_record(path: str | os.PathLike[str], sampfrom: int = 0, sampto: int | None = None) -> Record:
@@ -240,7 +249,7 @@ def read_record(path: str | os.PathLike[str], sampfrom: int = 0, sampto: int | N
         On a missing/malformed header, missing or truncated signal files, an
         empty or out-of-range sample range.
     """
-    info = read_header(path)
+    info, has_length = _header_info(path)
     record = info.path
     total = info.n_samples
     stop = total if sampto is None else int(sampto)
@@ -251,10 +260,19 @@ def read_record(path: str | os.PathLike[str], sampfrom: int = 0, sampto: int | N
         )
     n_leads = info.n_leads
     out = np.empty((stop - start, n_leads), dtype=np.float32)
-    chunk = max(1, _CHUNK_VALUES // max(n_leads, 1))
-    for first in range(start, stop, chunk):
-        last = min(stop, first + chunk)
-        block, units_in = _read_block(record, first, last, n_leads)
+    if not has_length:  # wfdb reads ranges only when the header gives the length
+        block, units_in = _read_block(record, None, None, n_leads)
+        if block.shape[0] < stop:
+            raise RecordError(f"{record}: signal files hold {block.shape[0]} samples, expected {stop}")
+        blocks = [(start, stop, block[start:stop])]
+    else:
+        chunk = max(1, _CHUNK_VALUES // max(n_leads, 1))
+        blocks = ((a, min(stop, a + chunk), None) for a in range(start, stop, chunk))
+    for first, last, given in blocks:
+        if given is None:
+            block, units_in = _read_block(record, first, last, n_leads)
+        else:
+            block = given
         for lead in range(n_leads):
             factor, _ = _mv_scale(units_in[lead] if lead < len(units_in) else None)
             np.multiply(block[:, lead], factor, out=out[first - start:last - start, lead], casting="same_kind")

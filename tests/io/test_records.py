@@ -125,3 +125,12 @@ def test_reading_in_blocks_gives_the_same_signal(excerpt: Path, monkeypatch: pyt
     whole = read_record(excerpt, 101, 5000)
     monkeypatch.setattr(records, "_CHUNK_VALUES", 333)  # odd block lengths across format-212 byte pairs
     np.testing.assert_array_equal(read_record(excerpt, 101, 5000).signal, whole.signal)
+
+
+def test_header_without_length_uses_the_signal_file_size(excerpt: Path):
+    header = excerpt.with_suffix(".hea")
+    header.write_text(header.read_text().replace("sel100x 2 250 7500", "sel100x 2 250", 1))
+    assert read_header(excerpt).n_samples == 7500
+    full = read_record(excerpt)
+    assert full.n_samples == 7500
+    np.testing.assert_array_equal(read_record(excerpt, 10, 20).signal, full.signal[10:20])
