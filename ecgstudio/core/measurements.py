@@ -119,14 +119,29 @@ class Summary:
         return self.q3 - self.q1
 
 
-def _positions(waves: list[Wave], field: str) -> np.ndarray:
-    """float64 array of a boundary of each wave, NaN where it is ``None``."""
-    out = np.full(len(waves), np.nan)
-    for i, wave in enumerate(waves):
-        value = getattr(wave, field)
-        if value is not None:
-            out[i] = value
+def _split_by_kind(waves: Iterable[Wave]) -> dict[WaveKind, np.ndarray]:
+    """float64 ``(n, 3)`` arrays of (onset, peak, offset) per kind, NaN for ``None``, sorted by start."""
+    groups: dict[WaveKind, list[Wave]] = {kind: [] for kind in WaveKind}
+    for wave in waves:
+        groups[wave.kind].append(wave)
+    nan = float("nan")
+    out = {}
+    for kind, items in groups.items():
+        n = len(items)
+        arr = np.empty((n, 3), dtype=np.float64)
+        arr[:, 0] = np.fromiter((nan if w.onset is None else w.onset for w in items), np.float64, count=n)
+        arr[:, 1] = np.fromiter((nan if w.peak is None else w.peak for w in items), np.float64, count=n)
+        arr[:, 2] = np.fromiter((w.offset for w in items), np.float64, count=n)
+        start = _start(arr)
+        if n > 1 and np.any(np.diff(start) < 0):
+            arr = arr[np.lexsort((arr[:, 2], start))]
+        out[kind] = arr
     return out
+
+
+def _start(arr: np.ndarray) -> np.ndarray:
+    """First known position of each wave (onset, else peak, else offset), like :attr:`Wave.start`."""
+    return np.where(np.isnan(arr[:, 0]), np.where(np.isnan(arr[:, 1]), arr[:, 2], arr[:, 1]), arr[:, 0])
 
 
 def measure_beats(
@@ -154,19 +169,13 @@ def measure_beats(
     """
     if not (fs > 0 and np.isfinite(fs)):
         raise ValueError(f"sampling frequency must be positive, got {fs}")
-    by_kind: dict[WaveKind, list[Wave]] = {kind: [] for kind in WaveKind}
-    for wave in waves:
-        by_kind[wave.kind].append(wave)
-    for kind in by_kind:
-        by_kind[kind].sort(key=lambda w: (w.start, w.offset))
+    by_kind = _split_by_kind(waves)
     qrs = by_kind[WaveKind.QRS]
-    n = len(qrs)
+    n = qrs.shape[0]
     ms_per_sample = 1000.0 / fs
 
-    q_start = np.array([w.start for w in qrs], dtype=np.int64)
-    q_onset = _positions(qrs, "onset")
-    q_peak = _positions(qrs, "peak")
-    q_offset = np.array([w.offset for w in qrs], dtype=np.float64)
+    q_start = _start(qrs)
+    q_onset, q_peak, q_offset = qrs[:, 0], qrs[:, 1], qrs[:, 2]
     fiducial = np.where(np.isnan(q_peak), q_start, q_peak)
 
     rr = np.full(n, np.nan)
@@ -178,10 +187,8 @@ def measure_beats(
     # P wave of beat i: the last P ending by QRS start and starting after the previous QRS offset.
     pr = np.full(n, np.nan)
     p_waves = by_kind[WaveKind.P]
-    if n and p_waves:
-        p_offset = np.array([w.offset for w in p_waves], dtype=np.int64)
-        p_start = np.array([w.start for w in p_waves], dtype=np.int64)
-        p_onset = _positions(p_waves, "onset")
+    if n and p_waves.shape[0]:
+        p_offset, p_start, p_onset = p_waves[:, 2], _start(p_waves), p_waves[:, 0]
         j = np.searchsorted(p_offset, q_start, side="right") - 1
         prev_offset = np.concatenate(([-np.inf], q_offset[:-1]))
         ok = j >= 0
@@ -194,12 +201,11 @@ def measure_beats(
     # T wave of beat i: the first T starting at/after QRS offset and before the next QRS start.
     qt = np.full(n, np.nan)
     t_waves = by_kind[WaveKind.T]
-    if n and t_waves:
-        t_start = np.array([w.start for w in t_waves], dtype=np.int64)
-        t_offset = np.array([w.offset for w in t_waves], dtype=np.float64)
+    if n and t_waves.shape[0]:
+        t_start, t_offset = _start(t_waves), t_waves[:, 2]
         j = np.searchsorted(t_start, q_offset, side="left")
-        next_start = np.concatenate((q_start[1:].astype(np.float64), [np.inf]))
-        ok = j < len(t_waves)
+        next_start = np.concatenate((q_start[1:], [np.inf]))
+        ok = j < t_waves.shape[0]
         jj = np.where(ok, j, 0)
         ok &= t_start[jj] < next_start
         qt = np.where(ok, (t_offset[jj] - q_onset) * ms_per_sample, np.nan)
@@ -212,7 +218,7 @@ def measure_beats(
     return BeatTable(
         fs=float(fs),
         beat_sample=fiducial.astype(np.int64),
-        qrs_onset_sample=q_start,
+        qrs_onset_sample=q_start.astype(np.int64),
         rr_ms=rr,
         hr_bpm=hr,
         pr_ms=pr,

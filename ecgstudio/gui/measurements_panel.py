@@ -29,9 +29,13 @@ from ecgstudio.app.measurements_csv import write_measurements_csv
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.core.measurements import MEASURES, BeatTable, measure_beats, summarize
+from ecgstudio.gui.workers import TaskRunner
 
 #: Delay (ms) between an edit of the track and the recomputation of the table.
 RECOMPUTE_DELAY_MS = 300
+
+#: Tracks with more waves than this (about an hour of ECG) are measured in a worker thread.
+SYNC_LIMIT_WAVES = 15_000
 
 _MISSING = "–"
 _MISSING_BRUSH = QBrush(QColor(150, 150, 150))
@@ -128,6 +132,7 @@ class MeasurementsPanel(QWidget):
         super().__init__(parent)
         self._track: Delineation | None = None
         self._fs = 0.0
+        self._job: TaskRunner | None = None
 
         self._title = QLabel("No track")
         n_cols = 2 + len(MEASURES)
@@ -208,6 +213,8 @@ class MeasurementsPanel(QWidget):
     def export_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write the shown beats to ``path`` (see :func:`write_measurements_csv`).
 
+        Pending recomputations are finished first, so the file matches the track.
+
         Raises
         ------
         SaveError
@@ -216,26 +223,59 @@ class MeasurementsPanel(QWidget):
         if self._timer.isActive():
             self._timer.stop()
             self.recompute()
+        self.wait(60_000)
         table = self._model.table()
         if table is None:
             table = measure_beats([], self._fs if self._fs > 0 else 1.0)
         return write_measurements_csv(path, table)
 
+    def wait(self, ms: int = 10_000) -> bool:
+        """Wait for a background measurement (long tracks; tests); ``True`` when none is running."""
+        return self._job is None or self._job.wait(ms)
+
     @pyqtSlot()
     def recompute(self) -> None:
-        """Measure the track again now (normally called after edits, debounced)."""
+        """Measure the track again now (normally called after edits, debounced).
+
+        Long tracks (more than :data:`SYNC_LIMIT_WAVES` waves) are measured in a
+        worker thread on a snapshot of the waves; the table updates when done.
+        """
+        if self._job is not None:
+            self._job.cancel()  # its result is ignored: the new job replaces it
+            self._job.deleteLater()
+            self._job = None
         track = self._track
-        table = None if track is None or self._fs <= 0 else measure_beats(track, self._fs)
+        if track is None or self._fs <= 0:
+            self._show(None)
+            return
+        if len(track) <= SYNC_LIMIT_WAVES:
+            self._show(measure_beats(track, self._fs))
+            return
+        snapshot, fs = track.waves, self._fs
+        job = TaskRunner(self)
+        job.sigFinished.connect(self._on_measured)
+        self._job = job
+        self._title.setText(f"{track.name or 'track'}: measuring…")
+        job.start(lambda _progress, _cancel: measure_beats(snapshot, fs))
+
+    # ------------------------------------------------------------------ internals
+    @pyqtSlot(object)
+    def _on_measured(self, table: object) -> None:
+        if self.sender() is not self._job:
+            return
+        self._job = None
+        self._show(table)  # type: ignore[arg-type]
+
+    def _show(self, table: BeatTable | None) -> None:
         self._model.set_table(table)
         self._fill_summary(table)
         self._export.setEnabled(table is not None and len(table) > 0)
-        if track is None:
+        if self._track is None:
             self._title.setText("No track")
         else:
-            name = track.name or "track"
-            self._title.setText(f"{name}: {len(table) if table is not None else 0} beats")
+            n = len(table) if table is not None else 0
+            self._title.setText(f"{self._track.name or 'track'}: {n} beat{'s' if n != 1 else ''}")
 
-    # ------------------------------------------------------------------ internals
     def _fill_summary(self, table: BeatTable | None) -> None:
         stats = summarize(table) if table is not None else {}
         for col, measure in enumerate(MEASURES, start=2):

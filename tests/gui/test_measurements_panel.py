@@ -105,3 +105,22 @@ def test_screenshot(panel, tmp_path):
     panel.set_track(_track(), FS)
     panel.show()
     assert not panel.grab().isNull()
+
+
+def test_long_track_is_measured_in_the_background(panel, qtbot, tmp_path):
+    from ecgstudio.gui.measurements_panel import SYNC_LIMIT_WAVES
+
+    n_beats = SYNC_LIMIT_WAVES // 3 + 100
+    waves = []
+    for k in range(n_beats):
+        b = 200 * k
+        waves += [Wave(P, b + 100, b + 110, b + 125), Wave(QRS, b + 150, b + 160, b + 175),
+                  Wave(T, b + 200, b + 230, b + 260)]
+    track = Delineation(waves, n_samples=200 * n_beats + 400, fs=FS, name="long")
+    panel.set_track(track, FS)
+    qtbot.waitUntil(lambda: panel._view.model().rowCount() == n_beats, timeout=10_000)
+    assert panel._summary.item(0, 6).text() == "440"  # median QT
+    # an edit during the background run is not lost
+    DeleteWaves((track.waves[-1], track.waves[-2], track.waves[-3])).apply(track)
+    out = panel.export_csv(tmp_path / "long.csv")
+    assert len(out.read_text(encoding="utf-8").splitlines()) == n_beats  # header + n_beats - 1 rows
