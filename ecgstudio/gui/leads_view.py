@@ -10,9 +10,10 @@ the view redraws from the track's listener (so undo/redo redraw too).
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
-from PyQt5 import QtCore, QtWidgets
+from PyQt5 import QtCore, QtWidgets, sip
 
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.edits import MoveBoundary
@@ -31,6 +32,21 @@ from ecgstudio.gui.track_items import TrackCache
 MIN_SPAN_S = 0.25
 #: Window shown after :meth:`LeadsView.set_record`, in seconds.
 INITIAL_SPAN_S = 10.0
+
+
+class _TrackListener:
+    """Track listener that holds the view weakly and unhooks itself once the view is gone."""
+
+    def __init__(self, view: LeadsView, track: Delineation) -> None:
+        self._view = weakref.ref(view)
+        self.track = track
+
+    def __call__(self, first: int, last: int) -> None:
+        view = self._view()
+        if view is None or sip.isdeleted(view):
+            self.track.remove_listener(self)
+            return
+        view._on_track_changed(first, last)
 
 
 class LeadsView(QtWidgets.QWidget):
@@ -63,6 +79,7 @@ class LeadsView(QtWidgets.QWidget):
         self._selected_range: tuple[int, int] | None = None
         self._review = np.zeros((0, 2), dtype=np.int64)
         self._lead_shown: list[bool] = []
+        self._listeners: list[_TrackListener] = []
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -142,11 +159,11 @@ class LeadsView(QtWidgets.QWidget):
         return None if self.editable_index is None else self.tracks[self.editable_index]
 
     def _set_listeners(self, on: bool) -> None:
-        for track in self.tracks:
-            if on:
-                track.add_listener(self._on_track_changed)
-            else:
-                track.remove_listener(self._on_track_changed)
+        for listener in self._listeners:
+            listener.track.remove_listener(listener)
+        self._listeners = [_TrackListener(self, t) for t in self.tracks] if on else []
+        for listener in self._listeners:
+            listener.track.add_listener(listener)
 
     def _assign_tracks(self) -> None:
         editable = self.editable_track()
@@ -418,12 +435,21 @@ class LeadsView(QtWidgets.QWidget):
     def handle_clamp(self, handle: BoundaryHandle, sample: float) -> int:
         track = self.editable_track()
         try:
-            return track.clamp_boundary(handle.wave, handle.field, int(round(sample)))
+            allowed = track.clamp_boundary(handle.wave, handle.field, int(round(sample)))
         except (EditError, AttributeError):
             return int(round(handle.value()))
+        self._set_preview((handle.wave, handle.wave.with_boundary(handle.field, allowed), handle.field))
+        return allowed
+
+    def _set_preview(self, preview: tuple[Wave, Wave, str] | None) -> None:
+        for row in self.rows:
+            row.tracks.set_preview(preview)
+        self._redraw()
 
     def handle_finished(self, handle: BoundaryHandle, sample: int) -> None:
         wave, field = handle.wave, handle.field
+        for row in self.rows:
+            row.tracks.set_preview(None)
         if wave is None:
             return
         if getattr(wave, field) != sample:

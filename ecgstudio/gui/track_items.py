@@ -100,12 +100,20 @@ class TrackCache:
         self._items.clear()
 
 
-def visible_segments(track: Delineation, first: int, last: int, cache: TrackCache) -> Segments:
-    """Coloured runs of ``track`` covering samples ``first..last``."""
+def visible_segments(track: Delineation, first: int, last: int, cache: TrackCache,
+                     substitute: tuple[Wave, Wave] | None = None) -> Segments:
+    """Coloured runs of ``track`` covering samples ``first..last``.
+
+    ``substitute = (old, new)`` draws ``new`` in place of ``old`` (the preview
+    of a drag in progress; only when few waves are visible).
+    """
     r = track.index_range(first, last)
     lo, hi = max(0, r.start - 1), min(len(track), r.stop + 1)
     if hi - lo <= DIRECT_WAVE_LIMIT:
-        return segments_of(WaveArrays.from_waves([track[i] for i in range(lo, hi)]), track.fs)
+        waves = [track[i] for i in range(lo, hi)]
+        if substitute is not None:
+            waves = [substitute[1] if w == substitute[0] else w for w in waves]
+        return segments_of(WaveArrays.from_waves(waves), track.fs)
     _, segs = cache.get(track)
     a = max(0, int(np.searchsorted(segs.stop, first, side="right")))
     b = int(np.searchsorted(segs.start, last, side="right"))
@@ -177,10 +185,18 @@ class TrackItems:
         self._selected = self._add(RectsItem(palette.selection, 45, min_width_px=3), z=-40)
         self._range = self._add(RectsItem(palette.selection, 30), z=-45)
         self._handles: list[BoundaryHandle] = []
+        self._edit_label = self._new_label()
         self._review_spans = np.zeros((0, 2), dtype=np.int64)
+        self._preview: tuple[Wave, Wave, str] | None = None
         self._selection: tuple[Wave | None, tuple[Wave, str] | None, tuple[int, int] | None] = (
             None, None, None)
         self.set_palette(palette)
+
+    def _new_label(self) -> pg.TextItem:
+        label = pg.TextItem(anchor=(0, 0.5), color=(40, 40, 40), fill=(255, 255, 255, 190))
+        label.setZValue(8)
+        self._plot.addItem(label, ignoreBounds=True)
+        return label
 
     def _add(self, item: pg.GraphicsObject, z: float) -> pg.GraphicsObject:
         item.setZValue(z)
@@ -209,10 +225,10 @@ class TrackItems:
         self.compare_to = compare_to
         while len(self._ref_bands) < len(references):
             self._ref_bands.append(self._add(BandItem(0, 1), z=5))
-            label = pg.TextItem(anchor=(0, 0.5), color=(60, 60, 60))
-            label.setZValue(8)
-            self._plot.addItem(label, ignoreBounds=True)
-            self._ref_labels.append(label)
+            self._ref_labels.append(self._new_label())
+        self._edit_label.setVisible(editable is not None)
+        if editable is not None:
+            self._edit_label.setText(editable.name + " (editable)")
         for i, (band, label) in enumerate(zip(self._ref_bands, self._ref_labels, strict=True)):
             shown = i < len(references)
             band.setVisible(shown)
@@ -237,6 +253,10 @@ class TrackItems:
         """What is selected (drawn at the next :meth:`update`)."""
         self._selection = (wave, boundary, selected_range)
 
+    def set_preview(self, preview: tuple[Wave, Wave, str] | None) -> None:
+        """Draw ``(old, new, field)``: the editable track as if ``old`` were ``new`` (during a drag)."""
+        self._preview = preview
+
     # ------------------------------------------------------------------ drawing
     def update(self, first: float, last: float, n_columns: int, cache: TrackCache) -> None:
         """Redraw everything for the visible samples ``first..last`` over ``n_columns`` pixels."""
@@ -257,7 +277,9 @@ class TrackItems:
             self._ticks.set_ticks([], 0, 0)
             self._assign_handles([], 1.0)
         else:
-            codes = visible_segments(track, a, b, cache).classes_at(xs)
+            swap = self._preview[:2] if self._preview is not None else None
+            codes = visible_segments(track, a, b, cache, swap).classes_at(xs)
+            self._edit_label.setPos(first, sum(g.editable) / 2)
             self._edit_band.set_colors(self._band_table[codes], first, last)
             self._shading.set_colors(self._shade_table[codes], first, last)
             r = track.index_range(a, b)
@@ -341,6 +363,8 @@ class TrackItems:
                 continue
             handle.set_extent(y0, y1, grab)
             selected = boundary is not None and boundary == (wave, field)
+            if self._preview is not None and self._preview[0] == wave and self._preview[2] == field:
+                sample = getattr(self._preview[1], field)  # the same boundary dragged on another lead
             handle.assign(wave, field, sample, *self._handle_pens(wave, field, selected))
             if not handle.isVisible():
                 handle.setVisible(True)
@@ -356,7 +380,7 @@ class TrackItems:
 
     def item_count(self) -> int:
         """Number of graphics items this row created (bands, markers and pooled handles)."""
-        return 7 + 2 * len(self._ref_bands) + len(self._handles)
+        return 8 + 2 * len(self._ref_bands) + len(self._handles)
 
     def band_colors(self, which: str = "editable", index: int = 0) -> np.ndarray | None:
         """RGBA columns of the editable band or of reference band ``index`` (for tests)."""

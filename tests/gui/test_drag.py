@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PyQt5 import QtCore, QtWidgets
+from PyQt5 import QtCore, QtGui, QtWidgets
 
 from ecgstudio.core.edits import MoveBoundary
 from ecgstudio.core.waves import WaveKind
@@ -128,3 +128,28 @@ def test_navigation_next_previous_beat_and_uncertain(editing):
         view.goto_beat(+1)
     first, last = view.view_range()
     assert first <= view.selected_wave().peak <= last  # the view followed
+
+
+def test_band_and_other_lead_follow_the_drag_before_release(editing):
+    view, track, _, edits = editing
+    qrs = track[4]
+    left = QtCore.Qt.MouseButton.LeftButton
+    viewport = view.rows[0].widget.viewport()
+    start = viewport_pos(view, 0, qrs.offset, 0.6)
+    end = viewport_pos(view, 0, qrs.offset + 25, 0.6)
+
+    def send(kind, pos, button, buttons):
+        QtWidgets.QApplication.sendEvent(viewport, QtGui.QMouseEvent(
+            kind, QtCore.QPointF(pos), button, buttons, QtCore.Qt.KeyboardModifier.NoModifier))
+
+    band_before = view.rows[0].tracks.band_colors().copy()
+    send(QtCore.QEvent.Type.MouseButtonPress, start, left, left)
+    send(QtCore.QEvent.Type.MouseMove, start + (end - start) / 2, QtCore.Qt.MouseButton.NoButton, left)
+    send(QtCore.QEvent.Type.MouseMove, end, QtCore.Qt.MouseButton.NoButton, left)
+    assert edits == []  # nothing emitted while dragging
+    assert not (view.rows[0].tracks.band_colors() == band_before).all()  # the band previews the move
+    other = next(h for h in view.rows[1].tracks.visible_handles() if h.wave == qrs and h.field == "offset")
+    assert other.value() == pytest.approx(qrs.offset + 25, abs=1)
+    send(QtCore.QEvent.Type.MouseButtonRelease, end, left, QtCore.Qt.MouseButton.NoButton)
+    settle()
+    assert len(edits) == 1 and track[4].offset == pytest.approx(qrs.offset + 25, abs=1)
