@@ -6,15 +6,14 @@ folder of 24-hour records lists in milliseconds per record.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ecgstudio.core.errors import EcgStudioError, RecordError
-from ecgstudio.core.review import ReviewSpans
+from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.io.records import list_records, read_header
+from ecgstudio.io.review import read_review
 
 #: Extension of the annotation files ECG Studio writes (and whose review state is shown).
 DEFAULT_EXT = "ecgs"
@@ -73,30 +72,6 @@ class RecordStatus:
         return min(1.0, self.reviewed_samples / self.n_samples)
 
 
-def _read_review_json(annotation_path: Path) -> ReviewSpans | None:
-    """Fallback reader of the sidecar format in docs/CONTRACTS.md (used only without ``io.review``)."""
-    sidecar = annotation_path.with_name(annotation_path.name + ".review.json")
-    if not sidecar.is_file():
-        return None
-    try:
-        data = json.loads(sidecar.read_text(encoding="utf-8"))
-        return ReviewSpans((int(a), int(b)) for a, b in data.get("reviewed", []))
-    except (OSError, ValueError, TypeError, AttributeError):
-        raise RecordError(f"{sidecar}: unreadable review file") from None
-
-
-def read_review_spans(annotation_path: Path) -> ReviewSpans | None:
-    """Review spans of an annotation file (``None`` without a sidecar).
-
-    Uses :func:`ecgstudio.io.review.read_review` when available.
-    """
-    try:
-        from ecgstudio.io.review import read_review
-    except ImportError:  # io.review not installed in this build: read the documented JSON ourselves
-        return _read_review_json(annotation_path)
-    return read_review(annotation_path)
-
-
 def record_status(record_path: str | os.PathLike[str], ext: str = DEFAULT_EXT) -> RecordStatus:
     """Status of one record (never raises for a bad record: ``error`` says why).
 
@@ -120,7 +95,7 @@ def record_status(record_path: str | os.PathLike[str], ext: str = DEFAULT_EXT) -
     error = None
     if has_annotation:
         try:
-            spans = read_review_spans(annotation)
+            spans = read_review(annotation, fs=info.fs)
         except EcgStudioError as exc:
             spans, error = None, str(exc)
         if spans is not None:

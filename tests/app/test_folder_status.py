@@ -106,3 +106,12 @@ def test_record_status_accepts_hea_path(tmp_path):
     sel = _sample_into(tmp_path)
     row = record_status(os.fspath(sel) + ".hea")
     assert row.name == "sel100" and row.error is None
+
+
+def test_corrupt_review_file_is_reported_with_the_header_facts(tmp_path):
+    sel = _sample_into(tmp_path)
+    sel.with_name("sel100.ecgs").write_bytes(b"\x00\x00")
+    sel.with_name("sel100.ecgs.review.json").write_text("{oops", encoding="utf-8")
+    (row,) = folder_status(tmp_path)
+    assert row.n_samples == 225000 and row.has_annotation
+    assert row.error and "review" in row.error and "\n" not in row.error
