@@ -187,7 +187,7 @@ def viterbi_path(probs: np.ndarray, fs: float) -> np.ndarray:
 def _log_emissions(probs: np.ndarray, window_starts: np.ndarray, length: int) -> np.ndarray:
     """float32 ``(length, n_windows, 6)`` log-probabilities of the windows."""
     idx = np.arange(length)[:, None] + window_starts[None, :]
-    emis = np.maximum(probs[idx], _PROB_FLOOR, dtype=np.float32)
+    emis = np.fmax(probs[idx], _PROB_FLOOR, dtype=np.float32)  # fmax: NaN -> floor
     np.log(emis, out=emis)
     return emis
 
@@ -241,6 +241,7 @@ def _sample_confidence(probs: np.ndarray, path: np.ndarray) -> np.ndarray:
         hi = min(path.size, lo + step)
         idx = path[lo:hi].astype(np.intp)[:, None]
         out[lo:hi] = np.take_along_axis(probs[lo:hi], idx, axis=1)[:, 0]
+    np.nan_to_num(out, copy=False, nan=0.0)
     return out
 
 

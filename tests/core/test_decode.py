@@ -109,6 +109,18 @@ def test_pure_noise_never_gives_an_impossible_sequence() -> None:
     assert all(not (a is WaveKind.P and b is WaveKind.T) for a, b in zip(kinds, kinds[1:], strict=False))
 
 
+def test_missing_probabilities_do_not_break_decoding() -> None:
+    ref = _beats(int(20 * FS))
+    probs = _one_hot(ref)
+    probs[1000:1100] = np.nan  # e.g. a gap in the signal
+    out = decode(probs, np.zeros(ref.n_samples), FS)
+    out.check()
+    assert all(0.0 <= w.confidence <= 1.0 for w in out)
+    want = [w for w in _boundaries(ref, WaveKind.QRS) if w[1] < 950 or w[0] > 1150]
+    got = [w for w in _boundaries(out, WaveKind.QRS) if w[1] < 950 or w[0] > 1150]
+    assert got == want
+
+
 def test_spurious_blips_inside_the_tp_segment_start_no_wave() -> None:
     ref = _beats(int(20 * FS))
     probs = _one_hot(ref)
