@@ -3,9 +3,10 @@
 Shipped models live in :func:`ecgstudio.paths.models_dir`, fine-tuned ones in
 :func:`ecgstudio.paths.user_models_dir`. A model is the pair
 ``<name>.keras`` + ``<name>.json``; its test metrics are those written by
-``ecgstudio train``/``evaluate`` under ``metadata["metrics"]["test"]``
-(``{fiducial label: {"sensitivity", "ppv", "mean_error_ms", "sd_error_ms", ...}}``,
-possibly nested one level deeper, e.g. under ``"pooled"``).
+``ecgstudio train``/``evaluate`` under ``metadata["metrics"]["test"]`` (the output of
+:func:`ecgstudio.app.evaluate.evaluate_model`: ``{"columns": {"model": {fiducial
+label: {"sensitivity", "ppv", "mean_error_ms", "sd_error_ms", ...}}, "pu0": ...},
+"table": text, ...}``).
 """
 
 from __future__ import annotations
@@ -81,8 +82,9 @@ def fiducial_table(metrics: Any) -> dict[str, dict[str, float]]:
     Parameters
     ----------
     metrics : Any
-        ``metadata["metrics"]["test"]`` or any mapping holding such a table at
-        most two levels down (``{"pooled": {...}}``).
+        ``metadata["metrics"]["test"]``: the output of ``ecgstudio evaluate``
+        (the ``"model"`` column of ``"columns"`` is used), a bare table, or a
+        mapping holding one further down (``{"pooled": {...}}``).
 
     Returns
     -------
@@ -94,6 +96,11 @@ def fiducial_table(metrics: Any) -> dict[str, dict[str, float]]:
     rows = {k: v for k, v in metrics.items() if isinstance(v, Mapping) and "sensitivity" in v}
     if rows:
         return {str(k): {str(m): _number(x) for m, x in v.items()} for k, v in rows.items()}
+    columns = metrics.get("columns")  # ecgstudio evaluate: {"model": {...}, "pu0": {...}, ...}
+    if isinstance(columns, Mapping) and isinstance(columns.get("model"), Mapping):
+        found = fiducial_table(columns["model"])
+        if found:
+            return found
     for key in ("pooled", "all", "overall", "test"):
         if key in metrics:
             found = fiducial_table(metrics[key])

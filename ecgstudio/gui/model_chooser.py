@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +36,11 @@ def _same_stem(a: str | None, b: str | None) -> bool:
 
 def _metrics_tooltip(info: ModelInfo) -> str:
     """Rich-text table of all test fiducial scores (or the one-line summary)."""
-    table = fiducial_table(info.metrics.get("test"))
+    test = info.metrics.get("test")
+    text_table = test.get("table") if isinstance(test, dict) else None
+    if isinstance(text_table, str) and text_table.strip():  # ecgstudio evaluate's own table (model vs peers)
+        return f"<b>{html.escape(info.name)}</b> — test records<pre>{html.escape(text_table)}</pre>"
+    table = fiducial_table(test)
     if not table:
         return f"{info.stem}\n{info.metrics_summary}"
 

@@ -92,3 +92,12 @@ def test_fiducial_table_finds_nested_tables():
 def test_read_model_info_on_missing_file(tmp_path):
     info = read_model_info(tmp_path / "nothing.json")
     assert not info.usable
+
+
+def test_evaluate_output_uses_the_model_column(tmp_path):
+    evaluated = {"model": "/m/default", "reference": "q1c", "skipped": {},
+                 "columns": {"pu0": {"R peak": {"sensitivity": 0.5, "ppv": 0.5}}, "model": TEST_METRICS},
+                 "per_record": {}, "table": "text"}
+    _pair(tmp_path, "evaluated", metrics={"test": evaluated})
+    (info,) = list_models([(tmp_path, "shipped")])
+    assert info.metrics_summary.startswith("R peak Se 99.0 %")
