@@ -156,3 +156,26 @@ def test_real_default_model_on_sample_record(qtbot, window):
     assert len(tracks) == 1
     qrs = [w for w in tracks[0].waves if w.kind is WaveKind.QRS]
     assert 8 <= len(qrs) <= 16  # sel100 runs at ~75 bpm
+
+
+@pytest.mark.slow
+def test_real_service_runs_tensorflow_in_the_worker(qtbot, window, tmp_path):
+    """The real service end to end with an untrained model pair (no shipped model needed)."""
+    pytest.importorskip("ecgstudio.app.preannotate")
+    from ecgstudio.ml.model import base_metadata, build_model, save_model_pair
+
+    stem = tmp_path / "untrained"
+    save_model_pair(build_model(seed=0), stem, base_metadata())
+    record = _record(250 * 8)
+    record.signal[:, :] = np.sin(np.arange(record.n_samples) / 10.0)[:, None].astype(np.float32)
+    ctl = PreannotateController(window)
+    ready: list = []
+    failed: list[str] = []
+    ctl.sigTracksReady.connect(ready.append)
+    ctl.sigFailed.connect(failed.append)
+    ctl.start(record, str(stem), per_lead=True)
+    qtbot.waitUntil(lambda: bool(ready or failed), timeout=120_000)
+    assert not failed, failed[0]
+    (tracks,) = ready
+    assert len(tracks) == 2  # one per lead
+    assert all(isinstance(t, Delineation) and t.n_samples == record.n_samples for t in tracks)
