@@ -19,7 +19,7 @@ of a heart beat:
 2. **Waves from runs**: a P run is a P wave ``[onset, offset)``; a block of
    QR/RS labels is a QRS complex; an ST run is a T wave with its offset at the
    run's end (T onset unknown: ``None``). Waves cut by the record's ends and
-   runs shorter than :data:`MIN_DURATION_S` are dropped.
+   runs shorter than ``DecodeConfig.min_duration_s`` are dropped.
 3. **Peaks from the signal**: the sample of largest absolute deviation from
    the straight line joining the signal at the segment's two ends (for T the
    segment is QRS offset -> T offset). On several leads the deviations are
@@ -33,6 +33,7 @@ of a heart beat:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,31 +54,51 @@ ALLOWED_TRANSITIONS: frozenset[tuple[SegmentClass, SegmentClass]] = frozenset({
     (SegmentClass.P, SegmentClass.TP),
 })
 
-#: Expected duration of each class in seconds (sets the cost of leaving it).
-EXPECTED_DURATION_S: dict[SegmentClass, float] = {
-    SegmentClass.P: 0.10,
-    SegmentClass.PQ: 0.06,
-    SegmentClass.QR: 0.04,
-    SegmentClass.RS: 0.04,
-    SegmentClass.ST: 0.30,
-    SegmentClass.TP: 0.35,
-}
 
-#: Prior probability of each way out of a state with two successors.
-_BRANCH_PRIOR: dict[tuple[SegmentClass, SegmentClass], float] = {
-    (SegmentClass.TP, SegmentClass.P): 0.5,
-    (SegmentClass.TP, SegmentClass.QR): 0.5,
-    (SegmentClass.P, SegmentClass.PQ): 0.999,
-    (SegmentClass.P, SegmentClass.TP): 0.001,
-}
 
-#: Shortest wave kept, in seconds (T: the QRS offset -> T offset segment).
-MIN_DURATION_S: dict[WaveKind, float] = {WaveKind.P: 0.024, WaveKind.QRS: 0.024, WaveKind.T: 0.040}
+@dataclass(frozen=True)
+class DecodeConfig:
+    """Tunable settings of :func:`decode` (defaults chosen on QTDB validation records).
+
+    Attributes
+    ----------
+    expected_duration_s : tuple[float, ...]
+        Expected duration of each class (``SegmentClass`` order) in seconds;
+        leaving a class costs ``log(1 / (duration * fs))``.
+    p_wave_prior : float
+        Prior probability that a P wave (rather than directly a QRS) follows
+        the T-P segment.
+    blocked_p_prior : float
+        Prior probability that a P wave is followed by a T-P segment instead
+        of a QRS complex (blocked P wave).
+    min_duration_s : tuple[float, float, float]
+        Shortest P wave, QRS complex and QRS offset -> T offset segment kept.
+    prob_floor : float
+        Probabilities are clipped below at this value before taking logs, so
+        one confident wrong sample cannot force a path.
+    class_prior : tuple[float, ...] | None
+        If given, posteriors are divided by these class frequencies (the
+        "scaled likelihoods" of hybrid network/HMM decoders).
+    """
+
+    expected_duration_s: tuple[float, ...] = (0.10, 0.06, 0.04, 0.04, 0.30, 0.35)
+    p_wave_prior: float = 0.5
+    blocked_p_prior: float = 0.001
+    min_duration_s: tuple[float, float, float] = (0.024, 0.024, 0.040)
+    prob_floor: float = 1e-4
+    class_prior: tuple[float, ...] | None = None
+
+    def min_samples(self, kind: WaveKind, fs: float) -> int:
+        """Shortest kept wave of ``kind`` in samples (never below the track's minimum width)."""
+        index = {WaveKind.P: 0, WaveKind.QRS: 1, WaveKind.T: 2}[kind]
+        return max(min_width_samples(kind, fs), int(round(self.min_duration_s[index] * fs)))
+
+
+DEFAULT_CONFIG = DecodeConfig()
 
 #: Longest part of a segment searched for its peak, in seconds.
 _MAX_PEAK_SEARCH_S: dict[WaveKind, float] = {WaveKind.P: 0.4, WaveKind.QRS: 0.4, WaveKind.T: 1.0}
 
-_PROB_FLOOR = 1e-4
 _CHUNK_S = 4.0
 _MARGIN_S = 2.0
 _BATCH_SAMPLES = 1 << 21
@@ -85,20 +106,28 @@ _NEG = np.float32(-1e9)
 
 
 # --------------------------------------------------------------------------- HMM
-def _transition_tables(fs: float) -> tuple[np.ndarray, np.ndarray]:
+def _transition_tables(fs: float, config: DecodeConfig) -> tuple[np.ndarray, np.ndarray]:
     """Predecessor table ``(6, 3)`` (column 0 = self) and its log-costs."""
+    branch = {
+        (SegmentClass.TP, SegmentClass.P): config.p_wave_prior,
+        (SegmentClass.TP, SegmentClass.QR): 1.0 - config.p_wave_prior,
+        (SegmentClass.P, SegmentClass.PQ): 1.0 - config.blocked_p_prior,
+        (SegmentClass.P, SegmentClass.TP): config.blocked_p_prior,
+    }
     preds = np.zeros((N_CLASSES, 3), dtype=np.intp)
     costs = np.full((N_CLASSES, 3), _NEG, dtype=np.float32)
+
+    def leave(state: int) -> float:
+        return min(0.5, 1.0 / max(config.expected_duration_s[state] * fs, 1.0))
+
     for state in SegmentClass:
-        leave = min(0.5, 1.0 / max(EXPECTED_DURATION_S[state] * fs, 1.0))
         preds[state, 0] = state
-        costs[state, 0] = math.log(1.0 - leave)
+        costs[state, 0] = math.log(1.0 - leave(state))
     filled = np.ones(N_CLASSES, dtype=np.intp)
     for src, dst in sorted(ALLOWED_TRANSITIONS):
-        leave = min(0.5, 1.0 / max(EXPECTED_DURATION_S[src] * fs, 1.0))
         k = filled[dst]
         preds[dst, k] = src
-        costs[dst, k] = math.log(leave * _BRANCH_PRIOR.get((src, dst), 1.0))
+        costs[dst, k] = math.log(max(leave(src) * branch.get((src, dst), 1.0), 1e-30))
         filled[dst] += 1
     for state in range(N_CLASSES):  # pad unused columns with a never-chosen self-loop
         preds[state, filled[state]:] = state
@@ -150,7 +179,7 @@ def _viterbi_batch(log_emis: np.ndarray, preds: np.ndarray, costs: np.ndarray) -
     return path
 
 
-def viterbi_path(probs: np.ndarray, fs: float) -> np.ndarray:
+def viterbi_path(probs: np.ndarray, fs: float, config: DecodeConfig = DEFAULT_CONFIG) -> np.ndarray:
     """Most likely class sequence that obeys :data:`ALLOWED_TRANSITIONS`.
 
     Parameters
@@ -159,6 +188,8 @@ def viterbi_path(probs: np.ndarray, fs: float) -> np.ndarray:
         shape ``(n_samples, 6)``, per-sample class probabilities.
     fs : float
         Sampling frequency in Hz (sets the transition costs and chunk sizes).
+    config : DecodeConfig
+        Transition priors and emission settings.
 
     Returns
     -------
@@ -167,27 +198,34 @@ def viterbi_path(probs: np.ndarray, fs: float) -> np.ndarray:
     """
     probs = _check_probs(probs)
     n = probs.shape[0]
-    preds, costs = _transition_tables(fs)
+    preds, costs = _transition_tables(fs, config)
+    floor = np.float32(config.prob_floor)
+    scale = None if config.class_prior is None else (1.0 / np.asarray(config.class_prior, np.float32))
     core = max(16, int(round(_CHUNK_S * fs)))
     margin = max(4, min(core // 2, int(round(_MARGIN_S * fs))))
     length = core + 2 * margin
     if n <= length:
-        return _viterbi_batch(_log_emissions(probs, np.zeros(1, np.intp), n), preds, costs)[0]
+        emis = _log_emissions(probs, np.zeros(1, np.intp), n, floor, scale)
+        return _viterbi_batch(emis, preds, costs)[0]
     n_chunks = -(-n // core)
     window_starts = np.clip(np.arange(n_chunks) * core - margin, 0, n - length)
     paths = np.empty((n_chunks, length), dtype=np.int8)
     per_batch = max(1, _BATCH_SAMPLES // length)
     for lo in range(0, n_chunks, per_batch):
         hi = min(n_chunks, lo + per_batch)
-        emis = _log_emissions(probs, window_starts[lo:hi], length)
+        emis = _log_emissions(probs, window_starts[lo:hi], length, floor, scale)
         paths[lo:hi] = _viterbi_batch(emis, preds, costs)
     return _stitch(paths, window_starts, core, margin, n)
 
 
-def _log_emissions(probs: np.ndarray, window_starts: np.ndarray, length: int) -> np.ndarray:
+def _log_emissions(
+    probs: np.ndarray, window_starts: np.ndarray, length: int, floor: np.float32, scale: np.ndarray | None,
+) -> np.ndarray:
     """float32 ``(length, n_windows, 6)`` log-probabilities of the windows."""
     idx = np.arange(length)[:, None] + window_starts[None, :]
-    emis = np.fmax(probs[idx], _PROB_FLOOR, dtype=np.float32)  # fmax: NaN -> floor
+    emis = np.fmax(probs[idx], floor, dtype=np.float32)  # fmax: NaN -> floor
+    if scale is not None:
+        emis *= scale
     np.log(emis, out=emis)
     return emis
 
@@ -325,6 +363,7 @@ def decode(
     *,
     lead: int | None = None,
     name: str = "model",
+    config: DecodeConfig = DEFAULT_CONFIG,
 ) -> Delineation:
     """Waves of one track from per-sample class probabilities.
 
@@ -342,6 +381,8 @@ def decode(
         Lead index of the produced track (``None``: global).
     name : str
         Track name.
+    config : DecodeConfig
+        Decoder settings (the defaults suit QTDB-like data).
 
     Returns
     -------
@@ -361,7 +402,7 @@ def decode(
     probs = _check_probs(probs)
     n = probs.shape[0]
     sig = _prepare_signal(signal, n)
-    path = viterbi_path(probs, fs)
+    path = viterbi_path(probs, fs, config)
     conf = _sample_confidence(probs, path)
     coarse = np.array([0, 1, 2, 2, 4, 5], dtype=np.int8)[path]
     starts, stops, values = _runs(coarse)
@@ -371,7 +412,7 @@ def decode(
     kinds = {WaveKind.P: 0, WaveKind.QRS: 2, WaveKind.T: 4}
     selected: dict[WaveKind, np.ndarray] = {}
     for kind, code in kinds.items():
-        min_len = max(min_width_samples(kind, fs), int(round(MIN_DURATION_S[kind] * fs)))
+        min_len = config.min_samples(kind, fs)
         keep = (values == code) & (stops - starts >= min_len)
         keep &= complete if kind is not WaveKind.T else (stops <= n - 1)
         selected[kind] = np.flatnonzero(keep)
