@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import pytest
 
-import pytest  # noqa: E402
-
-from ecgstudio.core.errors import AnnotationError, EcgStudioError  # noqa: E402
-from ecgstudio.gui.finetune_dialog import FineTuneDialog, metric_rows  # noqa: E402
+from ecgstudio.core.errors import AnnotationError, EcgStudioError
+from ecgstudio.gui.finetune_dialog import FineTuneDialog, metric_rows
 
 COUNTS = {"rec_a": 5, "rec_b": 0, "rec_c": 12}
 

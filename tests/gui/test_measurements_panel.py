@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import csv
-import os
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import pytest
+from PyQt5.QtCore import Qt
 
-import pytest  # noqa: E402
-from PyQt5.QtCore import Qt  # noqa: E402
-
-from ecgstudio.core.delineation import Delineation  # noqa: E402
-from ecgstudio.core.edits import DeleteWaves  # noqa: E402
-from ecgstudio.core.errors import SaveError  # noqa: E402
-from ecgstudio.core.waves import Wave, WaveKind  # noqa: E402
-from ecgstudio.gui.measurements_panel import MeasurementsPanel  # noqa: E402
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.edits import DeleteWaves
+from ecgstudio.core.errors import SaveError
+from ecgstudio.core.waves import Wave, WaveKind
+from ecgstudio.gui.measurements_panel import MeasurementsPanel
 
 P, QRS, T = WaveKind.P, WaveKind.QRS, WaveKind.T
 FS = 250.0

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import pytest
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QDialog, QDialogButtonBox
 
-import pytest  # noqa: E402
-from PyQt5.QtCore import Qt  # noqa: E402
-from PyQt5.QtWidgets import QDialog, QDialogButtonBox  # noqa: E402
-
-from ecgstudio.app.models import list_models  # noqa: E402
-from ecgstudio.gui.model_chooser import ModelChooserDialog  # noqa: E402
+from ecgstudio.app.models import list_models
+from ecgstudio.gui.model_chooser import ModelChooserDialog
 
 
 def _pair(folder, name, *, keras=True, **meta):

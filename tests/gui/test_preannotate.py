@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
 import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+import pytest
+from PyQt5.QtWidgets import QWidget
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PyQt5.QtWidgets import QWidget  # noqa: E402
-
-from ecgstudio.core.delineation import Delineation  # noqa: E402
-from ecgstudio.core.errors import EcgStudioError, ModelError  # noqa: E402
-from ecgstudio.core.record import Record  # noqa: E402
-from ecgstudio.core.waves import Wave, WaveKind  # noqa: E402
-from ecgstudio.gui.preannotate import PreannotateController  # noqa: E402
-from ecgstudio.paths import default_model_path, sample_record_path  # noqa: E402
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.errors import EcgStudioError, ModelError
+from ecgstudio.core.record import Record
+from ecgstudio.core.waves import Wave, WaveKind
+from ecgstudio.gui.preannotate import PreannotateController
+from ecgstudio.paths import default_model_path, sample_record_path
 
 
 def _record(n: int = 2500) -> Record:

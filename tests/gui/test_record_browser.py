@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import pytest
+from PyQt5.QtCore import Qt
 
-import pytest  # noqa: E402
-from PyQt5.QtCore import Qt  # noqa: E402
-
-from ecgstudio.gui.record_browser import RecordBrowser, format_duration  # noqa: E402
-from ecgstudio.paths import sample_record_path  # noqa: E402
+from ecgstudio.gui.record_browser import RecordBrowser, format_duration
+from ecgstudio.paths import sample_record_path
 
 
 def _folder(tmp_path: Path) -> Path:

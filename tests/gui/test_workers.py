@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import pytest
+from PyQt5.QtCore import QTimer
 
-import pytest  # noqa: E402
-from PyQt5.QtCore import QTimer  # noqa: E402
-
-from ecgstudio.core.errors import ModelError  # noqa: E402
-from ecgstudio.gui.workers import TaskRunner, error_message, running_task_count  # noqa: E402
+from ecgstudio.core.errors import ModelError
+from ecgstudio.gui.workers import TaskRunner, error_message, running_task_count
 
 
 @pytest.fixture
