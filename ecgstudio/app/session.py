@@ -68,6 +68,25 @@ def _without_duplicates(tracks: list[Delineation]) -> list[Delineation]:
     return kept
 
 
+def read_document_record(path: str | os.PathLike[str]) -> tuple[Path, Record]:
+    """First half of :func:`open_document`: resolve the path and read the signal.
+
+    Returns
+    -------
+    record_path : Path
+        Record path without extension.
+    record : Record
+        The whole record, ``(n_samples, n_leads)`` float32 in mV.
+
+    Raises
+    ------
+    RecordError
+        If the header or signal files cannot be read.
+    """
+    record_path = resolve_record_path(path)
+    return record_path, read_record(record_path)
+
+
 def open_document(
     path: str | os.PathLike[str],
     *,
@@ -93,11 +112,33 @@ def open_document(
     Raises
     ------
     RecordError
-        If the header or signal files cannot be read (a broken annotation file
-        only adds a note to ``Document.notes``).
+        If the header or signal files cannot be read (a broken reference
+        annotation file only adds a note to ``Document.notes``).
+    AnnotationError
+        If the editable annotation file (``<record>.<ext>``) exists but is
+        corrupt (opening it empty would let Save destroy it).
     """
-    record_path = resolve_record_path(path)
-    record = read_record(record_path)
+    record_path, record = read_document_record(path)
+    return document_for(record, record_path, ext=ext, model_stem=model_stem)
+
+
+def document_for(
+    record: Record,
+    record_path: Path,
+    *,
+    ext: str = DEFAULT_EXT,
+    model_stem: str | None = None,
+) -> Document:
+    """Second half of :func:`open_document`: read the annotation files beside a read record.
+
+    The GUI shows the signal after :func:`read_document_record` and calls this
+    in a worker thread (a 24-hour track takes seconds to parse).
+
+    Raises
+    ------
+    AnnotationError
+        If the editable annotation file exists but is corrupt.
+    """
     notes: list[str] = []
     tracks: list[Delineation] = []
     editable: Delineation | None = None

@@ -20,6 +20,7 @@ from ecgstudio.app import autosave, session
 from ecgstudio.app.document import Document
 from ecgstudio.core.edits import Edit, ReplaceRange
 from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewSpans
 from ecgstudio.gui import dialogs
 from ecgstudio.gui.actions import build_menus, create_actions
@@ -28,10 +29,10 @@ from ecgstudio.gui.commands import EditCommand, ReviewCommand
 from ecgstudio.gui.editing import EditingController
 from ecgstudio.gui.leads_view import LeadsView
 from ecgstudio.gui.measurements_panel import MeasurementsPanel
+from ecgstudio.gui.opener import RecordOpener
 from ecgstudio.gui.settings import add_recent_record, make_settings
 from ecgstudio.gui.statusbar import StatusBar
 from ecgstudio.gui.view_options import ViewOptions
-from ecgstudio.gui.workers import TaskRunner
 from ecgstudio.paths import default_model_path
 
 log = logging.getLogger(__name__)
@@ -85,10 +86,11 @@ class MainWindow(QMainWindow):
         self.options = ViewOptions(self)
         self.actions = create_actions(self)
         build_menus(self, self.actions)
-        self._opener = TaskRunner(self)
-        self._opener.sigFinished.connect(self._on_open_finished)
+        self._opener = RecordOpener(self)
+        self._opener.sigRecordRead.connect(self._on_record_read)
+        self._opener.sigOpened.connect(self._on_open_finished)
         self._opener.sigFailed.connect(self._on_open_failed)
-        self._opening: str | None = None
+        self._previous: Document | None = None
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(int(autosave_interval_ms))
         self._autosave_timer.timeout.connect(self.autosave_now)
@@ -156,29 +158,40 @@ class MainWindow(QMainWindow):
             return False
         if not self.maybe_save():
             return False
-        target = os.fspath(path)
-        model = self.annotating.model_stem
-        self._opening = target
-        self.status.showMessage(f"Opening {Path(target).name}…")
+        self.status.showMessage(f"Opening {Path(path).name}…")
         self.setCursor(Qt.BusyCursor)
-        self._opener.start(lambda _progress, _cancel: session.open_document(target, model_stem=model))
+        self._opener.start(path, model_stem=self.annotating.model_stem)
         return True
 
     def wait_until_opened(self, ms: int = 10_000) -> bool:
         """Block until the record being opened is shown (tests, benchmarks)."""
         return self._opener.wait(ms)
 
+    def _on_record_read(self, record_path: Path, record: Record) -> None:
+        """Show the signal while the annotation files are read; editing waits for them."""
+        self._previous = self.document
+        self.document = None
+        self.view.set_record(record)
+        self.view.set_tracks([], None)
+        self.measurements.set_track(None, record.fs)
+        self.status.set_record(record.name, record.fs, record.duration_s)
+        self.status.showMessage(f"Reading the annotations of {record.name}…")
+        self._update_title()
+
     def _on_open_failed(self, message: str) -> None:
         self.unsetCursor()
         self.status.clearMessage()
-        self._opening = None
+        if self.document is None and self._previous is not None:  # the signal of the new one was shown
+            self.document, self._previous = self._previous, None
+            self._show(self.document)
         dialogs.show_error(self, "Cannot open record", message)
         self.sigOpenFailed.emit(message)
 
     def _on_open_finished(self, doc: Document) -> None:
         self.unsetCursor()
         self.status.clearMessage()
-        self._opening = None
+        if self._previous is not None:
+            self.document, self._previous = self._previous, None
         self.set_document(doc)
 
     def set_document(self, doc: Document) -> None:
@@ -190,12 +203,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.setClean()
         self.document = doc
         doc.model_stem = self.annotating.model_stem
-        self.view.set_record(doc.record)
-        self.view.set_tracks(doc.tracks, doc.editable_index)
-        self.view.set_review(doc.review)
-        self.measurements.set_track(doc.editable_track, doc.fs)
-        self.options.rebuild_leads_menu()
-        self.status.set_record(doc.name, doc.fs, doc.record.duration_s)
+        self._show(doc)
         add_recent_record(doc.record_path, self.settings)
         self.options.rebuild_recent_menu()
         if self.browser is not None:
@@ -208,6 +216,17 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
         self._offer_recovery(doc)
         self.sigDocumentChanged.emit(doc)
+
+    def _show(self, doc: Document) -> None:
+        """Put ``doc`` into the plot, the measurements dock, the leads menu and the status bar."""
+        if self.view.record is not doc.record:
+            self.view.set_record(doc.record)
+        self.view.set_tracks(doc.tracks, doc.editable_index)
+        self.view.set_review(doc.review)
+        self.measurements.set_track(doc.editable_track, doc.fs)
+        self.options.rebuild_leads_menu()
+        self.status.set_record(doc.name, doc.fs, doc.record.duration_s)
+        self._update_title()
 
     def _offer_recovery(self, doc: Document) -> None:
         found = autosave.find_recovery(doc.record_path, doc.annotation_ext, doc.annotation_path())

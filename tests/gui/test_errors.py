@@ -90,3 +90,20 @@ def test_corrupt_review_sidecar_is_a_note(qtbot, make_window, open_and_wait, exc
     assert len(again.document.editable_track) == 1
     assert not again.document.review
     assert any("review" in note for note in again.document.notes)
+
+
+def test_corrupt_editable_file_keeps_the_previous_document(qtbot, make_window, open_and_wait,
+                                                           excerpt: Path, tmp_path: Path, dialog_log) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    other = tmp_path / "other"
+    other.mkdir()
+    for suffix in (".hea", ".dat"):
+        (other / f"sel100x{suffix}").write_bytes(excerpt.with_suffix(suffix).read_bytes())
+    (other / "sel100x.ecgs").write_bytes(b"\x07garbage that is no annotation file")
+    message = _open_and_fail(qtbot, window, other / "sel100x")
+    assert "sel100x.ecgs" in message
+    assert window.document is not None and window.document.record_path == excerpt
+    assert window.view.record is window.document.record  # the old record is shown again
+    assert len(window.document.editable_track) == 1 and window.is_dirty

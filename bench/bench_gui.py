@@ -1,0 +1,266 @@
+"""Benchmark of the editor window: first paint, panning/zooming, dragging, memory.
+
+Usage::
+
+    QT_QPA_PLATFORM=offscreen python bench/bench_gui.py [--hours 24] [--no-long] [--json OUT]
+
+Each scenario runs in a fresh child process (so first paint includes the
+window's own start-up and max RSS is per scenario):
+
+1. ``sample``: the bundled 15-min 2-lead sel100 with its reference tracks -
+   time from ``MainWindow()`` to the window shown and painted, and to the
+   record (signal + tracks) painted;
+2. ``long``: a ``--hours``-long 2-lead record made by tiling sel100's digital
+   samples into a temporary format-16 record, with an editable ``ecgs`` track
+   made by tiling sel100's ``pu0`` waves (about 325,000 waves = 108,000 beats
+   for 24 h): first paint as above; then frame times while panning by half a
+   screen at 10 s / 1 min / 10 min windows and while zooming in and out across
+   the whole record; drag latency of a boundary handle (press, 5 moves,
+   release with real mouse events; time until the edit is applied and the
+   window repainted); max RSS.
+
+Targets: first paint <= 1.5 s (sample), <= 3 s (24 h); >= 30 fps panning;
+peak memory <= 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+TARGETS = {"sample_first_paint_s": 1.5, "long_first_paint_s": 3.0, "pan_fps": 30.0, "peak_rss_mb": 1500.0}
+
+
+# ---------------------------------------------------------------------- synthesis
+def make_long_record(folder: Path, hours: float) -> Path:
+    """Tile sel100 into a ``hours``-long 2-lead format-16 record with a tiled ``ecgs`` track."""
+    import wfdb
+
+    from ecgstudio.core.delineation import Delineation
+    from ecgstudio.io.annotations import read_tracks, write_tracks
+    from ecgstudio.paths import sample_record_path
+
+    sample = sample_record_path()
+    rec = wfdb.rdrecord(str(sample), physical=False)
+    digital = np.asarray(rec.d_signal, dtype=np.int16)
+    n_in = digital.shape[0]
+    n_out = int(hours * 3600 * rec.fs)
+    reps = -(-n_out // n_in)
+    name = f"long{int(hours)}h"
+    dat = folder / f"{name}.dat"
+    with open(dat, "wb") as fh:
+        for i in range(reps):
+            chunk = digital[: min(n_in, n_out - i * n_in)]
+            fh.write(np.ascontiguousarray(chunk).astype("<i2").tobytes())
+    lines = [f"{name} {digital.shape[1]} {rec.fs:g} {n_out}"]
+    for lead in range(digital.shape[1]):
+        lines.append(f"{name}.dat 16 {rec.adc_gain[lead]:g}({rec.baseline[lead]}) {rec.adc_res[lead]} "
+                     f"{rec.adc_zero[lead]} 0 0 {rec.sig_name[lead]}")
+    (folder / f"{name}.hea").write_text("\n".join(lines) + "\n")
+    (pu0,) = read_tracks(sample, "pu0", n_samples=n_in, fs=rec.fs)
+    waves = []
+    for i in range(reps):
+        shift = i * n_in
+        for w in pu0.waves:
+            moved = w.shifted(shift)
+            if moved.offset < n_out - 1:
+                waves.append(_plain(moved))  # plain Wave (drop the file's extras)
+    track, _ = Delineation.from_waves_lenient(waves, n_samples=n_out, fs=rec.fs, name="ecgs")
+    write_tracks(folder / name, "ecgs", [track])
+    return folder / name
+
+
+def _plain(wave):  # noqa: ANN001, ANN202
+    from ecgstudio.core.waves import Wave
+
+    return Wave(wave.kind, wave.onset, wave.peak, wave.offset, None, wave.symbol)
+
+
+# ---------------------------------------------------------------------- child scenarios
+def _paint_probe(window):  # noqa: ANN001, ANN202
+    """Count paint events of the first plot's viewport."""
+    from PyQt5.QtCore import QEvent, QObject
+
+    class Probe(QObject):
+        painted = 0
+
+        def eventFilter(self, obj, event):  # noqa: ANN001, N802
+            if event.type() == QEvent.Paint:
+                Probe.painted += 1
+            return False
+
+    probe = Probe(window)
+    return probe
+
+
+def _process_until(app, predicate, timeout_s: float = 120.0) -> None:  # noqa: ANN001
+    end = time.perf_counter() + timeout_s
+    while not predicate():
+        app.processEvents()
+        if time.perf_counter() > end:
+            raise TimeoutError("benchmark step timed out")
+        time.sleep(0.001)
+
+
+def run_child(kind: str, record: str) -> dict[str, float]:
+    """One scenario in this (fresh) process; returns its figures."""
+    t0 = time.perf_counter()
+    from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
+    from PyQt5.QtGui import QMouseEvent
+    from PyQt5.QtWidgets import QApplication
+
+    from ecgstudio.gui.app import make_application
+    from ecgstudio.gui.main_window import MainWindow
+
+    app = make_application()
+    window = MainWindow()
+    window.resize(1600, 900)
+    window.show()
+    window.repaint()
+    app.processEvents()
+    shown_s = time.perf_counter() - t0
+    opened = []
+    window.sigDocumentChanged.connect(opened.append)
+    window.open_record(record)
+    _process_until(app, lambda: bool(opened))
+    view = window.view
+    probe = _paint_probe(window)
+    viewport = view.rows[0].widget.viewport()
+    viewport.installEventFilter(probe)
+    before = probe.painted
+    app.processEvents()
+    _process_until(app, lambda: probe.painted > before, 10)
+    first_paint_s = time.perf_counter() - t0
+    doc = window.document
+    out: dict[str, float] = {
+        "import_and_window_shown_s": shown_s,
+        "first_paint_s": first_paint_s,
+        "n_samples": float(doc.n_samples),
+        "n_waves": float(sum(len(t) for t in doc.tracks)),
+    }
+    if kind == "long":
+        fs = doc.fs
+
+        def frame(action) -> float:  # noqa: ANN001
+            start = time.perf_counter()
+            action()
+            window.repaint()
+            app.processEvents()
+            return time.perf_counter() - start
+
+        for label, seconds in (("10s", 10.0), ("1min", 60.0), ("10min", 600.0)):
+            view.set_view_range(3600 * fs, 3600 * fs + seconds * fs)
+            app.processEvents()
+            times = [frame(lambda: view.pan_by(0.5)) for _ in range(40)]
+            out[f"pan_{label}_frame_ms_median"] = 1000 * float(np.median(times))
+            out[f"pan_{label}_frame_ms_p95"] = 1000 * float(np.percentile(times, 95))
+        view.set_view_range(3600 * fs, 3610 * fs)
+        zoom = [frame(lambda: view.zoom_by(2.0)) for _ in range(14)] + \
+               [frame(lambda: view.zoom_by(0.5)) for _ in range(14)]
+        out["zoom_frame_ms_median"] = 1000 * float(np.median(zoom))
+        out["zoom_frame_ms_max"] = 1000 * float(np.max(zoom))
+
+        # drag a QRS offset by real mouse events
+        track = doc.editable_track
+        centre = int(7200 * fs)
+        qrs = next(w for w in track.waves_between(centre, centre + int(5 * fs)) if w.kind.value == "QRS")
+        view.set_view_range(qrs.offset - 1 * fs, qrs.offset + 1 * fs)
+        app.processEvents()
+        row = view.rows[0]
+        (_, _), (y0, y1) = row.vb.viewRange()
+
+        def px(sample: float) -> QPoint:
+            return row.widget.mapFromScene(row.vb.mapViewToScene(QPointF(sample, (y0 + y1) / 2)))
+
+        def send(kind_, pos, button, buttons) -> float:  # noqa: ANN001
+            start = time.perf_counter()
+            QApplication.sendEvent(viewport, QMouseEvent(kind_, QPointF(pos), button, buttons, Qt.NoModifier))
+            window.repaint()
+            return time.perf_counter() - start
+
+        a, b = px(qrs.offset), px(qrs.offset + 8)
+        send(QEvent.MouseMove, a, Qt.NoButton, Qt.NoButton)
+        send(QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton)
+        moves = [send(QEvent.MouseMove, a + (b - a) * (i / 5), Qt.NoButton, Qt.LeftButton) for i in range(1, 6)]
+        release = send(QEvent.MouseButtonRelease, b, Qt.LeftButton, Qt.NoButton)
+        out["drag_move_ms_max"] = 1000 * max(moves)
+        out["drag_release_to_repaint_ms"] = 1000 * release
+        out["drag_applied"] = float(window.undo_stack.count() == 1)
+        out["autosave_write_ms"] = 1000 * _timed(window.autosave_now)
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    window.undo_stack.setClean()
+    window.close()
+    return out
+
+
+def _timed(fn) -> float:  # noqa: ANN001
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _spawn(kind: str, record: str, home: Path) -> dict[str, float]:
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               ECGSTUDIO_HOME=str(home), ECGSTUDIO_SETTINGS=str(home / "settings.ini"))
+    result = subprocess.run([sys.executable, __file__, "--child", kind, record], env=env,
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{kind} scenario failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hours", type=float, default=24.0, help="length of the synthetic long record")
+    parser.add_argument("--no-long", action="store_true", help="only the bundled sample")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_child(*args.child)))
+        return 0
+    from ecgstudio.paths import sample_record_path
+
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="ecgs_bench_") as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        results["sample"] = _spawn("sample", str(sample_record_path()), home)
+        if not args.no_long:
+            start = time.perf_counter()
+            record = make_long_record(Path(tmp), args.hours)
+            results["long_synthesis_s"] = {"s": time.perf_counter() - start}
+            results["long"] = _spawn("long", str(record), home)
+    for name, figures in results.items():
+        print(f"[{name}]")
+        for key, value in figures.items():
+            print(f"  {key:32s} {value:12.3f}")
+    checks = {"sample_first_paint_s": results["sample"]["first_paint_s"],
+              "peak_rss_mb": max(r.get("peak_rss_mb", 0.0) for r in results.values())}
+    if "long" in results:
+        long = results["long"]
+        checks["long_first_paint_s"] = long["first_paint_s"]
+        checks["pan_fps"] = 1000.0 / max(long["pan_10s_frame_ms_p95"], long["pan_1min_frame_ms_p95"],
+                                         long["pan_10min_frame_ms_p95"])
+    print("[targets]")
+    for key, value in checks.items():
+        target = TARGETS[key]
+        ok = value >= target if key == "pan_fps" else value <= target
+        print(f"  {key:32s} {value:12.3f}  target {target:g}  {'OK' if ok else 'MISSED'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"results": results, "checks": checks}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

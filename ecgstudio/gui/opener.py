@@ -1,0 +1,79 @@
+"""Opening a record in two background steps: the signal first, then its annotation files.
+
+A 24-hour record's signal reads in a few seconds but its annotation tracks
+(hundreds of thousands of waves) take longer to parse; showing the signal as
+soon as it is read keeps the time to first paint short.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PyQt5.QtCore import QObject, pyqtSignal
+
+from ecgstudio.app import session
+from ecgstudio.app.document import DEFAULT_EXT
+from ecgstudio.core.record import Record
+from ecgstudio.gui.workers import TaskRunner
+
+
+class RecordOpener(QObject):
+    """Reads a record, then its annotations, each in a worker thread.
+
+    Signals
+    -------
+    sigRecordRead(object, object)
+        ``(record_path: Path, record: Record)``: the signal can be shown.
+    sigOpened(object)
+        The complete :class:`~ecgstudio.app.document.Document`.
+    sigFailed(str)
+        One-line reason (either step).
+    """
+
+    sigRecordRead = pyqtSignal(object, object)
+    sigOpened = pyqtSignal(object)
+    sigFailed = pyqtSignal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._signal_reader = TaskRunner(self)
+        self._signal_reader.sigFinished.connect(self._on_record_read)
+        self._signal_reader.sigFailed.connect(self.sigFailed)
+        self._annotation_reader = TaskRunner(self)
+        self._annotation_reader.sigFinished.connect(self.sigOpened)
+        self._annotation_reader.sigFailed.connect(self.sigFailed)
+        self._ext = DEFAULT_EXT
+        self._model_stem: str | None = None
+        self.target: str | None = None
+
+    def start(self, path: str | os.PathLike[str], *, ext: str = DEFAULT_EXT,
+              model_stem: str | None = None) -> bool:
+        """Start opening ``path``; ``False`` if another record is still being opened."""
+        if self.is_running():
+            return False
+        self.target = os.fspath(path)
+        self._ext, self._model_stem = ext, model_stem
+        target = self.target
+        self._signal_reader.start(lambda _progress, _cancel: session.read_document_record(target))
+        return True
+
+    def _on_record_read(self, result: tuple[Path, Record]) -> None:
+        record_path, record = result
+        ext, model = self._ext, self._model_stem
+        self._annotation_reader.start(
+            lambda _progress, _cancel: session.document_for(record, record_path, ext=ext, model_stem=model))
+        self.sigRecordRead.emit(record_path, record)
+
+    def is_running(self) -> bool:
+        """Whether a record is being opened."""
+        return self._signal_reader.is_running() or self._annotation_reader.is_running()
+
+    def cancel(self) -> None:
+        """Drop the record being opened (its outcome is still reported; the window ignores it when closed)."""
+        self._signal_reader.cancel()
+        self._annotation_reader.cancel()
+
+    def wait(self, ms: int = 10_000) -> bool:
+        """Block until both steps ended and were reported (tests, benchmarks)."""
+        return self._signal_reader.wait(ms) and self._annotation_reader.wait(ms)
