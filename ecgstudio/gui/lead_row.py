@@ -22,6 +22,8 @@ from ecgstudio.gui.track_items import RowGeometry, TrackCache, TrackItems
 
 #: Width of the left (mV) axis in pixels, equal on all rows so that x aligns.
 AXIS_WIDTH_PX = 62
+#: Rows never get shorter than this; more leads than fit scroll.
+MIN_ROW_HEIGHT_PX = 80
 #: Up to this many samples per pixel the signal is drawn raw, beyond it min/max decimated
 #: (1-2 points per pixel).
 RAW_POINTS_PER_PX = 4
@@ -99,7 +101,7 @@ class LeadRow:
         self.vb = _RowViewBox(host, lead)
         self.axis = TimeAxisItem(fs)
         self.widget = pg.PlotWidget(background="w", viewBox=self.vb, axisItems={"bottom": self.axis})
-        self.widget.setMinimumHeight(90)
+        self.widget.setMinimumHeight(MIN_ROW_HEIGHT_PX)
         plot = self.plot = self.widget.getPlotItem()
         plot.hideButtons()
         plot.setMenuEnabled(False)

@@ -32,8 +32,10 @@ from ecgstudio.gui.segments import Segments, WaveArrays, segments_of
 
 #: Above this many visible waves, a track's arrays come from the whole-track cache.
 DIRECT_WAVE_LIMIT = 2000
-#: Above this many visible waves of the editable track, no handles are shown.
+#: Above this many visible waves of the editable track, no handles are shown ...
 MAX_HANDLE_WAVES = 200
+#: ... nor when the waves get fewer pixels each than this (handles would be a hedge).
+MIN_HANDLE_WAVE_PX = 12
 #: Fiducials further apart than this from their partner are flagged (seconds).
 DISAGREEMENT_S = 0.040
 #: A handle can be grabbed this many pixels either side of its line.
@@ -286,7 +288,8 @@ class TrackItems:
             waves = [track[i] for i in r] if len(r) <= DIRECT_WAVE_LIMIT else None
             self._draw_confidence(track, r, waves, cache)
             self._draw_disagreements(waves, a, b)
-            shown = waves if waves is not None and len(waves) <= MAX_HANDLE_WAVES else []
+            limit = min(MAX_HANDLE_WAVES, n_columns // MIN_HANDLE_WAVE_PX)
+            shown = waves if waves is not None and len(waves) <= limit else []
             self._assign_handles(shown, (last - first) / n_columns)
         self._draw_selection(a, b)
 
