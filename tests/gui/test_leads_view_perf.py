@@ -1,10 +1,12 @@
 """Frame time of panning a 24-hour, 2-lead record with ~225k waves (marked slow).
 
-Run with ``pytest -m slow tests/gui/test_leads_view_perf.py -s`` to see the figures.
+It builds ~170 MB of signal and takes 10-20 s, so it only runs when asked:
+``ECGSTUDIO_PERF=1 pytest -s tests/gui/test_leads_view_perf.py`` (prints the figures).
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -30,6 +32,7 @@ def _frame_times(view, n_frames: int = 30) -> np.ndarray:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("ECGSTUDIO_PERF"), reason="set ECGSTUDIO_PERF=1 to measure")
 def test_pan_frame_time_on_a_24_hour_record(qtbot):
     record = make_record(N_BEATS_24H, n_leads=2, fs=FS_24H)
     assert record.n_samples == 21_600_000
