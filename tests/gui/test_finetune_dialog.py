@@ -145,3 +145,46 @@ def test_added_records_are_counted_and_errors_shown(make_dialog, qtbot, tmp_path
 def test_metric_rows_union_of_keys():
     assert metric_rows({"loss": 1.0}, {"loss": 0.5, "accuracy": float("nan")}) == [
         ("Loss (nats per sample)", "1.0000", "0.5000"), ("Accuracy (samples)", "–", "–")]
+
+
+@pytest.mark.slow
+def test_real_services_with_an_untrained_model(qtbot, tmp_path):
+    """Counting and fine-tuning through the real app services (1 epoch, untrained base pair)."""
+    pytest.importorskip("ecgstudio.app.finetune")
+    from ecgstudio.core.review import ReviewSpans
+    from ecgstudio.io.annotations import read_tracks, write_tracks
+    from ecgstudio.io.records import read_header
+    from ecgstudio.io.review import write_review
+    from ecgstudio.ml.model import base_metadata, build_model, save_model_pair
+    from ecgstudio.paths import sample_record_path
+
+    folder = tmp_path / "reviewed"
+    folder.mkdir()
+    src = sample_record_path()
+    for suffix in (".hea", ".dat", ".q1c"):
+        (folder / f"sel100{suffix}").write_bytes(src.with_suffix(suffix).read_bytes())
+    info = read_header(folder / "sel100")
+    tracks = read_tracks(folder / "sel100", "q1c", n_samples=info.n_samples, fs=info.fs)
+    annotation = write_tracks(folder / "sel100", "ecgs", [t.copy("ecgs") for t in tracks])
+    waves = [w for t in tracks for w in t.waves]
+    write_review(annotation, ReviewSpans([(min(w.start for w in waves) - 50, max(w.offset for w in waves) + 50)]),
+                 fs=info.fs)
+    base = tmp_path / "base"
+    save_model_pair(build_model(seed=0), base, base_metadata())
+
+    d = FineTuneDialog(None, folder, str(base), out_dir=tmp_path / "user_models")
+    qtbot.addWidget(d)
+    assert d.wait(60_000)
+    (count,) = _rows(d).values()
+    assert int(count[0]) > 10 and count[1]
+    d._name.setText("tuned")
+    d._epochs.setValue(1)
+    created: list[str] = []
+    d.sigModelCreated.connect(created.append)
+    d._start.click()
+    qtbot.waitUntil(lambda: not d._train_runner.is_running(), timeout=300_000)
+    assert d.result_value() is not None, d._message.text()
+    assert (tmp_path / "user_models" / "tuned.keras").is_file()
+    assert d._metrics.rowCount() >= 2
+    d._use.click()
+    assert created == [str(tmp_path / "user_models" / "tuned")]
