@@ -16,6 +16,7 @@ from PyQt5.QtWidgets import (
     QFileDialog,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -23,7 +24,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from ecgstudio.app.models import ModelInfo, fiducial_table, list_models
+from ecgstudio.app.models import ModelInfo, fiducial_table, list_models, read_model_info
 
 _COLUMNS = ("Model", "Source", "Created", "Parent", "Test metrics")
 
@@ -194,6 +195,12 @@ class ModelChooserDialog(QDialog):
     @pyqtSlot()
     def _choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a model", "", "Keras models (*.keras)")
-        if path:
-            self._chosen = str(Path(path).with_suffix(""))
-            self.accept()
+        if not path:
+            return
+        info = read_model_info(Path(path).with_suffix(".json"), source="file")
+        if not info.usable:
+            QMessageBox.warning(self, "Choose a model", f"{Path(path).name}: not a usable model pair "
+                                f"({info.problem}); a model needs its .keras and .json files side by side.")
+            return
+        self._chosen = info.stem
+        self.accept()
