@@ -32,6 +32,10 @@ _EXT_RE = re.compile(r"^[A-Za-z0-9_]+$")
 _TMP_EXT = "ecgstmp"
 _TMP_RECORD = "record"
 
+#: ``aux_note`` put on the first annotation of a file whose per-lead track(s)
+#: use chan 0 only, which would otherwise read back as a global track.
+PER_LEAD_NOTE = "ecgstudio:per-lead"
+
 #: An empty WFDB annotation file: just the end-of-file marker.
 _EMPTY_FILE = b"\x00\x00"
 
@@ -93,7 +97,11 @@ def write_tracks(
     Global tracks go to ``chan`` 0, per-lead tracks to ``chan`` = lead index;
     ``(``/``)`` carry ``num`` 0 (P), 1 (QRS), 2 (T); the peak is ``p``, the
     wave's beat symbol (default ``N``) or ``t``; missing onsets/peaks are not
-    written; the record's ``fs`` is stored. Waves read from a file
+    written (a wave's symbol lives on its peak, so a wave without a peak
+    loses it); the record's ``fs`` is stored. A file whose only channel is 0
+    but that holds a per-lead track of lead 0 gets ``aux_note``
+    :data:`PER_LEAD_NOTE` on its first annotation so that it reads back as
+    lead 0, not as a global track (not needed for ``pu<k>``). Waves read from a file
     (:class:`~ecgstudio.io._boundaries.FileWave`) are written exactly as read.
 
     Parameters
@@ -139,6 +147,10 @@ def write_tracks(
     unknown = sorted({a[1] for a in annotations} - known)
     if unknown:
         raise SaveError(f"{target}: symbols {', '.join(unknown)} are not WFDB annotation labels")
+    aux_notes: list[str | None] | None = None
+    if (annotations and set(chans) == {0} and any(t.lead is not None for t in tracks)
+            and not re.fullmatch(r"pu\d+", ext.lower())):
+        aux_notes = [PER_LEAD_NOTE] + [None] * (len(annotations) - 1)
     try:
         tmp_dir = Path(tempfile.mkdtemp(prefix=f".{record.name}.{ext}.", dir=folder))
     except OSError as exc:
@@ -154,6 +166,7 @@ def write_tracks(
                 symbol=[a[1] for a in annotations],
                 chan=np.array(chans, dtype=np.int64),
                 num=np.array([a[2] for a in annotations], dtype=np.int64),
+                aux_note=aux_notes,
                 fs=fs or None,
                 write_dir=str(tmp_dir),
             )

@@ -11,7 +11,8 @@ How a file maps to tracks (:func:`read_tracks`):
   whose annotations all use one ``chan`` c != 0 are one per-lead track of lead c
   (so ``pu0`` -> lead 0, ``pu1`` -> lead 1);
 * a file that uses ``chan`` 0 only (``q1c``, ``q2c``, an ``ecgs`` file written
-  for a global track) is one global track (``lead=None``);
+  for a global track) is one global track (``lead=None``), unless ECG Studio
+  marked it as holding lead 0 (``aux_note`` ``"ecgstudio:per-lead"``);
 * a file that uses several ``chan`` values (QTDB ``pu``) is one per-lead
   track per ``chan``, in ``chan`` order.
 
@@ -37,7 +38,7 @@ from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError, RecordError
 from ecgstudio.core.waves import QRS_SYMBOLS, Wave
 from ecgstudio.io._boundaries import OFFSET, ONSET, attach_unparsed, parse_channel
-from ecgstudio.io._write import REFERENCE_EXTS, write_tracks
+from ecgstudio.io._write import PER_LEAD_NOTE, REFERENCE_EXTS, write_tracks
 
 __all__ = [
     "DEFAULT_EXT", "REFERENCE_EXTS", "AnnotationFile", "AnnotationKind", "annotation_kind",
@@ -163,6 +164,7 @@ def read_annotation_file(
     n = samples.size
     chans = np.zeros(n, np.int64) if ann.chan is None else np.asarray(ann.chan, dtype=np.int64)
     nums = np.zeros(n, np.int64) if ann.num is None else np.asarray(ann.num, dtype=np.int64)
+    aux_notes = set(ann.aux_note or [])
     if ann.fs is not None and fs and abs(float(ann.fs) - float(fs)) > 1e-6 * float(fs):
         raise AnnotationError(f"{path}: written for {ann.fs:g} Hz, but the record is sampled at {fs:g} Hz")
     if n and (samples.min() < 0 or samples.max() >= n_samples):
@@ -184,7 +186,7 @@ def read_annotation_file(
         per_signal = _PER_SIGNAL_EXT.match(ext)
         if not used:
             groups = {int(per_signal.group(1)) if per_signal else None: np.arange(0)}
-        elif len(used) == 1 and used[0] == 0 and not per_signal:
+        elif len(used) == 1 and used[0] == 0 and not per_signal and PER_LEAD_NOTE not in aux_notes:
             groups = {None: np.arange(n)}
         else:
             groups = {c: np.flatnonzero(chans == c) for c in used}

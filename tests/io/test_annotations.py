@@ -289,3 +289,16 @@ def test_unlabelled_first_pass_marks_are_refused_with_a_reason(tmp_path: Path):
     wfdb.wrann("rec", "marks", np.array([5, 10, 15]), ["|", "N", "|"], fs=250, write_dir=str(tmp_path))
     with pytest.raises(AnnotationError, match="unlabelled '\\|' boundary marks"):
         read_tracks(tmp_path / "rec", "marks", n_samples=100, fs=250)
+
+
+def test_a_lead_0_track_does_not_come_back_global(tmp_path: Path):
+    lead0 = Delineation([Wave(WaveKind.QRS, 10, 20, 30, lead=0)], n_samples=100, fs=250, lead=0)
+    empty5 = Delineation([], n_samples=100, fs=250, lead=5)
+    write_tracks(tmp_path / "rec", "ecgs", [lead0, empty5])
+    (back,) = read_tracks(tmp_path / "rec", "ecgs", n_samples=100, fs=250)
+    assert back.lead == 0 and back.same_waves(lead0)
+    # a global track written the same way still reads back global
+    glob = Delineation([Wave(WaveKind.QRS, 10, 20, 30)], n_samples=100, fs=250)
+    write_tracks(tmp_path / "rec", "glob", [glob])
+    (back,) = read_tracks(tmp_path / "rec", "glob", n_samples=100, fs=250)
+    assert back.lead is None
