@@ -147,10 +147,10 @@ def write_tracks(
     unknown = sorted({a[1] for a in annotations} - known)
     if unknown:
         raise SaveError(f"{target}: symbols {', '.join(unknown)} are not WFDB annotation labels")
-    aux_notes: list[str | None] | None = None
+    aux_notes: list[str] | None = None
     if (annotations and set(chans) == {0} and any(t.lead is not None for t in tracks)
             and not re.fullmatch(r"pu\d+", ext.lower())):
-        aux_notes = [PER_LEAD_NOTE] + [None] * (len(annotations) - 1)
+        aux_notes = [PER_LEAD_NOTE] + [""] * (len(annotations) - 1)
     try:
         tmp_dir = Path(tempfile.mkdtemp(prefix=f".{record.name}.{ext}.", dir=folder))
     except OSError as exc:
