@@ -149,7 +149,6 @@ class MeasurementsPanel(QWidget):
         self._summary.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self._summary.setSelectionMode(QAbstractItemView.NoSelection)
         self._summary.setFocusPolicy(Qt.NoFocus)
-        self._summary.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self._summary.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self._summary.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self._summary.setToolTip("Median, interquartile range (Q3 − Q1) and number of beats where the "
@@ -164,10 +163,11 @@ class MeasurementsPanel(QWidget):
         self._view.verticalHeader().hide()
         self._view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 4)
         self._view.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
-        self._view.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self._view.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn)
         self._view.clicked.connect(self._on_row_activated)
         self._view.activated.connect(self._on_row_activated)
+        # narrow docks scroll horizontally: the summary follows the beat table
+        self._view.horizontalScrollBar().valueChanged.connect(self._summary.horizontalScrollBar().setValue)
 
         self._export = QPushButton("Export CSV…")
         self._export.setToolTip("Write one row per beat (intervals in ms) to a CSV file")
@@ -191,6 +191,7 @@ class MeasurementsPanel(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(RECOMPUTE_DELAY_MS)
         self._timer.timeout.connect(self.recompute)
+        self._set_column_widths()
         self._fit_summary_height()
         self.recompute()
 
@@ -268,6 +269,7 @@ class MeasurementsPanel(QWidget):
 
     def _show(self, table: BeatTable | None) -> None:
         self._model.set_table(table)
+        self._set_column_widths(table)
         self._fill_summary(table)
         self._export.setEnabled(table is not None and len(table) > 0)
         if self._track is None:
@@ -291,6 +293,23 @@ class MeasurementsPanel(QWidget):
                 if tip:
                     item.setToolTip(tip)
                 self._summary.setItem(row, col, item)
+
+    def _set_column_widths(self, table: BeatTable | None = None) -> None:
+        """Beat and time columns sized for their widest text; measures share the rest (never truncated)."""
+        fm = self.fontMetrics()
+        pad = 12
+        n = 0 if table is None else len(table)
+        last_time = _format_time(float(table.beat_time_s[-1])) if n else "0:00.0"
+        fixed = {0: max(fm.horizontalAdvance(str(max(n, 999))), fm.horizontalAdvance("Beat")) + pad,
+                 1: max(fm.horizontalAdvance(last_time), fm.horizontalAdvance("Time")) + pad}
+        minimum = max(fm.horizontalAdvance("0000"), fm.horizontalAdvance("QTcF")) + pad
+        for view in (self._summary, self._view):
+            header = view.horizontalHeader()
+            header.setMinimumSectionSize(minimum)
+            header.setSectionResizeMode(QHeaderView.Stretch)
+            for col, width in fixed.items():
+                header.setSectionResizeMode(col, QHeaderView.Fixed)
+                header.resizeSection(col, width)
 
     def _fit_summary_height(self) -> None:
         self._summary.resizeRowsToContents()
