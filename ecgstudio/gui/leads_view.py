@@ -16,15 +16,14 @@ import numpy as np
 from PyQt5 import QtCore, QtWidgets, sip
 
 from ecgstudio.core.delineation import Delineation
-from ecgstudio.core.edits import MoveBoundary
 from ecgstudio.core.errors import EditError
 from ecgstudio.core.record import Record
 from ecgstudio.core.waves import Wave
 from ecgstudio.gui.colors import get_palette
 from ecgstudio.gui.envelope import MinMaxPyramid
-from ecgstudio.gui.handles import BoundaryHandle
+from ecgstudio.gui.gestures import RowGestures
 from ecgstudio.gui.lead_row import LeadRow
-from ecgstudio.gui.navigation import beat_of, next_qrs, next_uncertain
+from ecgstudio.gui.navigation import beat_of, clamp_window, next_qrs, next_uncertain, successor
 from ecgstudio.gui.overview import Overview
 from ecgstudio.gui.track_items import TrackCache
 
@@ -80,6 +79,7 @@ class LeadsView(QtWidgets.QWidget):
         self._review = np.zeros((0, 2), dtype=np.int64)
         self._lead_shown: list[bool] = []
         self._listeners: list[_TrackListener] = []
+        self._gestures = RowGestures(self)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -122,12 +122,12 @@ class LeadsView(QtWidgets.QWidget):
             return
         for lead in range(record.n_leads):
             pyramid = MinMaxPyramid(record.signal[:, lead])
-            row = LeadRow(self, lead, record.lead_names[lead], record.units[lead], record.fs, pyramid,
+            row = LeadRow(self._gestures, lead, record.lead_names[lead], record.units[lead], record.fs, pyramid,
                           self._palette)
             row.grid.setVisible(self._grid_visible)
             row.vb.sigResized.connect(self._schedule_redraw)
             row.widget.scene().sigMouseMoved.connect(
-                lambda pos, r=row: self._on_mouse_moved(r, pos))
+                lambda pos, r=row: self._gestures.mouse_moved(r, pos))
             self._rows_layout.addWidget(row.widget, 1)
             self.rows.append(row)
         self._update_axes()
@@ -240,19 +240,12 @@ class LeadsView(QtWidgets.QWidget):
     def _n_samples(self) -> int:
         return self.record.n_samples if self.record is not None else 1
 
-    def _clamped(self, first: float, last: float) -> tuple[float, float]:
-        n = self._n_samples()
-        fs = self.record.fs if self.record is not None else 1.0
-        span = min(max(last - first, MIN_SPAN_S * fs, 4.0), max(n - 1, 1))
-        centre = (first + last) / 2
-        lo = min(max(centre - span / 2, 0.0), max(n - 1 - span, 0.0))
-        return lo, lo + span
-
     def set_view_range(self, first: float, last: float) -> None:
         """Show samples ``first..last`` (clamped to the record and a minimum width)."""
         if self.record is None:
             return
-        new = self._clamped(float(first), float(last))
+        fs = self.record.fs
+        new = clamp_window(float(first), float(last), self.record.n_samples, max(MIN_SPAN_S * fs, 4.0))
         changed = new != self._range
         self._range = new
         self.overview.set_window(*new)
@@ -285,6 +278,11 @@ class LeadsView(QtWidgets.QWidget):
         """Move the window by ``fraction`` of its width (negative: back in time)."""
         first, last = self._range
         delta = fraction * (last - first)
+        self.set_view_range(first + delta, last + delta)
+
+    def pan_samples(self, delta: float) -> None:
+        """Move the window by ``delta`` samples."""
+        first, last = self._range
         self.set_view_range(first + delta, last + delta)
 
     def centre_on(self, sample: float) -> None:
@@ -358,14 +356,11 @@ class LeadsView(QtWidgets.QWidget):
             except EditError:
                 pass
         editable = self.editable_track()
-        successor = None
-        if editable is not None and editable.lead == old.lead:
-            same = [w for w in editable.waves_between(old.start, old.offset) if w.kind is old.kind]
-            successor = same[0] if len(same) == 1 else None
+        new = successor(editable, old) if editable is not None else None
         field = self._boundary[1] if self._boundary is not None else None
-        self._wave = successor
-        self._boundary = (successor, field) if successor is not None and field else None
-        self.sigSelectionChanged.emit(successor)
+        self._wave = new
+        self._boundary = (new, field) if new is not None and field else None
+        self.sigSelectionChanged.emit(new)
 
     # ------------------------------------------------------------------ navigation
     def goto_beat(self, step: int) -> bool:
@@ -414,73 +409,3 @@ class LeadsView(QtWidgets.QWidget):
         if not first + margin <= centre <= last - margin:
             self.centre_on(centre)
         self.select_wave(wave)
-
-    # ------------------------------------------------------------------ row gestures
-    def row_wheel(self, centre_sample: float, factor: float) -> None:
-        self.zoom_by(factor, centre_sample)
-
-    def row_pan(self, delta_samples: float) -> None:
-        first, last = self._range
-        self.set_view_range(first + delta_samples, last + delta_samples)
-
-    def row_range_drag(self, start_sample: float, sample: float, finished: bool) -> None:
-        a, b = sorted((start_sample, sample))
-        self.set_selected_range((a, b))
-
-    def row_click(self, lead: int, sample: float, y_mv: float) -> None:
-        row = self.rows[lead]
-        s = int(round(sample))
-        candidates = []
-        for i, ref in enumerate(row.tracks.references):
-            y0, y1 = row.tracks.geometry.reference(i)
-            if y0 <= y_mv <= y1:
-                candidates.append(ref)
-        if row.tracks.editable is not None:
-            candidates.append(row.tracks.editable)
-        wave = next((w for w in (t.wave_at(s) for t in candidates) if w is not None), None)
-        self.set_selected_range(None)
-        self.select_wave(wave)
-
-    def handle_clamp(self, handle: BoundaryHandle, sample: float) -> int:
-        track = self.editable_track()
-        try:
-            allowed = track.clamp_boundary(handle.wave, handle.field, int(round(sample)))
-        except (EditError, AttributeError):
-            return int(round(handle.value()))
-        self._set_preview((handle.wave, handle.wave.with_boundary(handle.field, allowed), handle.field))
-        return allowed
-
-    def _set_preview(self, preview: tuple[Wave, Wave, str] | None) -> None:
-        for row in self.rows:
-            row.tracks.set_preview(preview)
-        self._redraw()
-
-    def handle_finished(self, handle: BoundaryHandle, sample: int) -> None:
-        wave, field = handle.wave, handle.field
-        for row in self.rows:
-            row.tracks.set_preview(None)
-        if wave is None:
-            return
-        if getattr(wave, field) != sample:
-            moved = wave.with_boundary(field, sample)
-            self.sigEditRequested.emit(MoveBoundary(wave, field, int(sample), clamp=True))
-            track = self.editable_track()
-            try:
-                if track is not None:
-                    track.index_of(moved)
-                    self._set_selection(moved, (moved, field))
-            except EditError:
-                pass
-        self._redraw()  # the owner may have refused the edit: show the model again
-
-    def handle_pressed(self, handle: BoundaryHandle) -> None:
-        if handle.wave is not None:
-            self.select_boundary(handle.wave, handle.field)
-
-    def _on_mouse_moved(self, row: LeadRow, pos: QtCore.QPointF) -> None:
-        if self.record is None or not row.vb.sceneBoundingRect().contains(pos):
-            return
-        p = row.vb.mapSceneToView(pos)
-        s = int(round(p.x()))
-        if 0 <= s < self.record.n_samples:
-            self.sigCursorMoved.emit(s / self.record.fs, row.lead, float(self.record.signal[s, row.lead]))

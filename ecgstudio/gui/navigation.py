@@ -74,3 +74,22 @@ def beat_of(track: Delineation, wave: Wave) -> tuple[int, int] | None:
     if i + 1 < len(track) and track[i + 1].kind is WaveKind.T:
         stop = track[i + 1].offset
     return start, stop
+
+
+def clamp_window(first: float, last: float, n_samples: int, min_span: float) -> tuple[float, float]:
+    """``first..last`` kept inside ``0..n_samples - 1`` and at least ``min_span`` wide (samples).
+
+    The centre is kept where possible; a window wider than the record shows it whole.
+    """
+    span = min(max(last - first, min_span), max(n_samples - 1, 1))
+    centre = (first + last) / 2
+    lo = min(max(centre - span / 2, 0.0), max(n_samples - 1 - span, 0.0))
+    return lo, lo + span
+
+
+def successor(track: Delineation, old: Wave) -> Wave | None:
+    """The wave of ``track`` that replaced ``old`` after an edit (same kind, overlapping), if unique."""
+    if track.lead != old.lead:
+        return None
+    same = [w for w in track.waves_between(old.start, old.offset) if w.kind is old.kind]
+    return same[0] if len(same) == 1 else None

@@ -28,7 +28,7 @@ from ecgstudio.core.waves import SegmentClass, Wave
 from ecgstudio.gui.colors import Palette, segment_rgba_table
 from ecgstudio.gui.handles import BoundaryHandle
 from ecgstudio.gui.plot_items import BandItem, RectsItem, TicksItem
-from ecgstudio.gui.segments import Segments, WaveArrays, segments_of
+from ecgstudio.gui.segments import Segments, WaveArrays, disagreements, segments_of
 
 #: Above this many visible waves, a track's arrays come from the whole-track cache.
 DIRECT_WAVE_LIMIT = 2000
@@ -41,6 +41,7 @@ DISAGREEMENT_S = 0.040
 #: A handle can be grabbed this many pixels either side of its line.
 GRAB_HALF_WIDTH_PX = 4.0
 _FIELDS = ("onset", "peak", "offset")
+__all__ = ["RowGeometry", "TrackCache", "TrackItems", "disagreements", "visible_segments"]
 
 
 @dataclass(frozen=True)
@@ -125,34 +126,6 @@ def visible_segments(track: Delineation, first: int, last: int, cache: TrackCach
 def column_centres(first: float, last: float, n_columns: int) -> np.ndarray:
     """Sample positions of the centres of ``n_columns`` equal columns over ``first..last``."""
     return first + (np.arange(n_columns) + 0.5) * ((last - first) / n_columns)
-
-
-def disagreements(edited: list[Wave], reference: list[Wave], tolerance: int) -> np.ndarray:
-    """Samples of fiducials without a partner within ``tolerance`` samples in the other track.
-
-    A fiducial is only compared when the other track has a wave of the same
-    kind that sets that field (a reference without T onsets flags no T onset).
-    """
-    out: list[np.ndarray] = []
-    kinds = {w.kind for w in edited} | {w.kind for w in reference}
-    for kind in kinds:
-        for field in _FIELDS:
-            a = np.array(sorted(getattr(w, field) for w in edited
-                                if w.kind is kind and getattr(w, field) is not None), dtype=np.int64)
-            b = np.array(sorted(getattr(w, field) for w in reference
-                                if w.kind is kind and getattr(w, field) is not None), dtype=np.int64)
-            if a.size == 0 or b.size == 0:
-                continue
-            out.append(_unmatched(a, b, tolerance))
-            out.append(_unmatched(b, a, tolerance))
-    return np.unique(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
-
-
-def _unmatched(a: np.ndarray, b: np.ndarray, tolerance: int) -> np.ndarray:
-    idx = np.searchsorted(b, a)
-    left = np.abs(a - b[np.clip(idx - 1, 0, b.size - 1)])
-    right = np.abs(b[np.clip(idx, 0, b.size - 1)] - a)
-    return a[np.minimum(left, right) > tolerance]
 
 
 class TrackItems:
@@ -375,6 +348,14 @@ class TrackItems:
             if handle.isVisible():
                 handle.setVisible(False)
                 handle.wave = None
+
+    def wave_at(self, sample: int, y_mv: float) -> Wave | None:
+        """The wave under a click: on a reference band that track's, else the editable track's."""
+        tracks = [ref for i, ref in enumerate(self.references)
+                  if self.geometry.reference(i)[0] <= y_mv <= self.geometry.reference(i)[1]]
+        if self.editable is not None:
+            tracks.append(self.editable)
+        return next((w for w in (t.wave_at(sample) for t in tracks) if w is not None), None)
 
     # ------------------------------------------------------------------ inspection
     def visible_handles(self) -> list[BoundaryHandle]:
