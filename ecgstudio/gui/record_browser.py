@@ -25,7 +25,7 @@ from PyQt5.QtWidgets import (
 from ecgstudio.app.folder_status import DEFAULT_EXT, RecordStatus, folder_status
 from ecgstudio.gui.workers import TaskRunner
 
-_COLUMNS = ("Record", "Length", "Hz", "Leads", "Reviewed")
+_COLUMNS = ("Record", "Length", "Reviewed", "Hz", "Leads")
 _SORT_ROLE = Qt.UserRole + 1
 _PATH_ROLE = Qt.UserRole + 2
 
@@ -108,8 +108,8 @@ class RecordBrowser(QWidget):
         self._table.setTextElideMode(Qt.ElideMiddle)
         self._table.sortByColumn(0, Qt.AscendingOrder)
         self._table.horizontalHeaderItem(1).setToolTip("Duration (h:mm:ss)")
-        self._table.horizontalHeaderItem(2).setToolTip("Sampling frequency (Hz)")
-        self._table.horizontalHeaderItem(4).setToolTip(
+        self._table.horizontalHeaderItem(3).setToolTip("Sampling frequency (Hz)")
+        self._table.horizontalHeaderItem(2).setToolTip(
             "Share of the record marked reviewed in its .ecgs annotations")
         self._table.itemActivated.connect(self._on_activated)
 
@@ -205,9 +205,9 @@ class RecordBrowser(QWidget):
             cells = [
                 _Item(rec.name, row),
                 _Item(format_duration(rec.duration_s), rec.duration_s),
+                _Item(reviewed, key),
                 _Item("–" if not math.isfinite(rec.fs) else f"{rec.fs:g}", rec.fs if math.isfinite(rec.fs) else 0.0),
                 _Item(str(rec.n_leads) if rec.n_leads else "–", rec.n_leads),
-                _Item(reviewed, key),
             ]
             tip = rec.error or (f"{rec.path}\nleads: {', '.join(rec.lead_names)}\n"
                                 f"{rec.n_samples} samples at {rec.fs:g} Hz\n"

@@ -47,9 +47,9 @@ def test_lists_records_with_duration_fs_leads_and_review(browser, qtbot, tmp_pat
         browser.set_folder(_folder(tmp_path))
     assert blocker.args == [3]
     rows = {r[0]: r for r in _texts(browser)}
-    assert rows["sel100"] == ["sel100", "15:00", "250", "2", "–"]
-    assert rows["sel200"] == ["sel200", "15:00", "250", "2", "50 %"]
-    assert rows["broken"][4] == "error"
+    assert rows["sel100"] == ["sel100", "15:00", "–", "250", "2"]
+    assert rows["sel200"] == ["sel200", "15:00", "50 %", "250", "2"]
+    assert rows["broken"][2] == "error"
     assert "3 records" in browser._status.text()
 
 
@@ -86,7 +86,7 @@ def test_refresh_picks_up_review_progress(browser, qtbot, tmp_path):
     with qtbot.waitSignal(browser.sigListed, timeout=5000):
         browser.refresh()
     rows = {r[0]: r for r in _texts(browser)}
-    assert rows["sel100"][4] == "100 %"
+    assert rows["sel100"][2] == "100 %"
 
 
 def test_current_record_is_bold(browser, qtbot, tmp_path):
