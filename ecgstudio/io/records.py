@@ -199,12 +199,32 @@ def read_header(path: str | os.PathLike[str]) -> RecordInfo:
     return _header_info(path)[0]
 
 
+def _names_and_units(record: Path, head: object) -> tuple[list[str] | None, list[str] | None]:
+    """Signal names and units; a multi-segment header takes them from its layout or first segment."""
+    import wfdb
+
+    seg_names = getattr(head, "seg_name", None)
+    if not seg_names:
+        return getattr(head, "sig_name", None), getattr(head, "units", None)
+    for seg in seg_names:
+        if seg and seg != "~":
+            header = record.parent / f"{seg}.hea"
+            check_header(header)
+            try:
+                part = wfdb.rdheader(str(record.parent / seg))
+            except Exception as exc:  # same as _rdheader
+                raise RecordError(f"{header}: invalid WFDB header ({_short(exc)})") from None
+            return getattr(part, "sig_name", None), getattr(part, "units", None)
+    return None, None
+
+
 def _header_info(path: str | os.PathLike[str]) -> tuple[RecordInfo, bool]:
     """The header's :class:`RecordInfo` and whether the header states the length."""
     record = resolve_record_path(path)
     head, check = _rdheader(record)
     n_leads = int(head.n_sig or 0)
-    units = tuple(_mv_scale(u)[1] for u in (head.units or ["mV"] * n_leads))
+    sig_name, sig_units = _names_and_units(record, head)
+    units = tuple(_mv_scale(u)[1] for u in (sig_units or ["mV"] * n_leads))
     if len(units) < n_leads:
         units = units + ("mV",) * (n_leads - len(units))
     n_samples = int(head.sig_len or check.inferred_samples or 0)
@@ -214,7 +234,7 @@ def _header_info(path: str | os.PathLike[str]) -> tuple[RecordInfo, bool]:
         name=record.name,
         fs=float(head.fs),
         n_samples=n_samples,
-        lead_names=_lead_names(head.sig_name, n_leads),
+        lead_names=_lead_names(sig_name, n_leads),
         units=units[:n_leads],
         path=record,
     )

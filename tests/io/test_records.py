@@ -134,3 +134,19 @@ def test_header_without_length_uses_the_signal_file_size(excerpt: Path):
     full = read_record(excerpt)
     assert full.n_samples == 7500
     np.testing.assert_array_equal(read_record(excerpt, 10, 20).signal, full.signal[10:20])
+
+
+def test_multi_segment_record(tmp_path: Path):
+    for i, name in enumerate(["seg1", "seg2"]):
+        digital = (np.arange(20).reshape(10, 2) + 100 * i).astype(np.int64)
+        wfdb.wrsamp(name, fs=250, units=["mV", "mV"], sig_name=["I", "II"], d_signal=digital, fmt=["16", "16"],
+                    adc_gain=[100.0, 100.0], baseline=[0, 0], write_dir=str(tmp_path))
+    (tmp_path / "multi.hea").write_text("multi/2 2 250 20\nseg1 10\nseg2 10\n")
+    info = read_header(tmp_path / "multi")
+    assert (info.n_samples, info.lead_names) == (20, ("I", "II"))
+    record = read_record(tmp_path / "multi", 5, 15)
+    expected = np.concatenate([np.arange(10, 20, 2), np.arange(100, 110, 2)]) / 100
+    np.testing.assert_allclose(record.signal[:, 0], expected, atol=1e-6)
+    (tmp_path / "seg2.dat").unlink()
+    with pytest.raises(RecordError, match="multi"):
+        read_record(tmp_path / "multi")
