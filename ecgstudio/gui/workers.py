@@ -121,7 +121,10 @@ class _TaskThread(QThread):
             if cancelled():
                 self.sigDone.emit(_CANCELLED, None)
             else:
-                log.error("task failed", exc_info=exc)
+                if isinstance(exc, EcgStudioError):
+                    log.info("task failed: %s", exc)
+                else:  # a bug: keep the traceback
+                    log.error("task failed", exc_info=exc)
                 self.sigDone.emit(_FAILED, error_message(exc))
             return
         finally:
