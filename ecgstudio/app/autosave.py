@@ -6,15 +6,20 @@ review spans every 30 s to ``user_data_dir()/autosave/<record>-<hash>.<ext>.json
 or closing cleanly deletes the file; opening a record whose recovery file is
 newer than its saved annotation file offers to restore it.
 
-Format (JSON, version 1)::
+Format (JSON, version 1; wave fields as columns, which is several times
+faster to write than one list per wave for a 24-hour track)::
 
     {"version": 1, "record_path": "/data/sel100", "ext": "ecgs", "saved_at": 1732500000.0,
      "fs": 250.0, "n_samples": 225000, "lead": null,
-     "waves": [["P", 10, 20, 30, null, 0.93], ...],   # kind, onset, peak, offset, symbol, confidence
-     "reviewed": [[0, 2500], ...]}                      # half-open sample spans
+     "kind": "PQT...",                 # one letter per wave: P, Q (QRS) or T
+     "onset": [10, -1, ...], "peak": [...], "offset": [...],   # -1 = unknown
+     "confidence": [0.93, -1.0, ...],  # -1 = none
+     "symbol": {"1": "V"},             # wave index -> peak symbol, where one is set
+     "reviewed": [[0, 2500], ...]}     # half-open sample spans
 
 Files are written to a temporary name and moved into place, so a crash during
-autosave never destroys the previous recovery file.
+autosave never destroys the previous recovery file. :class:`AutosaveWriter`
+does the writing in a background thread (the GUI only takes a snapshot).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -92,28 +98,71 @@ class Recovery:
                                               lead=self.lead, name=name)
 
 
-def _wave_row(wave: Wave) -> list[object]:
-    return [wave.kind.value, wave.onset, wave.peak, wave.offset, wave.symbol, wave.confidence]
+_KIND_LETTER = {WaveKind.P: "P", WaveKind.QRS: "Q", WaveKind.T: "T"}
+_LETTER_KIND = {v: k for k, v in _KIND_LETTER.items()}
 
 
-def _wave_from_row(row: Sequence[object], lead: int | None) -> Wave:
-    kind, onset, peak, offset, symbol, confidence = row
-    return Wave(
-        WaveKind(kind),
-        None if onset is None else int(onset),  # type: ignore[arg-type]
-        None if peak is None else int(peak),  # type: ignore[arg-type]
-        int(offset),  # type: ignore[arg-type]
-        lead,
-        None if symbol is None else str(symbol),
-        None if confidence is None else float(confidence),  # type: ignore[arg-type]
-    )
+@dataclass(frozen=True)
+class Snapshot:
+    """What a recovery file holds, taken on the GUI thread in O(n) list copies.
+
+    Attributes
+    ----------
+    waves : tuple[Wave, ...]
+        The editable track's waves (immutable values, safe to share with a thread).
+    reviewed : tuple[tuple[int, int], ...]
+        Reviewed half-open sample spans.
+    fs, n_samples, lead
+        The track's sampling frequency (Hz), length (samples) and lead.
+    taken_at : float
+        When the snapshot was taken (seconds since the epoch).
+    """
+
+    waves: tuple[Wave, ...]
+    reviewed: tuple[tuple[int, int], ...]
+    fs: float
+    n_samples: int
+    lead: int | None
+    taken_at: float
+
+    @classmethod
+    def of(cls, track: Delineation, reviewed: Iterable[tuple[int, int]] = ()) -> Snapshot:
+        """Snapshot of ``track`` and the reviewed spans now."""
+        return cls(track.waves, tuple((int(a), int(b)) for a, b in reviewed), track.fs,
+                   track.n_samples, track.lead, time.time())
+
+
+def _columns(waves: Sequence[Wave]) -> dict[str, object]:
+    return {
+        "kind": "".join(_KIND_LETTER[w.kind] for w in waves),
+        "onset": [-1 if w.onset is None else w.onset for w in waves],
+        "peak": [-1 if w.peak is None else w.peak for w in waves],
+        "offset": [w.offset for w in waves],
+        "confidence": [-1.0 if w.confidence is None else round(w.confidence, 4) for w in waves],
+        "symbol": {str(i): w.symbol for i, w in enumerate(waves) if w.symbol},
+    }
+
+
+def _waves_from_columns(data: dict, lead: int | None) -> tuple[Wave, ...]:
+    kinds, onsets, peaks, offsets = data["kind"], data["onset"], data["peak"], data["offset"]
+    confidences, symbols = data["confidence"], data["symbol"]
+    if not len(kinds) == len(onsets) == len(peaks) == len(offsets) == len(confidences):
+        raise ValueError("wave columns differ in length")
+    out = []
+    for i, letter in enumerate(kinds):
+        onset, peak, conf = int(onsets[i]), int(peaks[i]), float(confidences[i])
+        symbol = symbols.get(str(i))
+        out.append(Wave(_LETTER_KIND[letter], None if onset < 0 else onset, None if peak < 0 else peak,
+                        int(offsets[i]), lead, None if symbol is None else str(symbol),
+                        None if conf < 0 else conf))
+    return tuple(out)
 
 
 def write_recovery(
     record_path: Path,
     ext: str,
-    track: Delineation,
-    reviewed: Iterable[tuple[int, int]],
+    track: Delineation | Snapshot,
+    reviewed: Iterable[tuple[int, int]] = (),
 ) -> Path:
     """Write (replace) the recovery file of ``record_path``/``ext``.
 
@@ -123,8 +172,9 @@ def write_recovery(
         Record path without extension.
     ext : str
         Annotation extension the editable track is saved under.
-    track : Delineation
-        The editable track (a snapshot of its waves is written).
+    track : Delineation | Snapshot
+        The editable track (its waves are written), or a :class:`Snapshot`
+        taken earlier (then ``reviewed`` is ignored).
     reviewed : Iterable[tuple[int, int]]
         Reviewed half-open sample spans.
 
@@ -138,17 +188,18 @@ def write_recovery(
     SaveError
         If the autosave folder cannot be written.
     """
+    snap = track if isinstance(track, Snapshot) else Snapshot.of(track, reviewed)
     target = recovery_path(record_path, ext)
     payload = {
         "version": FORMAT_VERSION,
         "record_path": str(Path(record_path).absolute()),
         "ext": ext,
-        "saved_at": time.time(),
-        "fs": track.fs,
-        "n_samples": track.n_samples,
-        "lead": track.lead,
-        "waves": [_wave_row(w) for w in track.waves],
-        "reviewed": [[int(a), int(b)] for a, b in reviewed],
+        "saved_at": snap.taken_at,
+        "fs": snap.fs,
+        "n_samples": snap.n_samples,
+        "lead": snap.lead,
+        **_columns(snap.waves),
+        "reviewed": [[int(a), int(b)] for a, b in snap.reviewed],
     }
     tmp = target.with_name(target.name + ".tmp")
     try:
@@ -184,12 +235,12 @@ def read_recovery(path: Path) -> Recovery:
             fs=float(data["fs"]),
             n_samples=int(data["n_samples"]),
             lead=lead,
-            waves=tuple(_wave_from_row(row, lead) for row in data["waves"]),
+            waves=_waves_from_columns(data, lead),
             reviewed=tuple((int(a), int(b)) for a, b in data["reviewed"]),
         )
     except OSError as exc:
         raise AnnotationError(f"{path}: cannot read autosave file ({exc.strerror or exc})") from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AnnotationError(f"{path}: not a valid autosave file ({exc})") from None
 
 
@@ -220,3 +271,82 @@ def discard_recovery(record_path: Path, ext: str) -> None:
         path.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+class AutosaveWriter:
+    """Writes recovery files in one background thread; the newest request wins.
+
+    :meth:`submit` returns at once. A request queued while a write runs
+    replaces any older queued one. :meth:`discard` cancels what is queued for
+    a record and deletes its file after the running write (so a late write can
+    never resurrect a file the user discarded).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._pending: dict[tuple[Path, str], Snapshot] = {}
+        self._discarded: set[tuple[Path, str]] = set()
+        self._busy = False
+        self._closed = False
+        self.last_error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="ecgstudio-autosave", daemon=True)
+        self._thread.start()
+
+    def submit(self, record_path: Path, ext: str, snapshot: Snapshot) -> None:
+        """Queue a write of ``snapshot`` as the recovery file of ``record_path``/``ext``."""
+        key = (Path(record_path), ext)
+        with self._lock:
+            self._discarded.discard(key)
+            self._pending[key] = snapshot
+            self._lock.notify_all()
+
+    def discard(self, record_path: Path, ext: str) -> None:
+        """Forget queued writes for the record and delete its recovery file."""
+        key = (Path(record_path), ext)
+        with self._lock:
+            self._pending.pop(key, None)
+            self._discarded.add(key)
+            while self._busy:
+                self._lock.wait()
+        discard_recovery(record_path, ext)
+
+    def wait(self, timeout_s: float = 10.0) -> bool:
+        """Block until nothing is queued or being written; ``False`` on timeout."""
+        end = time.monotonic() + timeout_s
+        with self._lock:
+            while self._pending or self._busy:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._lock.wait(left)
+        return True
+
+    def close(self) -> None:
+        """Finish queued writes and stop the thread."""
+        self.wait()
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+        self._thread.join(timeout=5.0)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._pending and not self._closed:
+                    self._lock.wait()
+                if self._closed and not self._pending:
+                    return
+                key, snap = next(iter(self._pending.items()))
+                del self._pending[key]
+                self._busy = True
+            try:
+                write_recovery(key[0], key[1], snap)
+                self.last_error = None
+            except SaveError as exc:
+                self.last_error = str(exc)
+            finally:
+                with self._lock:
+                    self._busy = False
+                    if key in self._discarded:
+                        discard_recovery(*key)
+                    self._lock.notify_all()

@@ -53,6 +53,9 @@ class MainWindow(QMainWindow):
 
     Signals
     -------
+    sigRecordShown(object)
+        The signal of a record being opened is on screen (the :class:`Record`);
+        its annotations follow with ``sigDocumentChanged``.
     sigDocumentChanged(object)
         A document was opened (the :class:`Document`).
     sigOpenFailed(str)
@@ -61,6 +64,7 @@ class MainWindow(QMainWindow):
         Unsaved changes appeared / disappeared.
     """
 
+    sigRecordShown = pyqtSignal(object)
     sigDocumentChanged = pyqtSignal(object)
     sigOpenFailed = pyqtSignal(str)
     sigDirtyChanged = pyqtSignal(bool)
@@ -91,6 +95,7 @@ class MainWindow(QMainWindow):
         self._opener.sigOpened.connect(self._on_open_finished)
         self._opener.sigFailed.connect(self._on_open_failed)
         self._previous: Document | None = None
+        self._autosaver = autosave.AutosaveWriter()
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(int(autosave_interval_ms))
         self._autosave_timer.timeout.connect(self.autosave_now)
@@ -177,6 +182,7 @@ class MainWindow(QMainWindow):
         self.status.set_record(record.name, record.fs, record.duration_s)
         self.status.showMessage(f"Reading the annotations of {record.name}…")
         self._update_title()
+        self.sigRecordShown.emit(record)
 
     def _on_open_failed(self, message: str) -> None:
         self.unsetCursor()
@@ -198,7 +204,7 @@ class MainWindow(QMainWindow):
         """Show ``doc`` (replacing the current document without asking)."""
         old = self.document
         if old is not None:
-            autosave.discard_recovery(old.record_path, old.annotation_ext)
+            self._autosaver.discard(old.record_path, old.annotation_ext)
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.document = doc
@@ -235,7 +241,7 @@ class MainWindow(QMainWindow):
             return
         if found.n_samples != track.n_samples or not dialogs.ask_restore(self, doc.name, found.saved_at):
             if found.n_samples == track.n_samples:
-                autosave.discard_recovery(doc.record_path, doc.annotation_ext)
+                self._autosaver.discard(doc.record_path, doc.annotation_ext)
             return
         restored, dropped = found.to_track(track.name)
         self.undo_stack.beginMacro("Restore autosaved edits")
@@ -311,8 +317,8 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             dialogs.show_error(self, "Cannot save annotations", f"{exc.filename}: {exc.strerror}")
             return False
-        autosave.discard_recovery(*old_key)
-        autosave.discard_recovery(doc.record_path, doc.annotation_ext)
+        self._autosaver.discard(*old_key)
+        self._autosaver.discard(doc.record_path, doc.annotation_ext)
         self.undo_stack.setClean()
         self._update_title()
         self.status.showMessage(f"Saved {path}", 5000)
@@ -320,17 +326,24 @@ class MainWindow(QMainWindow):
             self.browser.refresh()  # review progress changed
         return True
 
-    def autosave_now(self) -> Path | None:
-        """Write the recovery file if there are unsaved changes (the autosave timer calls this)."""
+    def autosave_now(self, wait: bool = False) -> Path | None:
+        """Write the recovery file in the background if there are unsaved changes.
+
+        The autosave timer calls this. Only a snapshot of the track is taken
+        here; the file is written by a background thread (``wait=True`` blocks
+        until it is on disk). Returns the recovery file, or ``None`` when
+        there is nothing to save.
+        """
         doc = self.document
         if doc is None or doc.editable_track is None or not self.is_dirty:
             return None
-        try:
-            return autosave.write_recovery(doc.record_path, doc.annotation_ext, doc.editable_track,
-                                           doc.review.spans)
-        except EcgStudioError as exc:
-            self.status.showMessage(f"Autosave failed: {exc}", 6000)
-            return None
+        if self._autosaver.last_error:
+            self.status.showMessage(f"Autosave failed: {self._autosaver.last_error}", 6000)
+        snapshot = autosave.Snapshot.of(doc.editable_track, doc.review.spans)
+        self._autosaver.submit(doc.record_path, doc.annotation_ext, snapshot)
+        if wait:
+            self._autosaver.wait()
+        return autosave.recovery_path(doc.record_path, doc.annotation_ext)
 
     def maybe_save(self) -> bool:
         """Ask Save/Discard/Cancel when there are unsaved changes; ``True`` = go ahead."""
@@ -342,7 +355,7 @@ class MainWindow(QMainWindow):
         if answer == dialogs.SAVE:
             return self.save()
         if answer == dialogs.DISCARD:
-            autosave.discard_recovery(doc.record_path, doc.annotation_ext)
+            self._autosaver.discard(doc.record_path, doc.annotation_ext)
             return True
         return False
 
@@ -353,8 +366,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         if self.document is not None:
-            autosave.discard_recovery(self.document.record_path, self.document.annotation_ext)
+            self._autosaver.discard(self.document.record_path, self.document.annotation_ext)
         self._autosave_timer.stop()
+        self._autosaver.close()
         self.options.save()
         self.annotating.cancel()
         event.accept()

@@ -10,6 +10,7 @@ import pytest
 
 from ecgstudio.app import autosave
 from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.edits import AddWave
 from ecgstudio.core.waves import Wave, WaveKind
 
 
@@ -68,3 +69,36 @@ def test_discard_and_corrupt_files_are_ignored(tmp_path: Path) -> None:
     autosave.discard_recovery(record, "ecgs")
     assert not path.exists()
     autosave.discard_recovery(record, "ecgs")  # twice is fine
+
+
+def test_background_writer_keeps_the_newest_snapshot(tmp_path: Path) -> None:
+    record = tmp_path / "rec"
+    writer = autosave.AutosaveWriter()
+    try:
+        track = _track()
+        first = autosave.Snapshot.of(track, [(0, 10)])
+        AddWave(Wave(WaveKind.QRS, 300, 310, 320)).apply(track)
+        second = autosave.Snapshot.of(track, [(0, 20)])
+        writer.submit(record, "ecgs", first)
+        writer.submit(record, "ecgs", second)
+        assert writer.wait(10)
+        recovery = autosave.read_recovery(autosave.recovery_path(record, "ecgs"))
+        assert len(recovery.waves) == 4 and recovery.reviewed == ((0, 20),)
+        assert recovery.waves[1].symbol == "V" and recovery.waves[0].confidence == 0.5
+        assert recovery.waves[2].onset is None
+        writer.discard(record, "ecgs")
+        assert not autosave.recovery_path(record, "ecgs").exists()
+    finally:
+        writer.close()
+
+
+def test_unwritable_autosave_folder_is_reported_not_raised(tmp_path: Path, _home: Path) -> None:
+    _home.mkdir(parents=True, exist_ok=True)
+    (_home / "autosave").write_text("a file where the folder should be")
+    writer = autosave.AutosaveWriter()
+    try:
+        writer.submit(tmp_path / "rec", "ecgs", autosave.Snapshot.of(_track()))
+        assert writer.wait(10)
+        assert writer.last_error and "autosave" in writer.last_error
+    finally:
+        writer.close()

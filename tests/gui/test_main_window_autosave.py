@@ -38,7 +38,7 @@ def test_recovery_is_offered_and_restored_after_a_crash(qtbot, make_window, open
     crashed.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
     crashed.push_edit(AddWave(Wave(WaveKind.QRS, 1200, 1210, 1220)))
     crashed.set_review(crashed.document.review.add(990, 1030))
-    assert crashed.autosave_now() == _recovery(excerpt)
+    assert crashed.autosave_now(wait=True) == _recovery(excerpt)
     crashed.undo_stack.setClean()  # simulate the crash: the window goes without cleaning up
     crashed.undo_stack.clear()
     crashed.document = None
@@ -61,7 +61,7 @@ def test_declined_recovery_is_deleted(qtbot, make_window, open_and_wait, excerpt
     window = make_window()
     open_and_wait(window, excerpt)
     window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
-    window.autosave_now()
+    window.autosave_now(wait=True)
     dialog_log.restore_answer = False
     other = make_window()
     open_and_wait(other, excerpt)
@@ -75,7 +75,7 @@ def test_clean_close_removes_the_recovery_file(qtbot, make_window, open_and_wait
     window = make_window()
     open_and_wait(window, excerpt)
     window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
-    window.autosave_now()
+    window.autosave_now(wait=True)
     assert _recovery(excerpt).exists()
     dialog_log.save_answer = "discard"
     assert window.close()
@@ -87,7 +87,7 @@ def test_older_recovery_than_the_saved_file_is_not_offered(qtbot, make_window, o
     window = make_window()
     open_and_wait(window, excerpt)
     window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
-    path = window.autosave_now()
+    path = window.autosave_now(wait=True)
     window.document = None  # leave the stale recovery file behind
     window.undo_stack.clear()
     doc = open_document(excerpt)
