@@ -121,3 +121,14 @@ def test_long_track_is_measured_in_the_background(panel, qtbot, tmp_path):
     DeleteWaves((track.waves[-1], track.waves[-2], track.waves[-3])).apply(track)
     out = panel.export_csv(tmp_path / "long.csv")
     assert len(out.read_text(encoding="utf-8").splitlines()) == n_beats  # header + n_beats - 1 rows
+
+
+def test_enter_on_a_row_activates_the_beat(panel, qtbot):
+    panel.set_track(_track(), FS)
+    panel.show()
+    view = panel._view
+    view.setFocus()
+    view.setCurrentIndex(view.model().index(1, 0))
+    with qtbot.waitSignal(panel.sigBeatActivated, timeout=1000) as blocker:
+        qtbot.keyClick(view, Qt.Key_Return)
+    assert blocker.args == [360]

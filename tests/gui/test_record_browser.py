@@ -125,3 +125,18 @@ def test_format_duration():
     assert format_duration(900) == "15:00"
     assert format_duration(86400) == "24:00:00"
     assert format_duration(float("nan")) == "–"
+
+
+def test_enter_opens_the_selected_record(browser, qtbot, tmp_path):
+    folder = _folder(tmp_path)
+    with qtbot.waitSignal(browser.sigListed, timeout=5000):
+        browser.set_folder(folder)
+    browser.show()
+    browser.set_current_record(folder / "sel100")
+    table = browser._table
+    table.setFocus()
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "sel100")
+    table.setCurrentCell(row, 0)
+    with qtbot.waitSignal(browser.sigRecordActivated, timeout=1000) as blocker:
+        qtbot.keyClick(table, Qt.Key_Return)
+    assert Path(blocker.args[0]) == folder / "sel100"
