@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QAction, QActionGroup, QMenu, QStyle
 
@@ -93,7 +94,14 @@ class Actions:
 
 
 def _action(window: MainWindow, text: str, slot: Callable[[], object],
-            keys: QKeySequence.StandardKey | str | list[str] | None = None, tip: str = "") -> QAction:
+            keys: QKeySequence.StandardKey | str | list[str] | None = None, tip: str = "",
+            plot: bool = False) -> QAction:
+    """An action with shortcuts; ``plot=True`` limits them to when the plot has the focus.
+
+    Plot keys (arrows, letters, digits) must not steal keys from the docks'
+    tables and fields, so they are registered on the plot with
+    ``Qt.WidgetWithChildrenShortcut``; file and undo keys work window-wide.
+    """
     action = QAction(text, window)
     if isinstance(keys, list):
         action.setShortcuts([QKeySequence(k) for k in keys])
@@ -102,7 +110,11 @@ def _action(window: MainWindow, text: str, slot: Callable[[], object],
     if tip:
         action.setStatusTip(tip)
     action.triggered.connect(lambda _checked=False: slot())
-    window.addAction(action)  # shortcuts work even for actions in no visible menu
+    if plot:
+        action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        window.view.addAction(action)
+    else:
+        window.addAction(action)  # shortcuts work even for actions in no visible menu
     return action
 
 
@@ -121,22 +133,22 @@ def create_actions(window: MainWindow) -> Actions:
         quit=_action(window, "&Quit", window.close, QKeySequence.Quit),
         undo=window.undo_stack.createUndoAction(window, "&Undo"),
         redo=window.undo_stack.createRedoAction(window, "&Redo"),
-        delete_wave=_action(window, "&Delete wave", ed.delete_selected, ["Delete", "Backspace"]),
+        delete_wave=_action(window, "&Delete wave", ed.delete_selected, ["Delete", "Backspace"], plot=True),
         accept_beat=_action(window, "&Accept beat", ed.accept_beat, ["A", "Space"],
-                            "Mark the current beat reviewed and go to the next one"),
+                            "Mark the current beat reviewed and go to the next one", plot=True),
         mark_range=_action(window, "Mark range &reviewed", ed.mark_range_reviewed, "R",
-                           "Mark the selected range (or the visible range) reviewed"),
-        next_beat=_action(window, "&Next beat", lambda: ed.goto_beat(+1), "Right"),
-        prev_beat=_action(window, "&Previous beat", lambda: ed.goto_beat(-1), "Left"),
+                           "Mark the selected range (or the visible range) reviewed", plot=True),
+        next_beat=_action(window, "&Next beat", lambda: ed.goto_beat(+1), "Right", plot=True),
+        prev_beat=_action(window, "&Previous beat", lambda: ed.goto_beat(-1), "Left", plot=True),
         next_uncertain=_action(window, "Next &uncertain beat", ed.goto_uncertain, "U",
-                               "Go to the next beat the model is unsure about"),
-        nudge_left=_action(window, "Nudge boundary −1 sample", lambda: ed.nudge(-1), ","),
-        nudge_right=_action(window, "Nudge boundary +1 sample", lambda: ed.nudge(+1), "."),
-        pan_left=_action(window, "Pan left", lambda: ed.pan(-0.5), "Shift+Left"),
-        pan_right=_action(window, "Pan right", lambda: ed.pan(+0.5), "Shift+Right"),
-        zoom_in=_action(window, "Zoom &in", lambda: ed.zoom(0.5), ["+", "=", QKeySequence.ZoomIn]),
-        zoom_out=_action(window, "Zoom &out", lambda: ed.zoom(2.0), ["-", QKeySequence.ZoomOut]),
-        grid=_action(window, "&Grid", lambda: window.options.set_grid_visible(a.grid.isChecked()), "G"),
+                               "Go to the next beat the model is unsure about", plot=True),
+        nudge_left=_action(window, "Nudge boundary −1 sample", lambda: ed.nudge(-1), ",", plot=True),
+        nudge_right=_action(window, "Nudge boundary +1 sample", lambda: ed.nudge(+1), ".", plot=True),
+        pan_left=_action(window, "Pan left", lambda: ed.pan(-0.5), "Shift+Left", plot=True),
+        pan_right=_action(window, "Pan right", lambda: ed.pan(+0.5), "Shift+Right", plot=True),
+        zoom_in=_action(window, "Zoom &in", lambda: ed.zoom(0.5), ["+", "=", QKeySequence.ZoomIn], plot=True),
+        zoom_out=_action(window, "Zoom &out", lambda: ed.zoom(2.0), ["-", QKeySequence.ZoomOut], plot=True),
+        grid=_action(window, "&Grid", lambda: window.options.set_grid_visible(a.grid.isChecked()), "G", plot=True),
         preannotate=_action(window, "&Pre-annotate", window.annotating.preannotate, "Ctrl+R",
                             "Delineate the record with the model (replaces the editable track)"),
         choose_model=_action(window, "Choose &model…", window.annotating.choose_model),
@@ -153,12 +165,12 @@ def create_actions(window: MainWindow) -> Actions:
     a.grid.setChecked(True)
     for kind, key in _KIND_KEYS.items():
         a.relabel[kind] = _action(window, f"Relabel as {kind.value}",
-                                  lambda k=kind: ed.relabel(k), f"Shift+{key}")
+                                  lambda k=kind: ed.relabel(k), f"Shift+{key}", plot=True)
         a.add_wave[kind] = _action(window, f"Add {kind.value} wave over range",
                                    lambda k=kind: ed.add_wave(k), f"Alt+{key}",
-                                   "Add a wave over the range selected with Shift+drag")
+                                   "Add a wave over the range selected with Shift+drag", plot=True)
     for label, seconds, key in ZOOM_PRESETS:
-        a.zoom_presets.append(_action(window, label, lambda s=seconds: ed.zoom_seconds(s), key))
+        a.zoom_presets.append(_action(window, label, lambda s=seconds: ed.zoom_seconds(s), key, plot=True))
     group = QActionGroup(window)
     for name, label in PALETTES:
         action = _action(window, label, lambda n=name: window.options.set_palette(n))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PyQt5.QtCore import QMimeData, QPoint, Qt, QUrl
 from PyQt5.QtGui import QDropEvent
+from PyQt5.QtWidgets import QTableView
 
 from ecgstudio.core.edits import AddWave
 from ecgstudio.core.waves import Wave, WaveKind
@@ -189,3 +190,19 @@ def test_palette_choice_is_remembered(make_window) -> None:
     again = make_window()
     assert again.view.palette_name() == "colorblind"
     assert again.actions.palettes["colorblind"].isChecked()
+
+
+def test_plot_keys_do_not_steal_arrows_from_the_docks(qtbot, make_window, open_and_wait,
+                                                      excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1200, 1210, 1220)))
+    window.view.select_wave(window.document.editable_track[0])
+    table = window.measurements.findChild(QTableView)
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key_Right)
+    assert window.view.selected_wave() == window.document.editable_track[0]
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_Right)
+    assert window.view.selected_wave() == window.document.editable_track[1]
