@@ -1,6 +1,6 @@
 """What the user's gestures on a lead row mean (the rows' :class:`~ecgstudio.gui.lead_row.RowHost`).
 
-Wheel zooms around the cursor, drag pans, Shift+drag chooses a range, a click
+Wheel zooms time around the cursor, Ctrl+wheel the lead's amplitude, drag pans, Shift+drag chooses a range, a click
 selects the wave under it, dragging a boundary handle previews the move
 (clamped by the track's rules) and, on release, asks for ONE
 :class:`~ecgstudio.core.edits.MoveBoundary`. Everything goes through the
@@ -31,6 +31,9 @@ class RowGestures:
 
     def row_wheel(self, centre_sample: float, factor: float) -> None:
         self._view.zoom_by(factor, centre_sample)
+
+    def row_amplitude(self, lead: int, factor: float, centre_mv: float) -> None:
+        self._view.scale_amplitude(lead, factor, centre_mv)
 
     def row_pan(self, delta_samples: float) -> None:
         self._view.pan_samples(delta_samples)

@@ -58,6 +58,7 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
         self._hover = False
         self._rect = QtCore.QRectF()
         self.setCursor(QtCore.Qt.CursorShape.SizeHorCursor)
+        self.setAcceptHoverEvents(True)  # Qt only looks up item cursors when some item takes hovers
         self.setZValue(20)
 
     def assign(self, wave: Wave, field: str, sample: int, pen: QtGui.QPen, hover_pen: QtGui.QPen) -> None:

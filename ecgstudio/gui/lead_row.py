@@ -33,6 +33,7 @@ class RowHost(Protocol):
     """What a row reports to its owner."""
 
     def row_wheel(self, centre_sample: float, factor: float) -> None: ...
+    def row_amplitude(self, lead: int, factor: float, centre_mv: float) -> None: ...
     def row_pan(self, delta_samples: float) -> None: ...
     def row_range_drag(self, start_sample: float, sample: float, finished: bool) -> None: ...
     def row_click(self, lead: int, sample: float, y_mv: float) -> None: ...
@@ -52,7 +53,11 @@ class _RowViewBox(pg.ViewBox):
     def wheelEvent(self, ev: object, axis: object = None) -> None:  # noqa: N802 (pyqtgraph name)
         ev.accept()
         factor = 1.02 ** (-ev.delta() / 8.0)
-        self._host.row_wheel(self.mapToView(ev.pos()).x(), factor)
+        p = self.mapToView(ev.pos())
+        if ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier:
+            self._host.row_amplitude(self._lead, factor, p.y())
+        else:
+            self._host.row_wheel(p.x(), factor)
 
     def mouseDragEvent(self, ev: object, axis: object = None) -> None:  # noqa: N802
         if ev.button() != QtCore.Qt.MouseButton.LeftButton:
@@ -123,11 +128,24 @@ class LeadRow:
         if not hi > lo:
             lo, hi = lo - 1.0, hi + 1.0
         pad = 0.08 * (hi - lo)
-        self._signal_range = (lo - pad, hi + pad)
+        self.default_signal_range = (lo - pad, hi + pad)
+        self._signal_range = self.default_signal_range
+        self._n_reference = 0
         self.set_reference_count(0)
+
+    def signal_range(self) -> tuple[float, float]:
+        """Amplitude range (mV) given to the signal, between the bands."""
+        return self._signal_range
+
+    def set_signal_range(self, lo: float, hi: float) -> None:
+        """Give the signal ``lo..hi`` mV (the bands keep their share of the row)."""
+        if hi > lo and np.isfinite(lo) and np.isfinite(hi):
+            self._signal_range = (float(lo), float(hi))
+            self.set_reference_count(self._n_reference)
 
     def set_reference_count(self, n: int) -> None:
         """Lay the row out for ``n`` reference bands at the top."""
+        self._n_reference = n
         lo, hi = self._signal_range
         geometry = RowGeometry(lo, hi, 0.07 * (hi - lo), n)
         self.tracks.set_geometry(geometry)

@@ -231,6 +231,31 @@ class LeadsView(QtWidgets.QWidget):
         """Name of the palette in use."""
         return self._palette.name
 
+    def scale_amplitude(self, lead: int, factor: float, centre_mv: float | None = None) -> None:
+        """Scale the amplitude range of ``lead`` by ``factor`` (< 1 magnifies) around ``centre_mv``."""
+        row = self.rows[lead]
+        lo, hi = row.signal_range()
+        c = (lo + hi) / 2 if centre_mv is None else centre_mv
+        row.set_signal_range(c + (lo - c) * factor, c + (hi - c) * factor)
+        self._redraw()
+
+    def fit_amplitude(self) -> None:
+        """Fit every lead's amplitude range to the signal now visible (``reset_amplitude`` undoes)."""
+        first, last = self.view_range()
+        for row in self.rows:
+            _, y = row.pyramid.window(first, last, row.n_columns())
+            y = y[np.isfinite(y)]
+            if y.size:
+                pad = max(0.05 * float(y.max() - y.min()), 0.05)
+                row.set_signal_range(float(y.min()) - pad, float(y.max()) + pad)
+        self._redraw()
+
+    def reset_amplitude(self) -> None:
+        """Back to each lead's amplitude range for the whole record."""
+        for row in self.rows:
+            row.set_signal_range(*row.default_signal_range)
+        self._redraw()
+
     def _update_axes(self) -> None:
         shown = [row for row in self.rows if self._lead_shown[row.lead]]
         for row in self.rows:

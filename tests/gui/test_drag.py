@@ -153,3 +153,20 @@ def test_band_and_other_lead_follow_the_drag_before_release(editing):
     send(QtCore.QEvent.Type.MouseButtonRelease, end, left, QtCore.Qt.MouseButton.NoButton)
     settle()
     assert len(edits) == 1 and track[4].offset == pytest.approx(qrs.offset + 25, abs=1)
+
+
+def test_hovering_a_boundary_shows_the_resize_cursor(editing):
+    view, track, _, _ = editing
+    viewport = view.rows[0].widget.viewport()
+    none = QtCore.Qt.MouseButton.NoButton
+
+    def hover(sample):
+        pos = QtCore.QPointF(viewport_pos(view, 0, sample, 0.6))
+        # Qt finds hovered items from the screen position: give the real one
+        screen = QtCore.QPointF(viewport.mapToGlobal(pos.toPoint()))
+        QtWidgets.QApplication.sendEvent(viewport, QtGui.QMouseEvent(
+            QtCore.QEvent.Type.MouseMove, pos, pos, screen, none, none, QtCore.Qt.KeyboardModifier.NoModifier))
+        return viewport.cursor().shape()
+
+    assert hover(track[4].offset + 1) == QtCore.Qt.CursorShape.SizeHorCursor  # within the grab margin
+    assert hover((track[5].peak + track[5].offset) // 2) != QtCore.Qt.CursorShape.SizeHorCursor

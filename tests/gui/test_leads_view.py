@@ -286,3 +286,57 @@ def test_cursor_signal_reports_time_lead_and_amplitude(view, qtbot):
     time_s, lead, amplitude = blocker.args
     assert lead == 1 and time_s == pytest.approx(1000 / FS, abs=3 / FS)
     assert amplitude == pytest.approx(float(record.signal[int(round(time_s * FS)), 1]))
+
+
+def _wheel(view: LeadsView, lead: int, pos: QtCore.QPoint, steps: int,
+           modifiers: QtCore.Qt.KeyboardModifiers = QtCore.Qt.KeyboardModifier.NoModifier) -> None:
+    widget = view.rows[lead].widget
+    event = QtGui.QWheelEvent(QtCore.QPointF(pos), QtCore.QPointF(widget.mapToGlobal(pos)), QtCore.QPoint(0, 0),
+                              QtCore.QPoint(0, 120 * steps), QtCore.Qt.MouseButton.NoButton, modifiers,
+                              QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+    QtWidgets.QApplication.sendEvent(widget.viewport(), event)
+
+
+def test_ctrl_wheel_scales_one_leads_amplitude_and_fit_resets(view):
+    view.set_record(make_record(30))
+    settle()
+    before0, before1 = view.rows[0].signal_range(), view.rows[1].signal_range()
+    _wheel(view, 0, viewport_pos(view, 0, 1000, 0.5), 2, QtCore.Qt.KeyboardModifier.ControlModifier)
+    lo, hi = view.rows[0].signal_range()
+    assert hi - lo < before0[1] - before0[0]  # magnified
+    assert view.rows[1].signal_range() == before1  # other lead untouched
+    assert view.view_range() == (0, int(10 * FS))  # time not zoomed
+    view.reset_amplitude()
+    assert view.rows[0].signal_range() == before0
+    view.fit_amplitude()
+    lo, hi = view.rows[0].signal_range()
+    assert lo < -0.25 and hi > 1.2 and hi - lo < 2.0
+
+
+def test_overview_click_with_the_mouse_recentres(view):
+    record = make_record(400)
+    view.set_record(record)
+    settle()
+    ov = view.overview
+    target = record.n_samples * 0.75
+    pos = ov.mapFromScene(ov.getPlotItem().vb.mapViewToScene(QtCore.QPointF(target, 0.0)))
+    left = QtCore.Qt.MouseButton.LeftButton
+    for kind, buttons in ((QtCore.QEvent.Type.MouseButtonPress, left),
+                          (QtCore.QEvent.Type.MouseButtonRelease, QtCore.Qt.MouseButton.NoButton)):
+        QtWidgets.QApplication.sendEvent(ov.viewport(), QtGui.QMouseEvent(
+            kind, QtCore.QPointF(pos), left, buttons, QtCore.Qt.KeyboardModifier.NoModifier))
+    first, last = view.view_range()
+    assert (first + last) / 2 == pytest.approx(target, rel=0.01)
+
+
+def test_deleted_view_unhooks_from_its_tracks(qtbot):
+    from PyQt5 import sip
+
+    record = make_record(30)
+    track = make_track(record, make_waves(30))
+    widget = LeadsView()
+    widget.set_record(record)
+    widget.set_tracks([track], 0)
+    sip.delete(widget)
+    track.replace([track[0]], [])  # must not touch the deleted view
+    assert track._listeners == []
