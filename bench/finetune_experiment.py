@@ -21,7 +21,7 @@ Experiment (QTDB, records the base model never trained on)
 Usage::
 
     python bench/finetune_experiment.py --data /work/shared/data/qtdb [--base models/default]
-        [--n-finetune 4] [--beats 68] [--max-other 16] [--epochs 15] [--freeze 0] [--seed 0] [--json out.json]
+        [--n-finetune 4] [--beats 68] [--max-other 16] [--epochs 15] [--freeze 0] [--lr 1e-4] [--seed 0] [--json out.json]
 
 Prints a table and the wall time of the fine-tuning step.
 """
@@ -47,6 +47,7 @@ from ecgstudio.core.waves import WaveKind
 from ecgstudio.io.annotations import read_tracks, write_tracks
 from ecgstudio.io.records import read_header
 from ecgstudio.io.review import write_review
+from ecgstudio.ml.finetune import DEFAULT_FINETUNE_LR
 from ecgstudio.ml.model import read_metadata
 from ecgstudio.paths import default_model_path
 
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-other", type=int, default=None, help="at most this many other test records")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--freeze", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=DEFAULT_FINETUNE_LR)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
     parser.add_argument("--json", default=None, help="write all results here")
@@ -142,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     result = finetune([work / "data" / n for n in tuned], base, work / "models" / "finetuned", ann_ext="q1c",
-                      epochs=args.epochs, freeze=args.freeze, seed=args.seed, log=_log)
+                      epochs=args.epochs, freeze=args.freeze, seed=args.seed, lr=args.lr, log=_log)
     wall = time.perf_counter() - started
 
     def scores(folder: Path, names: list[str], ref: str) -> tuple[dict[str, Any], dict[str, Any]]:

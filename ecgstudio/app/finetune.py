@@ -322,4 +322,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {result.stem}.keras and {result.stem}.json: {result.n_beats} reviewed beats from "
           f"{len(result.records)} record(s), {result.epochs_run} epochs, {result.wall_s:.0f} s; held-out "
           f"accuracy {b['accuracy']:.3f} -> {a['accuracy']:.3f}, loss {b['loss']:.3f} -> {a['loss']:.3f}")
+    if b.get("waves") and a.get("waves"):
+        parts = []
+        for fid in ("P on", "QRS on", "T off"):
+            se = [s["waves"][fid]["sensitivity"] for s in (b, a)]
+            if None not in se:
+                parts.append(f"{fid} {100 * se[0]:.1f} -> {100 * se[1]:.1f} %")
+        if parts:
+            print("held-out sensitivity: " + ", ".join(parts))
     return 0
