@@ -103,6 +103,10 @@ class _TaskThread(QThread):
             self._last_time = now
             self.sigProgressed.emit(value)
 
+    def request_cancel(self) -> None:
+        """Make the task's ``cancel()`` return True (thread-safe)."""
+        self._cancel_event.set()
+
     def _cancelled(self) -> bool:
         """Cancel was asked for, or the runner that started the task is gone."""
         if self._cancel_event.is_set():
@@ -158,7 +162,36 @@ def _get_reaper() -> _Reaper:
     global _reaper
     if _reaper is None:
         _reaper = _Reaper()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(shutdown_tasks)
     return _reaper
+
+
+def shutdown_tasks(timeout_ms: int = 3000) -> int:
+    """Cancel every running task and wait for them (called when the application quits).
+
+    A task that does not stop within ``timeout_ms`` is left to die with the
+    process: its thread object is handed to C++ so that Python never deletes a
+    running QThread (which would abort the process).
+
+    Returns
+    -------
+    int
+        Number of tasks still running afterwards.
+    """
+    reaper = _get_reaper()
+    threads = [t for t in reaper.threads if t.isRunning()]
+    for thread in threads:
+        thread.request_cancel()
+    deadline = time.monotonic() + max(0, timeout_ms) / 1000.0
+    left = 0
+    for thread in threads:
+        remaining_ms = max(0, int((deadline - time.monotonic()) * 1000))
+        if not thread.wait(remaining_ms):
+            sip.transferto(thread, None)
+            left += 1
+    return left
 
 
 def running_task_count() -> int:

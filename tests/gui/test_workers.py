@@ -9,7 +9,7 @@ import pytest
 from PyQt5.QtCore import QTimer
 
 from ecgstudio.core.errors import ModelError
-from ecgstudio.gui.workers import TaskRunner, error_message, running_task_count
+from ecgstudio.gui.workers import TaskRunner, error_message, running_task_count, shutdown_tasks
 
 
 @pytest.fixture
@@ -180,3 +180,24 @@ def test_error_message_cuts_long_text():
     text = error_message(ModelError("x" * 1000))
     assert len(text) <= 300
     assert text.endswith("…")
+
+
+def test_shutdown_cancels_running_tasks(qtbot):
+    r = TaskRunner()
+
+    def polite(progress, cancel):
+        while not cancel():
+            time.sleep(0.005)
+
+    r.start(polite)
+    assert shutdown_tasks(2000) == 0
+    assert r.wait(1000)
+
+
+def test_shutdown_leaves_a_stuck_task_without_crashing(qtbot):
+    gate = threading.Event()
+    r = TaskRunner()
+    r.start(lambda progress, cancel: gate.wait(5))  # ignores cancel
+    assert shutdown_tasks(50) == 1
+    gate.set()
+    assert r.wait(2000)
