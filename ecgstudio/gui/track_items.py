@@ -38,6 +38,8 @@ MAX_HANDLE_WAVES = 200
 MIN_HANDLE_WAVE_PX = 12
 #: Fiducials further apart than this from their partner are flagged (seconds).
 DISAGREEMENT_S = 0.040
+#: Track names are shown only on bands at least this many pixels high.
+MIN_LABEL_BAND_PX = 11
 #: A handle can be grabbed this many pixels either side of its line.
 GRAB_HALF_WIDTH_PX = 4.0
 _FIELDS = ("onset", "peak", "offset")
@@ -169,6 +171,9 @@ class TrackItems:
 
     def _new_label(self) -> pg.TextItem:
         label = pg.TextItem(anchor=(0, 0.5), color=(40, 40, 40), fill=(255, 255, 255, 190))
+        font = label.textItem.font()
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+        label.setFont(font)
         label.setZValue(8)
         self._plot.addItem(label, ignoreBounds=True)
         return label
@@ -239,10 +244,15 @@ class TrackItems:
         n_columns = max(16, int(n_columns))
         xs = column_centres(first, last, n_columns)
         a, b = int(np.floor(first)), int(np.ceil(last))
+        y0, y1 = g.y_range
+        band_px = self._plot.vb.height() * g.unit / (y1 - y0)
+        labelled = band_px >= MIN_LABEL_BAND_PX  # names would cover the signal on short rows
         for i, track in enumerate(self.references):
             codes = visible_segments(track, a, b, cache).classes_at(xs)
             self._ref_bands[i].set_colors(self._band_table[codes], first, last)
             self._ref_labels[i].setPos(first, sum(g.reference(i)) / 2)
+            self._ref_labels[i].setVisible(labelled)
+        self._edit_label.setVisible(labelled and self.editable is not None)
         self._draw_review(a, b)
         track = self.editable
         if track is None:
