@@ -66,10 +66,12 @@ class FineTuneResult:
     ----------
     stem : Path
         Stem of the new model pair (``stem.keras`` + ``stem.json``).
-    before, after : dict[str, float]
-        Scores on the held-out part (``loss`` nats per weighted sample,
-        ``accuracy`` fraction of weighted samples, ``samples``) of the base
-        and the fine-tuned model.
+    before, after : dict
+        Scores on the held-out part of the base and the fine-tuned model:
+        ``loss`` (nats per weighted sample), ``accuracy`` (fraction of
+        weighted samples), ``samples``, and ``waves`` ({fiducial label:
+        {``n_reference``, ``sensitivity``, ``ppv``, ``mean_error_ms``,
+        ``sd_error_ms``}}, ``None`` where undefined).
     n_beats : int
         Reviewed beats used (training + held-out).
     records : tuple[str, ...]
@@ -83,8 +85,8 @@ class FineTuneResult:
     """
 
     stem: Path
-    before: dict[str, float]
-    after: dict[str, float]
+    before: dict[str, Any]
+    after: dict[str, Any]
     n_beats: int
     records: tuple[str, ...]
     train_records: tuple[str, ...] = ()

@@ -85,17 +85,20 @@ def test_finetune_single_record_writes_new_pair_naming_parent_records_and_scores
 
 
 @pytest.mark.slow
-def test_several_records_hold_out_whole_records(work: Path) -> None:
+def test_cli_with_several_records_holds_out_whole_records(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     records = [_copy_record("sel100x", work / "data", name) for name in ("reca", "recb", "recc")]
 
-    result = finetune(records, work / "base", work / "out", ann_ext="q1c", epochs=1, val_fraction=0.3)
+    code = main(["finetune", *map(str, records), "--base", str(work / "base"), "--out", str(work / "out"),
+                 "--ann-ext", "q1c", "--epochs", "1", "--val-fraction", "0.3"])
 
-    assert len(result.validation_records) == 1
-    assert sorted(result.train_records + result.validation_records) == ["reca", "recb", "recc"]
+    assert code == 0
+    assert "wrote" in capsys.readouterr().out
     meta = json.loads((work / "out.json").read_text())
-    assert meta["split"]["held_out"] == {"kind": "records"}
-    assert meta["split"]["validation"] == list(result.validation_records)
-    assert result.n_beats == 90
+    split = meta["split"]
+    assert split["held_out"] == {"kind": "records"}
+    assert len(split["validation"]) == 1
+    assert sorted(split["train"] + split["validation"]) == ["reca", "recb", "recc"]
+    assert meta["training_data"]["n_beats"] == 90
 
 
 def test_refuses_to_overwrite_the_base_or_an_existing_model(work: Path) -> None:
