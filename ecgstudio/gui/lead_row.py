@@ -123,7 +123,7 @@ class LeadRow:
         self.curve = pg.PlotCurveItem(pen=pg.mkPen(palette.signal, width=1), connect="finite")
         self.curve.setZValue(0)
         plot.addItem(self.curve)
-        self.tracks = TrackItems(plot, palette, host.handle_clamp, host.handle_finished, host.handle_pressed)
+        self.tracks = TrackItems(plot, lead, palette, host.handle_clamp, host.handle_finished, host.handle_pressed)
         lo, hi = pyramid.robust_range()
         if not hi > lo:
             lo, hi = lo - 1.0, hi + 1.0

@@ -137,15 +137,18 @@ class TrackItems:
     ----------
     plot : pg.PlotItem
         The row's plot; items are added to it.
+    lead : int
+        The row's lead (per-lead waves of other leads are not highlighted here).
     clamp, finished, pressed
         Handle callbacks (see :class:`~ecgstudio.gui.handles.BoundaryHandle`).
     """
 
-    def __init__(self, plot: pg.PlotItem, palette: Palette,
+    def __init__(self, plot: pg.PlotItem, lead: int, palette: Palette,
                  clamp: Callable[[BoundaryHandle, float], int],
                  finished: Callable[[BoundaryHandle, int], None],
                  pressed: Callable[[BoundaryHandle], None]) -> None:
         self._plot = plot
+        self.lead = lead
         self._callbacks = (clamp, finished, pressed)
         self.geometry = RowGeometry(-1.0, 1.0, 0.1, 0)
         self.references: list[Delineation] = []
@@ -311,7 +314,7 @@ class TrackItems:
     def _draw_selection(self, a: int, b: int) -> None:
         wave, _, chosen = self._selection
         g = self.geometry
-        if wave is not None and (self.editable is None or wave.lead == self.editable.lead):
+        if wave is not None and (wave.lead is None or wave.lead == self.lead):
             self._selected.set_rects([wave.start], [wave.offset], g.signal_lo, g.signal_hi)
         else:
             self._selected.set_rects([], [], 0, 0)

@@ -340,3 +340,14 @@ def test_deleted_view_unhooks_from_its_tracks(qtbot):
     sip.delete(widget)
     track.replace([track[0]], [])  # must not touch the deleted view
     assert track._listeners == []
+
+
+def test_selected_per_lead_wave_is_highlighted_on_its_lead_only(view):
+    record = make_record(30)
+    lead0 = make_track(record, make_waves(30, lead=0), "pu0", lead=0)
+    view.set_record(record)
+    view.set_tracks([lead0], 0)
+    view.select_wave(lead0[1])
+    assert view.rows[0].tracks._selected.count() == 1
+    assert view.rows[1].tracks._selected.count() == 0
+    assert view.rows[1].tracks.editable is None and view.rows[1].tracks.visible_handles() == []
