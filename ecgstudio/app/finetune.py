@@ -270,6 +270,9 @@ def finetune(
     run = finetune_model(base, train_set, val_set, settings, progress=fit_progress, cancel=cancel, log=log,
                          score=lambda model: held_out_scores(val, model, base_meta))
     check_cancel(cancel, "fine-tuning")
+    if log is not None and not run.after["loss"] < run.before["loss"]:
+        log(f"warning: the held-out loss did not improve ({run.before['loss']:.4f} -> {run.after['loss']:.4f}); "
+            "the new model is written anyway, compare it before using it")
     _check_out(base, out)
     meta = _metadata(run.base_metadata, base, used, train, val, split_info, settings, val_fraction, ann_ext,
                      run.before, run.after, run.history)
