@@ -50,8 +50,13 @@ class FakeFinetune:
             if cancel():
                 raise EcgStudioError("fine-tuning cancelled")
             time.sleep(0.005)
-        return SimpleNamespace(stem=Path(out_stem), before={"loss": 0.5, "accuracy": 0.8, "samples": 1200},
-                               after={"loss": 0.3, "accuracy": 0.9, "samples": 1200})
+        waves_before = {"P on": {"n_reference": 40, "sensitivity": 0.9, "ppv": 0.95, "mean_error_ms": 4.0,
+                                 "sd_error_ms": 20.0}}
+        waves_after = {"P on": {"n_reference": 40, "sensitivity": 0.95, "ppv": 0.9, "mean_error_ms": 2.0,
+                                "sd_error_ms": None}}
+        return SimpleNamespace(stem=Path(out_stem),
+                               before={"loss": 0.5, "accuracy": 0.8, "samples": 1200, "waves": waves_before},
+                               after={"loss": 0.3, "accuracy": 0.9, "samples": 1200, "waves": waves_after})
 
 
 @pytest.fixture
@@ -92,8 +97,11 @@ def test_run_shows_before_after_and_switches_model(make_dialog, qtbot, tmp_path)
     assert fake.thread is not threading.main_thread()
     table = d._metrics
     rows = [[table.item(r, c).text() for c in range(3)] for r in range(table.rowCount())]
-    assert rows == [["Loss (nats per sample)", "0.5000", "0.3000"], ["Accuracy (samples)", "80.00 %", "90.00 %"],
-                    ["Held-out samples", "1200", "1200"]]
+    assert rows == [["Loss (nats per sample)", "0.5000", "0.3000"], ["Accuracy (samples)", "80.0 %", "90.0 %"],
+                    ["Held-out samples", "1200", "1200"], ["P on Se", "90.0 %", "95.0 %"],
+                    ["P on PPV", "95.0 %", "90.0 %"], ["P on error SD (ms)", "20.0", "–"]]
+    green, red = table.item(3, 2).foreground().color(), table.item(4, 2).foreground().color()
+    assert green.green() > green.red() and red.red() > red.green()  # Se improved, PPV got worse
     assert not d._metrics.isHidden() and not d._use.isHidden()
     with qtbot.waitSignal(d.sigModelCreated, timeout=1000) as blocker:
         d._use.click()
@@ -143,8 +151,9 @@ def test_added_records_are_counted_and_errors_shown(make_dialog, qtbot, tmp_path
 
 
 def test_metric_rows_union_of_keys():
-    assert metric_rows({"loss": 1.0}, {"loss": 0.5, "accuracy": float("nan")}) == [
-        ("Loss (nats per sample)", "1.0000", "0.5000"), ("Accuracy (samples)", "–", "–")]
+    rows = metric_rows({"loss": 1.0}, {"loss": 0.5, "accuracy": float("nan")})
+    assert [(r.label, r.before, r.after, r.change) for r in rows] == [
+        ("Loss (nats per sample)", "1.0000", "0.5000", 1), ("Accuracy (samples)", "–", "–", 0)]
 
 
 @pytest.mark.slow
