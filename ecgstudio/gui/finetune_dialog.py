@@ -448,8 +448,16 @@ class FineTuneDialog(QDialog):
         self._metrics.setFixedHeight(header + sum(self._metrics.rowHeight(r) for r in range(shown)) + 4)
         self._metrics.show()
         stem = Path(str(getattr(result, "stem", "")))
-        self._show_message(f"Saved the new model “{stem.name}” ({stem}.keras). Scores are on the held-out "
-                           "reviewed beats, before and after fine-tuning.")
+        facts = []
+        if getattr(result, "n_beats", None):
+            facts.append(f"{result.n_beats} reviewed beats")  # type: ignore[attr-defined]
+        if getattr(result, "epochs_run", None):
+            facts.append(f"{result.epochs_run} epochs")  # type: ignore[attr-defined]
+        if getattr(result, "wall_s", None):
+            facts.append(f"{result.wall_s:.0f} s")  # type: ignore[attr-defined]
+        detail = f" ({', '.join(facts)})" if facts else ""
+        self._show_message(f"Saved the new model “{stem.name}”{detail} to {stem}.keras. Scores are on the "
+                           "held-out reviewed beats, before and after fine-tuning.")
         self._use.show()
         self._use.setDefault(True)
         self._update_state()
