@@ -130,19 +130,18 @@ def run_child(kind: str, record: str) -> dict[str, float]:
     window.repaint()
     app.processEvents()
     shown_s = time.perf_counter() - t0
-    shown_records: list[object] = []
+    shown_at: list[float] = []
     opened: list[object] = []
-    window.sigRecordShown.connect(shown_records.append)
+    # MainWindow repaints the window synchronously before it emits sigRecordShown
+    window.sigRecordShown.connect(lambda _record: shown_at.append(time.perf_counter()))
     window.sigDocumentChanged.connect(opened.append)
     probe = _paint_probe(window)
     window.open_record(record)
-    _process_until(app, lambda: bool(shown_records))
+    _process_until(app, lambda: bool(shown_at))
+    signal_paint_s = shown_at[0] - t0
     view = window.view
     viewport = view.rows[0].widget.viewport()
     viewport.installEventFilter(probe)
-    before = probe.painted
-    _process_until(app, lambda: probe.painted > before, 10)
-    signal_paint_s = time.perf_counter() - t0
     _process_until(app, lambda: bool(opened))
     before = probe.painted
     window.repaint()
@@ -184,7 +183,9 @@ def run_child(kind: str, record: str) -> dict[str, float]:
         centre = int(7200 * fs)
         qrs = next(w for w in track.waves_between(centre, centre + int(5 * fs)) if w.kind.value == "QRS")
         view.set_view_range(qrs.offset - 1 * fs, qrs.offset + 1 * fs)
-        app.processEvents()
+        for _ in range(20):
+            app.processEvents()
+            time.sleep(0.005)
         row = view.rows[0]
         (_, _), (y0, y1) = row.vb.viewRange()
 
@@ -197,7 +198,7 @@ def run_child(kind: str, record: str) -> dict[str, float]:
             window.repaint()
             return time.perf_counter() - start
 
-        a, b = px(qrs.offset), px(qrs.offset + 8)
+        a, b = px(qrs.offset), px(qrs.offset + 12)
         send(QEvent.MouseMove, a, Qt.NoButton, Qt.NoButton)
         send(QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton)
         moves = [send(QEvent.MouseMove, a + (b - a) * (i / 5), Qt.NoButton, Qt.LeftButton) for i in range(1, 6)]

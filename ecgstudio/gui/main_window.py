@@ -182,6 +182,7 @@ class MainWindow(QMainWindow):
         self.status.set_record(record.name, record.fs, record.duration_s)
         self.status.showMessage(f"Reading the annotations of {record.name}…")
         self._update_title()
+        self.repaint()  # paint the signal now, before the annotation parsing competes for the GIL
         self.sigRecordShown.emit(record)
 
     def _on_open_failed(self, message: str) -> None:

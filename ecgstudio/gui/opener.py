@@ -61,9 +61,11 @@ class RecordOpener(QObject):
     def _on_record_read(self, result: tuple[Path, Record]) -> None:
         record_path, record = result
         ext, model = self._ext, self._model_stem
+        # receivers show (and paint) the signal first: parsing annotations holds the GIL for
+        # seconds on long records and would slow that first paint down
+        self.sigRecordRead.emit(record_path, record)
         self._annotation_reader.start(
             lambda _progress, _cancel: session.document_for(record, record_path, ext=ext, model_stem=model))
-        self.sigRecordRead.emit(record_path, record)
 
     def is_running(self) -> bool:
         """Whether a record is being opened."""
