@@ -9,11 +9,9 @@ never imported on the GUI thread. Tests inject fakes through the constructor.
 from __future__ import annotations
 
 import inspect
-import math
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from ecgstudio.app.models import score_rows
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.gui.workers import TaskRunner
 from ecgstudio.io.records import list_records
@@ -60,83 +59,6 @@ def _default_count(record_path: str | os.PathLike[str]) -> int:
     from ecgstudio.app.finetune import count_reviewed_beats
 
     return int(count_reviewed_beats(record_path))
-
-
-#: Display names of the top-level held-out scores of :func:`ecgstudio.app.finetune.finetune`.
-METRIC_LABELS: dict[str, str] = {
-    "loss": "Loss (nats per sample)",
-    "accuracy": "Accuracy (samples)",
-    "samples": "Held-out samples",
-}
-
-#: Per-fiducial scores shown from ``scores["waves"][fiducial]``, with their labels.
-WAVE_SCORES: tuple[tuple[str, str], ...] = (("sensitivity", "Se"), ("ppv", "PPV"), ("sd_error_ms", "error SD (ms)"))
-
-_HIGHER_IS_BETTER = frozenset({"accuracy", "sensitivity", "ppv"})
-_LOWER_IS_BETTER = frozenset({"loss", "sd_error_ms"})
-
-
-@dataclass(frozen=True)
-class ScoreRow:
-    """One row of the before/after table: label, both values as text, and +1/-1/0 for better/worse/same."""
-
-    label: str
-    before: str
-    after: str
-    change: int = 0
-
-
-def _number(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def _format_score(key: str, value: Any) -> str:
-    v = _number(value)
-    if not math.isfinite(v):
-        return "–" if value is None or isinstance(value, (int, float)) else str(value)
-    if key in _HIGHER_IS_BETTER:
-        return f"{100 * v:.1f} %"
-    if key == "sd_error_ms":
-        return f"{v:.1f}"
-    if v.is_integer() and abs(v) >= 10:
-        return f"{int(v)}"
-    return f"{v:.4f}"
-
-
-def _flatten(scores: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
-    """``{(fiducial or "", score key): value}``; ``scores["waves"]`` gives one entry per fiducial score."""
-    out: dict[tuple[str, str], Any] = {}
-    for key, value in scores.items():
-        if key == "waves" and isinstance(value, Mapping):
-            for fid, row in value.items():
-                if isinstance(row, Mapping):
-                    for name, _label in WAVE_SCORES:
-                        out[(str(fid), name)] = row.get(name)
-        elif not isinstance(value, Mapping):
-            out[("", str(key))] = value
-    return out
-
-
-def metric_rows(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[ScoreRow]:
-    """Rows of the before/after table over the union of both score dicts (before's order first)."""
-    b, a = _flatten(before or {}), _flatten(after or {})
-    labels = dict(WAVE_SCORES)
-    rows = []
-    for key in list(b) + [k for k in a if k not in b]:
-        fid, name = key
-        label = f"{fid} {labels.get(name, name)}" if fid else METRIC_LABELS.get(name, name)
-        vb, va = _number(b.get(key)), _number(a.get(key))
-        change = 0
-        if math.isfinite(vb) and math.isfinite(va) and va != vb:
-            if name in _HIGHER_IS_BETTER:
-                change = 1 if va > vb else -1
-            elif name in _LOWER_IS_BETTER:
-                change = 1 if va < vb else -1
-        rows.append(ScoreRow(label, _format_score(name, b.get(key)), _format_score(name, a.get(key)), change))
-    return rows
 
 
 class _LogBridge(QObject):
@@ -431,7 +353,7 @@ class FineTuneDialog(QDialog):
         self._progress.setValue(1000)
         before = dict(getattr(result, "before", {}) or {})
         after = dict(getattr(result, "after", {}) or {})
-        rows = metric_rows(before, after)
+        rows = score_rows(before, after)
         self._metrics.setRowCount(len(rows))
         colours = {1: QColor(27, 127, 59), -1: QColor(176, 0, 32)}
         for r, row in enumerate(rows):

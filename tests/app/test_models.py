@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ecgstudio.app.models import fiducial_table, list_models, read_model_info, summarize_metrics
+from ecgstudio.app.models import fiducial_table, list_models, read_model_info, score_rows, summarize_metrics
 
 TEST_METRICS = {
     "R peak": {"n_reference": 100, "n_test": 100, "n_matched": 99, "sensitivity": 0.99, "ppv": 0.995,
@@ -101,3 +101,18 @@ def test_evaluate_output_uses_the_model_column(tmp_path):
     _pair(tmp_path, "evaluated", metrics={"test": evaluated})
     (info,) = list_models([(tmp_path, "shipped")])
     assert info.metrics_summary.startswith("R peak Se 99.0 %")
+
+
+def test_score_rows_union_of_keys_and_direction():
+    rows = score_rows({"loss": 1.0}, {"loss": 0.5, "accuracy": float("nan")})
+    assert [(r.label, r.before, r.after, r.change) for r in rows] == [
+        ("Loss (nats per sample)", "1.0000", "0.5000", 1), ("Accuracy (samples)", "–", "–", 0)]
+
+
+def test_score_rows_flatten_per_fiducial_scores():
+    before = {"waves": {"T off": {"n_reference": 9, "sensitivity": 0.8, "ppv": None, "sd_error_ms": 30.0}}}
+    after = {"waves": {"T off": {"n_reference": 9, "sensitivity": 0.7, "ppv": 1.0, "sd_error_ms": 25.04}}}
+    rows = score_rows(before, after)
+    assert [(r.label, r.before, r.after, r.change) for r in rows] == [
+        ("T off Se", "80.0 %", "70.0 %", -1), ("T off PPV", "–", "100.0 %", 0),
+        ("T off error SD (ms)", "30.0", "25.0", 1)]

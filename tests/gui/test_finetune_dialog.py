@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from ecgstudio.core.errors import AnnotationError, EcgStudioError
-from ecgstudio.gui.finetune_dialog import FineTuneDialog, metric_rows
+from ecgstudio.gui.finetune_dialog import FineTuneDialog
 
 COUNTS = {"rec_a": 5, "rec_b": 0, "rec_c": 12}
 
@@ -148,12 +148,6 @@ def test_added_records_are_counted_and_errors_shown(make_dialog, qtbot, tmp_path
     rows = _rows(d)
     assert rows["rec_c"] == ("12", True)
     assert rows["rec_bad"] == ("error", False)
-
-
-def test_metric_rows_union_of_keys():
-    rows = metric_rows({"loss": 1.0}, {"loss": 0.5, "accuracy": float("nan")})
-    assert [(r.label, r.before, r.after, r.change) for r in rows] == [
-        ("Loss (nats per sample)", "1.0000", "0.5000", 1), ("Accuracy (samples)", "–", "–", 0)]
 
 
 @pytest.mark.slow
