@@ -148,6 +148,7 @@ class RecordBrowser(QWidget):
         runner = TaskRunner(self)
         runner.sigFinished.connect(self._on_listed)
         runner.sigFailed.connect(self._on_failed)
+        runner.sigProgress.connect(self._on_progress)
         self._runner = runner
         self._status.setText("Reading headers…")
         runner.start(lambda progress, cancel: folder_status(folder, ext, progress=progress, cancel=cancel))
@@ -178,6 +179,11 @@ class RecordBrowser(QWidget):
         self._status.setText(f"{n} record{'s' if n != 1 else ''}, {format_duration(total_s)} in all"
                              if n else "No WFDB records (.hea) in this folder")
         self.sigListed.emit(n)
+
+    @pyqtSlot(float)
+    def _on_progress(self, fraction: float) -> None:
+        if self.sender() is self._runner:
+            self._status.setText(f"Reading headers… {100 * fraction:.0f} %")
 
     @pyqtSlot(str)
     def _on_failed(self, message: str) -> None:
