@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pyqtgraph as pg
 from PyQt5 import QtCore, QtGui, QtWidgets
 
 from ecgstudio.core.waves import Wave
@@ -50,6 +51,7 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
         self.wave: Wave | None = None
         self.field = "onset"
         self.dragging = False
+        self._forwarding = False
         self._grab_offset = 0.0
         self._y0, self._y1 = -1.0, 1.0
         self.grab_half_width = 1.0
@@ -99,6 +101,11 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
     def mouseDragEvent(self, ev: object) -> None:  # noqa: N802 (pyqtgraph name)
         if ev.button() != QtCore.Qt.MouseButton.LeftButton or self.wave is None:
             return
+        if ev.isStart():
+            self._forwarding = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
+        if self._forwarding:  # Shift+drag chooses a range, even when it starts on a boundary
+            self._forward_drag(ev)
+            return
         ev.accept()
         x = self.mapToParent(ev.pos()).x()
         if ev.isStart():
@@ -111,6 +118,18 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
             self.dragging = False
             self.update()
             self._finished(self, int(round(self.value())))
+
+    def _forward_drag(self, ev: object) -> None:
+        item = self.parentItem()
+        while item is not None and not isinstance(item, pg.ViewBox):
+            item = item.parentItem()
+        if item is None:
+            ev.ignore()
+            return
+        ev.currentItem = item  # positions of the event are mapped through currentItem
+        item.mouseDragEvent(ev)
+        if ev.isFinish():
+            self._forwarding = False
 
     def mouseClickEvent(self, ev: object) -> None:  # noqa: N802 (pyqtgraph name)
         if ev.button() == QtCore.Qt.MouseButton.LeftButton and self.wave is not None:

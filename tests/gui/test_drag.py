@@ -170,3 +170,14 @@ def test_hovering_a_boundary_shows_the_resize_cursor(editing):
 
     assert hover(track[4].offset + 1) == QtCore.Qt.CursorShape.SizeHorCursor  # within the grab margin
     assert hover((track[5].peak + track[5].offset) // 2) != QtCore.Qt.CursorShape.SizeHorCursor
+
+
+def test_shift_drag_starting_on_a_boundary_selects_a_range_instead(editing):
+    view, track, _, edits = editing
+    qrs = track[4]
+    start = viewport_pos(view, 0, qrs.offset, 0.6)
+    end = viewport_pos(view, 0, qrs.offset + 60, 0.6)
+    mouse_drag(view, 0, [start, start + (end - start) / 2, end], QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert edits == [] and track[4] == qrs
+    a, b = view.selected_range()
+    assert a == pytest.approx(qrs.offset, abs=2) and b == pytest.approx(qrs.offset + 60, abs=2)
