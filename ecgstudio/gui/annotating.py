@@ -30,7 +30,7 @@ class AnnotateController(QObject):
         self._window = window
         self.model_stem = model_stem
         self._runner = None
-        self._finetune_dialog = None
+        self.finetune_dialog = None
         #: ``fn(record, model_stem, per_lead=, progress=, cancel=) -> list[Delineation]`` used
         #: instead of the real model service when set (tests, benchmarks).
         self.preannotate_fn = None
@@ -120,6 +120,11 @@ class AnnotateController(QObject):
         from ecgstudio.gui.finetune_dialog import FineTuneDialog
 
         window = self._window
+        if window.is_dirty and window.document is not None:
+            # fine-tuning reads the reviewed beats from disk: offer to save the edits first
+            answer = dialogs.ask_save_changes(window, window.document.name)
+            if answer == dialogs.CANCEL or (answer == dialogs.SAVE and not window.save()):
+                return
         folder = window.browser_folder()
         if folder is None and window.document is not None:
             folder = window.document.record_path.parent
@@ -130,5 +135,5 @@ class AnnotateController(QObject):
             folder = Path(chosen)
         dialog = FineTuneDialog(window, folder, self.model_stem)
         dialog.sigModelCreated.connect(self.set_model)
-        self._finetune_dialog = dialog
+        self.finetune_dialog = dialog
         dialog.show()

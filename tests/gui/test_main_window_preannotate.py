@@ -76,3 +76,29 @@ def test_preannotate_with_the_shipped_model(qtbot, make_window, open_and_wait, e
     assert window.is_dirty and window.undo_stack.count() == 1
     window.undo_stack.undo()
     assert len(track) == 0
+
+
+def test_choose_model_switches_the_model(make_window, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from ecgstudio.gui.model_chooser import ModelChooserDialog
+
+    chosen = str(tmp_path / "mine")
+    monkeypatch.setattr(ModelChooserDialog, "choose", classmethod(lambda cls, parent, current: chosen))
+    window = make_window()
+    window.actions.choose_model.trigger()
+    assert window.model_stem == chosen
+    assert window.status.model_label.text() == "model: mine"
+
+
+def test_finetune_dialog_opens_on_the_record_folder_and_switches_model(
+        qtbot, make_window, open_and_wait, excerpt: Path, dialog_log) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    dialog_log.save_answer = "save"
+    window.actions.finetune.trigger()
+    assert excerpt.with_name("sel100x.ecgs").is_file()  # saved first: fine-tuning reads the files
+    dialog = window.annotating.finetune_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.sigModelCreated.emit("/somewhere/fine1")
+    assert window.model_stem == "/somewhere/fine1"
+    dialog.close()
