@@ -428,9 +428,5 @@ class LeadsView(QtWidgets.QWidget):
         return None
 
     def _show_and_select(self, wave: Wave) -> None:
-        centre = wave.peak if wave.peak is not None else (wave.start + wave.offset) / 2
-        first, last = self._range
-        margin = 0.1 * (last - first)
-        if not first + margin <= centre <= last - margin:
-            self.centre_on(centre)
+        self.centre_on(wave.peak if wave.peak is not None else (wave.start + wave.offset) / 2)
         self.select_wave(wave)

@@ -181,3 +181,14 @@ def test_shift_drag_starting_on_a_boundary_selects_a_range_instead(editing):
     assert edits == [] and track[4] == qrs
     a, b = view.selected_range()
     assert a == pytest.approx(qrs.offset, abs=2) and b == pytest.approx(qrs.offset + 60, abs=2)
+
+
+def test_goto_beat_centres_the_selected_qrs(editing):
+    view, track, _, _ = editing
+    view.zoom_seconds(2)
+    view.set_view_range(3000, 3000 + 2 * FS)
+    assert view.goto_beat(+1)
+    qrs = view.selected_wave()
+    assert qrs.kind is WaveKind.QRS and qrs.start > 3000
+    first, last = view.view_range()
+    assert (first + last) / 2 == pytest.approx(qrs.peak, abs=2)
