@@ -55,6 +55,7 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
         self._grab_offset = 0.0
         self._y0, self._y1 = -1.0, 1.0
         self.grab_half_width = 1.0
+        self.fs = 1.0
         self._pen = QtGui.QPen()
         self._hover_pen = QtGui.QPen()
         self._hover = False
@@ -63,9 +64,10 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
         self.setAcceptHoverEvents(True)  # Qt only looks up item cursors when some item takes hovers
         self.setZValue(20)
 
-    def assign(self, wave: Wave, field: str, sample: int, pen: QtGui.QPen, hover_pen: QtGui.QPen) -> None:
-        """Point the handle at ``field`` of ``wave`` (a code move: reports nothing)."""
-        self.wave, self.field = wave, field
+    def assign(self, wave: Wave, field: str, sample: int, pen: QtGui.QPen, hover_pen: QtGui.QPen,
+               fs: float = 1.0) -> None:
+        """Point the handle at ``field`` of ``wave`` (a code move: reports nothing); ``fs`` in Hz."""
+        self.wave, self.field, self.fs = wave, field, fs
         if pen is not self._pen or hover_pen is not self._hover_pen:
             self._pen, self._hover_pen = pen, hover_pen
             self.update()
@@ -96,7 +98,19 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
             ev.acceptClicks(QtCore.Qt.MouseButton.LeftButton)
         if hover != self._hover:
             self._hover = hover
+            if hover:
+                self.setToolTip(self.describe())
             self.update()
+
+    def describe(self) -> str:
+        """One line for the tooltip: which boundary, where (seconds and sample), confidence."""
+        if self.wave is None:
+            return ""
+        sample = int(round(self.value()))
+        text = f"{self.wave.kind.value} {self.field}: {sample / self.fs:.3f} s (sample {sample})"
+        if self.wave.confidence is not None:
+            text += f", confidence {self.wave.confidence:.2f}"
+        return text
 
     def mouseDragEvent(self, ev: object) -> None:  # noqa: N802 (pyqtgraph name)
         if ev.button() != QtCore.Qt.MouseButton.LeftButton or self.wave is None:

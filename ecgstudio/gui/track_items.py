@@ -347,6 +347,7 @@ class TrackItems:
         g = self.geometry
         y0, y1 = g.editable[0], g.signal_hi
         grab = GRAB_HALF_WIDTH_PX * px
+        fs = self.editable.fs if self.editable is not None else 1.0
         for handle, (wave, field, sample) in zip(self._handles, wanted, strict=False):
             if handle.dragging:
                 continue
@@ -354,7 +355,7 @@ class TrackItems:
             selected = boundary is not None and boundary == (wave, field)
             if self._preview is not None and self._preview[0] == wave and self._preview[2] == field:
                 sample = getattr(self._preview[1], field)  # the same boundary dragged on another lead
-            handle.assign(wave, field, sample, *self._handle_pens(wave, field, selected))
+            handle.assign(wave, field, sample, *self._handle_pens(wave, field, selected), fs=fs)
             if not handle.isVisible():
                 handle.setVisible(True)
         for handle in self._handles[len(wanted):]:

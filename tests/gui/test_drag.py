@@ -169,6 +169,8 @@ def test_hovering_a_boundary_shows_the_resize_cursor(editing):
         return viewport.cursor().shape()
 
     assert hover(track[4].offset + 1) == QtCore.Qt.CursorShape.SizeHorCursor  # within the grab margin
+    handle = handle_for(view, track[4], "offset")
+    assert handle.toolTip() == f"QRS offset: {track[4].offset / FS:.3f} s (sample {track[4].offset})"
     assert hover((track[5].peak + track[5].offset) // 2) != QtCore.Qt.CursorShape.SizeHorCursor
 
 
