@@ -201,7 +201,11 @@ def run_child(kind: str, record: str) -> dict[str, float]:
         a, b = px(qrs.offset), px(qrs.offset + 12)
         send(QEvent.MouseMove, a, Qt.NoButton, Qt.NoButton)
         send(QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton)
-        moves = [send(QEvent.MouseMove, a + (b - a) * (i / 5), Qt.NoButton, Qt.LeftButton) for i in range(1, 6)]
+        moves = []
+        for i in range(1, 6):
+            time.sleep(0.012)  # a hand moves at <= 100 Hz (pyqtgraph's mouseRateLimit drops faster moves)
+            moves.append(send(QEvent.MouseMove, a + (b - a) * (i / 5), Qt.NoButton, Qt.LeftButton))
+        time.sleep(0.012)
         release = send(QEvent.MouseButtonRelease, b, Qt.LeftButton, Qt.NoButton)
         out["drag_move_ms_max"] = 1000 * max(moves)
         out["drag_release_to_repaint_ms"] = 1000 * release
