@@ -142,3 +142,25 @@ def _unmatched(a: np.ndarray, b: np.ndarray, tolerance: int) -> np.ndarray:
     left = np.abs(a - b[np.clip(idx - 1, 0, b.size - 1)])
     right = np.abs(b[np.clip(idx, 0, b.size - 1)] - a)
     return a[np.minimum(left, right) > tolerance]
+
+
+def merge_runs(x0: np.ndarray, x1: np.ndarray, min_gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Merge intervals ``[x0[i], x1[i]]`` (sorted by ``x0``) whose gaps are under ``min_gap``.
+
+    Used to draw thousands of markers (low-confidence waves, reviewed spans of
+    a zoomed-out 24-hour record) as at most about one rectangle per pixel.
+
+    Returns
+    -------
+    x0, x1 : np.ndarray
+        float64 merged intervals, sorted.
+    """
+    x0 = np.asarray(x0, dtype=np.float64)
+    x1 = np.asarray(x1, dtype=np.float64)
+    if x0.size < 2:
+        return x0, x1
+    ends = np.maximum.accumulate(x1)
+    breaks = np.flatnonzero(x0[1:] - ends[:-1] >= min_gap) + 1
+    first = np.concatenate(([0], breaks))
+    last = np.concatenate((breaks - 1, [x0.size - 1]))
+    return x0[first], ends[last]

@@ -28,7 +28,7 @@ from ecgstudio.core.waves import SegmentClass, Wave
 from ecgstudio.gui.colors import Palette, segment_rgba_table
 from ecgstudio.gui.handles import BoundaryHandle
 from ecgstudio.gui.plot_items import BandItem, RectsItem, TicksItem
-from ecgstudio.gui.segments import Segments, WaveArrays, disagreements, segments_of
+from ecgstudio.gui.segments import Segments, WaveArrays, disagreements, merge_runs, segments_of
 
 #: Above this many visible waves, a track's arrays come from the whole-track cache.
 DIRECT_WAVE_LIMIT = 2000
@@ -168,6 +168,7 @@ class TrackItems:
         self._edit_label = self._new_label()
         self._review_spans = np.zeros((0, 2), dtype=np.int64)
         self._preview: tuple[Wave, Wave, str] | None = None
+        self._px = 1.0
         self._selection: tuple[Wave | None, tuple[Wave, str] | None, tuple[int, int] | None] = (
             None, None, None)
         self.set_palette(palette)
@@ -245,6 +246,7 @@ class TrackItems:
         """Redraw everything for the visible samples ``first..last`` over ``n_columns`` pixels."""
         g = self.geometry
         n_columns = max(16, int(n_columns))
+        self._px = (last - first) / n_columns  # samples per pixel
         xs = column_centres(first, last, n_columns)
         a, b = int(np.floor(first)), int(np.ceil(last))
         y0, y1 = g.y_range
@@ -282,7 +284,7 @@ class TrackItems:
     def _draw_review(self, a: int, b: int) -> None:
         spans = self._review_spans
         shown = spans[(spans[:, 1] > a) & (spans[:, 0] <= b)] if spans.size else spans
-        self._review.set_rects(shown[:, 0], shown[:, 1], *self.geometry.review)
+        self._review.set_rects(*merge_runs(shown[:, 0], shown[:, 1], 2 * self._px), *self.geometry.review)
 
     def _draw_confidence(self, track: Delineation, r: range, waves: list[Wave] | None,
                          cache: TrackCache) -> None:
@@ -293,7 +295,8 @@ class TrackItems:
             arrays = WaveArrays(*(col[r.start:r.stop] for col in (
                 full.kind, full.start, full.peak, full.offset, full.confidence)))
         low = arrays.confidence < self.confidence_threshold  # NaN (manual) compares False
-        self._low_conf.set_rects(arrays.start[low], arrays.offset[low], *self.geometry.confidence)
+        runs = merge_runs(arrays.start[low], arrays.offset[low], 2 * self._px)
+        self._low_conf.set_rects(*runs, *self.geometry.confidence)
 
     def _draw_disagreements(self, waves: list[Wave] | None, a: int, b: int) -> None:
         ref = self.compare_to
@@ -390,7 +393,7 @@ class TrackItems:
         return self._ticks.positions()
 
     def low_confidence_count(self) -> int:
-        """Number of low-confidence marks drawn."""
+        """Number of low-confidence marks drawn (neighbours closer than 2 px are merged)."""
         return self._low_conf.count()
 
     def review_count(self) -> int:

@@ -106,3 +106,12 @@ def test_minmax_pyramid_keeps_extremes_and_gaps():
 ])
 def test_time_labels(seconds, spacing, text):
     assert format_time(seconds, spacing) == text
+
+
+def test_merge_runs_joins_intervals_closer_than_the_gap():
+    from ecgstudio.gui.segments import merge_runs
+
+    x0, x1 = merge_runs(np.array([0, 5, 30, 31, 100]), np.array([10, 8, 31, 40, 101]), min_gap=3)
+    assert x0.tolist() == [0, 30, 100] and x1.tolist() == [10, 40, 101]
+    x0, x1 = merge_runs(np.array([0.0]), np.array([1.0]), 5)
+    assert x0.tolist() == [0.0]
