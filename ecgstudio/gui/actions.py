@@ -161,6 +161,8 @@ def create_actions(window: MainWindow) -> Actions:
     a.open.setIcon(style.standardIcon(QStyle.SP_DialogOpenButton))
     a.save.setIcon(style.standardIcon(QStyle.SP_DialogSaveButton))
     a.preannotate.setIcon(style.standardIcon(QStyle.SP_MediaPlay))
+    a.undo.setIcon(style.standardIcon(QStyle.SP_ArrowBack))
+    a.redo.setIcon(style.standardIcon(QStyle.SP_ArrowForward))
     a.grid.setCheckable(True)
     a.grid.setChecked(True)
     for kind, key in _KIND_KEYS.items():
@@ -226,5 +228,6 @@ def build_menus(window: MainWindow, a: Actions) -> None:
     toolbar.addActions([a.undo, a.redo])
     toolbar.addSeparator()
     toolbar.addAction(a.preannotate)
+    toolbar.widgetForAction(a.preannotate).setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
     toolbar.addSeparator()
     toolbar.addActions(a.zoom_presets)

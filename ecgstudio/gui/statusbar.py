@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt5.QtWidgets import QLabel, QStatusBar, QWidget
+from PyQt5.QtWidgets import QFrame, QLabel, QStatusBar, QWidget
 
 
 def format_duration(seconds: float) -> str:
@@ -37,11 +37,18 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.record_label = QLabel("no record")
         self.cursor_label = QLabel("")
-        self.cursor_label.setMinimumWidth(210)
+        self.cursor_label.setMinimumWidth(
+            self.fontMetrics().horizontalAdvance("t 00:00:00.000 · MLII −00.000 mV") + 16)
         self.model_label = QLabel("model: none")
         self.dirty_label = QLabel("")
         self.dirty_label.setMinimumWidth(60)
-        for label in (self.record_label, self.cursor_label, self.model_label, self.dirty_label):
+        for i, label in enumerate((self.record_label, self.cursor_label, self.model_label, self.dirty_label)):
+            if i:
+                separator = QFrame()
+                separator.setFrameShape(QFrame.VLine)
+                separator.setFrameShadow(QFrame.Sunken)
+                self.addPermanentWidget(separator)
+            label.setContentsMargins(6, 0, 6, 0)
             self.addPermanentWidget(label)
 
     def set_record(self, name: str | None, fs: float = 0.0, duration_s: float = 0.0) -> None:
