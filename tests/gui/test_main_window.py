@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,30 @@ def test_plot_keys_do_not_steal_arrows_from_the_docks(qtbot, make_window, open_a
     window.view.setFocus()
     qtbot.keyClick(window.view, Qt.Key_Right)
     assert window.view.selected_wave() == window.document.editable_track[1]
+
+
+def test_run_gui_shows_the_window_then_opens_the_sample(qtbot, monkeypatch: pytest.MonkeyPatch,
+                                                        dialog_log) -> None:
+    from PyQt5.QtWidgets import QApplication
+
+    from ecgstudio.gui import app as gui_app
+    from ecgstudio.gui.main_window import MainWindow
+
+    seen: dict[str, object] = {}
+    tf_before = "tensorflow" in sys.modules
+
+    def fake_exec(self) -> int:  # noqa: ANN001
+        window = next(w for w in QApplication.topLevelWidgets()
+                      if isinstance(w, MainWindow) and w.isVisible())
+        seen["shown_before_open"] = window.document is None
+        qtbot.waitUntil(lambda: window.document is not None, timeout=15_000)
+        seen["name"] = window.document.name
+        seen["tensorflow"] = "tensorflow" in sys.modules
+        window.close()
+        window.deleteLater()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec_", fake_exec)
+    assert gui_app.run_gui(None, None) == 0
+    assert seen["shown_before_open"] and seen["name"] == "sel100"
+    assert tf_before or not seen["tensorflow"]  # the window never imports TensorFlow
