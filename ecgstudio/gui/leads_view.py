@@ -5,6 +5,13 @@ the view; only the axis labels show seconds. The view never changes a track:
 a finished drag emits one :class:`~ecgstudio.core.edits.MoveBoundary` through
 :attr:`LeadsView.sigEditRequested`, the owner pushes it on its undo stack and
 the view redraws from the track's listener (so undo/redo redraw too).
+
+Beyond the contract: ``sigSelectedRangeChanged``, ``select_boundary``,
+``set_selected_range``, ``set_reference_index`` (track the editable one is
+compared with), ``set_confidence_threshold``, ``centre_on``, ``pan_samples``,
+``scale_amplitude``/``fit_amplitude``/``reset_amplitude`` (Ctrl+wheel scales
+one lead), ``editable_track``, ``lead_visible``, ``grid_visible``,
+``palette_name``.
 """
 
 from __future__ import annotations
@@ -71,6 +78,7 @@ class LeadsView(QtWidgets.QWidget):
         self.reference_index: int | None = None
         self._palette = get_palette("classic")
         self._grid_visible = True
+        self._confidence_threshold = 0.6
         self._cache = TrackCache()
         self._range = (0.0, 1.0)
         self._wave: Wave | None = None
@@ -125,6 +133,7 @@ class LeadsView(QtWidgets.QWidget):
             row = LeadRow(self._gestures, lead, record.lead_names[lead], record.units[lead], record.fs, pyramid,
                           self._palette)
             row.grid.setVisible(self._grid_visible)
+            row.tracks.confidence_threshold = self._confidence_threshold
             row.vb.sigResized.connect(self._schedule_redraw)
             row.widget.scene().sigMouseMoved.connect(
                 lambda pos, r=row: self._gestures.mouse_moved(r, pos))
@@ -198,11 +207,19 @@ class LeadsView(QtWidgets.QWidget):
             row.tracks.set_review(self._review)
         self._redraw()
 
+    def set_confidence_threshold(self, threshold: float) -> None:
+        """Mark editable waves whose model confidence is below ``threshold`` (default 0.6)."""
+        for row in self.rows:
+            row.tracks.confidence_threshold = float(threshold)
+        self._confidence_threshold = float(threshold)
+        self._redraw()
+
     def set_grid_visible(self, visible: bool) -> None:
         """Show or hide the ECG paper grid."""
         self._grid_visible = bool(visible)
         for row in self.rows:
             row.grid.setVisible(self._grid_visible)
+            row.tracks.confidence_threshold = self._confidence_threshold
             row.vb.sigResized.connect(self._schedule_redraw)
 
     def grid_visible(self) -> bool:

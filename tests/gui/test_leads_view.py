@@ -351,3 +351,13 @@ def test_selected_per_lead_wave_is_highlighted_on_its_lead_only(view):
     assert view.rows[0].tracks._selected.count() == 1
     assert view.rows[1].tracks._selected.count() == 0
     assert view.rows[1].tracks.editable is None and view.rows[1].tracks.visible_handles() == []
+
+
+def test_confidence_threshold_changes_the_marks(view):
+    record = make_record(30)
+    view.set_record(record)
+    view.set_tracks([make_track(record, make_waves(30, confidence=0.5))], 0)
+    settle()
+    assert view.rows[0].tracks.low_confidence_count() >= 1
+    view.set_confidence_threshold(0.4)
+    assert view.rows[0].tracks.low_confidence_count() == 0
