@@ -231,6 +231,8 @@ class LeadsView(QtWidgets.QWidget):
         self._lead_shown[lead] = bool(visible)
         self.rows[lead].widget.setVisible(bool(visible))
         self._update_axes()
+        shown = [row for row in self.rows if self._lead_shown[row.lead]]
+        self.overview.set_signal((shown[0] if shown else self.rows[0]).pyramid)  # first lead shown
         self._redraw()
 
     def lead_visible(self, lead: int) -> bool:
