@@ -32,7 +32,7 @@ class _OverviewViewBox(pg.ViewBox):
 class Overview(pg.PlotWidget):
     """Min/max envelope of one lead over the whole record and the visible window.
 
-    Dragging the window (or its edges) or clicking/dragging elsewhere asks for
+    Dragging the window, or clicking/dragging elsewhere (which centres it), asks for
     a new visible range through :attr:`sigRangeRequested`; code updates to
     the window (:meth:`set_window`) emit nothing.
     """
@@ -55,6 +55,8 @@ class Overview(pg.PlotWidget):
         self.region = pg.LinearRegionItem(brush=(30, 110, 230, 70), pen=pg.mkPen((30, 110, 230), width=2),
                                           hoverBrush=(30, 110, 230, 110))
         self.region.setZValue(10)
+        for line in self.region.lines:  # on a 24-h strip the window is ~1 px: resizing it by
+            line.setMovable(False)      # accident would zoom out to hours; wheel/keys zoom instead
         plot.addItem(self.region, ignoreBounds=True)
         self.region.sigRegionChanged.connect(self._on_region_changed)
         self._n_samples = 1
