@@ -361,3 +361,28 @@ def test_confidence_threshold_changes_the_marks(view):
     assert view.rows[0].tracks.low_confidence_count() >= 1
     view.set_confidence_threshold(0.4)
     assert view.rows[0].tracks.low_confidence_count() == 0
+
+
+def test_dragging_on_the_overview_moves_the_window_with_the_mouse(view):
+    record = make_record(400)
+    view.set_record(record)
+    settle()
+    ov = view.overview
+    vb = ov.getPlotItem().vb
+
+    def at(sample: float) -> QtCore.QPoint:
+        return ov.mapFromScene(vb.mapViewToScene(QtCore.QPointF(sample, 0.0)))
+
+    left, none = QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.MouseButton.NoButton
+    mods = QtCore.Qt.KeyboardModifier.NoModifier
+    points = [at(record.n_samples * f) for f in (0.3, 0.4, 0.5, 0.6)]
+    send = QtWidgets.QApplication.sendEvent
+    send(ov.viewport(), QtGui.QMouseEvent(QtCore.QEvent.Type.MouseButtonPress, QtCore.QPointF(points[0]),
+                                          left, left, mods))
+    for p in points[1:]:
+        send(ov.viewport(), QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(p), none, left, mods))
+    send(ov.viewport(), QtGui.QMouseEvent(QtCore.QEvent.Type.MouseButtonRelease, QtCore.QPointF(points[-1]),
+                                          left, none, mods))
+    first, last = view.view_range()
+    assert last - first == pytest.approx(10 * FS, abs=2)  # moved, not resized
+    assert (first + last) / 2 == pytest.approx(record.n_samples * 0.6, rel=0.01)
