@@ -82,6 +82,7 @@ class Actions:
     palettes: dict[str, QAction] = field(default_factory=dict)
     recent_menu: QMenu | None = None
     leads_menu: QMenu | None = None
+    panels_menu: QMenu | None = None
 
     def document_actions(self) -> list[QAction]:
         """Actions that need an open record."""
@@ -216,7 +217,7 @@ def build_menus(window: MainWindow, a: Actions) -> None:
     a.leads_menu = view_menu.addMenu("&Leads")
     palette_menu = view_menu.addMenu("&Palette")
     palette_menu.addActions(list(a.palettes.values()))
-    window.view_menu = view_menu
+    a.panels_menu = view_menu.addMenu("P&anels")
 
     annotate_menu = bar.addMenu("&Annotate")
     annotate_menu.addActions([a.preannotate, a.choose_model, a.finetune])

@@ -12,14 +12,12 @@ import logging
 import os
 from pathlib import Path
 
-from PyQt5.QtCore import Qt, QTimer, pyqtSignal
+from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PyQt5.QtWidgets import QDockWidget, QMainWindow, QUndoStack, QWidget
 
-from ecgstudio.app import autosave, session
 from ecgstudio.app.document import Document
-from ecgstudio.core.edits import Edit, ReplaceRange
-from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.core.edits import Edit
 from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewSpans
 from ecgstudio.gui import dialogs
@@ -30,6 +28,7 @@ from ecgstudio.gui.editing import EditingController
 from ecgstudio.gui.leads_view import LeadsView
 from ecgstudio.gui.measurements_panel import MeasurementsPanel
 from ecgstudio.gui.opener import RecordOpener
+from ecgstudio.gui.saving import SaveController
 from ecgstudio.gui.settings import add_recent_record, make_settings
 from ecgstudio.gui.statusbar import StatusBar
 from ecgstudio.gui.view_options import ViewOptions
@@ -62,12 +61,15 @@ class MainWindow(QMainWindow):
         Opening a record failed (one-line message, also shown in a dialog).
     sigDirtyChanged(bool)
         Unsaved changes appeared / disappeared.
+    sigSaved(str)
+        The annotation file just written.
     """
 
     sigRecordShown = pyqtSignal(object)
     sigDocumentChanged = pyqtSignal(object)
     sigOpenFailed = pyqtSignal(str)
     sigDirtyChanged = pyqtSignal(bool)
+    sigSaved = pyqtSignal(str)
 
     def __init__(self, model_stem: str | None = None, *, autosave_interval_ms: int = 30_000,
                  parent: QWidget | None = None) -> None:
@@ -88,18 +90,16 @@ class MainWindow(QMainWindow):
         self.editing = EditingController(self)
         self.annotating = AnnotateController(self, str(model_stem) if model_stem else "")
         self.options = ViewOptions(self)
-        self.actions = create_actions(self)
-        build_menus(self, self.actions)
+        self.action_set = create_actions(self)
+        build_menus(self, self.action_set)
+        self.action_set.panels_menu.addAction(self.measurements_dock.toggleViewAction())
         self._opener = RecordOpener(self)
         self._opener.sigRecordRead.connect(self._on_record_read)
         self._opener.sigOpened.connect(self._on_open_finished)
         self._opener.sigFailed.connect(self._on_open_failed)
         self._previous: Document | None = None
-        self._autosaver = autosave.AutosaveWriter()
-        self._autosave_timer = QTimer(self)
-        self._autosave_timer.setInterval(int(autosave_interval_ms))
-        self._autosave_timer.timeout.connect(self.autosave_now)
-        self._autosave_timer.start()
+        self.saving = SaveController(self, autosave_interval_ms)
+        self.sigSaved.connect(self._on_saved)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.view.sigEditRequested.connect(self.push_edit)
         self.view.sigCursorMoved.connect(self._on_cursor_moved)
@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         else:
             self.setWindowTitle(f"{doc.name}{'*' if self.is_dirty else ''} — {APP_TITLE}")
         self.status.set_dirty(self.is_dirty)
-        for action in self.actions.document_actions():
+        for action in self.action_set.document_actions():
             action.setEnabled(doc is not None)
 
     def _on_clean_changed(self, _clean: bool) -> None:
@@ -147,7 +147,9 @@ class MainWindow(QMainWindow):
         dock.setObjectName(title.lower().replace(" ", "_") + "_dock")
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
-        self.view_menu_actions = getattr(self, "view_menu_actions", []) + [dock.toggleViewAction()]
+        actions = getattr(self, "action_set", None)
+        if actions is not None and actions.panels_menu is not None:
+            actions.panels_menu.addAction(dock.toggleViewAction())
         return dock
 
     # ------------------------------------------------------------------ opening
@@ -205,7 +207,7 @@ class MainWindow(QMainWindow):
         """Show ``doc`` (replacing the current document without asking)."""
         old = self.document
         if old is not None:
-            self._autosaver.discard(old.record_path, old.annotation_ext)
+            self.saving.discard_recovery(old)
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.document = doc
@@ -221,7 +223,7 @@ class MainWindow(QMainWindow):
             self.status.showMessage(doc.notes[0], 6000)
         self._update_title()
         self.view.setFocus()
-        self._offer_recovery(doc)
+        self.saving.offer_recovery(doc)
         self.sigDocumentChanged.emit(doc)
 
     def _show(self, doc: Document) -> None:
@@ -234,23 +236,6 @@ class MainWindow(QMainWindow):
         self.options.rebuild_leads_menu()
         self.status.set_record(doc.name, doc.fs, doc.record.duration_s)
         self._update_title()
-
-    def _offer_recovery(self, doc: Document) -> None:
-        found = autosave.find_recovery(doc.record_path, doc.annotation_ext, doc.annotation_path())
-        track = doc.editable_track
-        if found is None or track is None:
-            return
-        if found.n_samples != track.n_samples or not dialogs.ask_restore(self, doc.name, found.saved_at):
-            if found.n_samples == track.n_samples:
-                self._autosaver.discard(doc.record_path, doc.annotation_ext)
-            return
-        restored, dropped = found.to_track(track.name)
-        self.undo_stack.beginMacro("Restore autosaved edits")
-        self.push_edit(ReplaceRange(0, track.n_samples - 1, restored.waves), "Restore autosaved edits")
-        self.set_review(ReviewSpans(found.reviewed), "Restore review marks")
-        self.undo_stack.endMacro()
-        note = f" ({len(dropped)} invalid waves left out)" if dropped else ""
-        self.status.showMessage(f"Restored autosaved edits{note}", 6000)
 
     # ------------------------------------------------------------------ editing
     def push_edit(self, edit: Edit, text: str | None = None) -> bool:
@@ -278,87 +263,22 @@ class MainWindow(QMainWindow):
         if self.document is not None:
             self.view.set_review(self.document.review)
 
-    # ------------------------------------------------------------------ saving
+    # ------------------------------------------------------------------ saving (gui.saving)
     def save(self) -> bool:
         """Save the editable track and review state; ``False`` (after telling the user) on failure."""
-        doc = self.document
-        if doc is None:
-            return False
-        overwrite = session.would_overwrite_reference(doc)
-        if overwrite and not dialogs.confirm_overwrite_reference(self, doc.annotation_path()):
-            return False
-        return self._write(overwrite_reference=overwrite)
+        return self.saving.save()
 
     def save_as(self) -> bool:
         """Ask for a folder and extension, then save there."""
-        doc = self.document
-        if doc is None:
-            return False
-        folder = doc.annotation_dir or doc.record_path.parent
-        chosen = dialogs.choose_save_target(self, folder, doc.annotation_ext, doc.name)
-        if chosen is None:
-            return False
-        out_dir, ext = chosen
-        overwrite = session.would_overwrite_reference(doc, ext=ext, out_dir=out_dir)
-        if overwrite and not dialogs.confirm_overwrite_reference(self, doc.annotation_path(ext, out_dir)):
-            return False
-        return self._write(ext=ext, out_dir=out_dir, overwrite_reference=overwrite)
-
-    def _write(self, *, ext: str | None = None, out_dir: Path | None = None,
-               overwrite_reference: bool = False) -> bool:
-        doc = self.document
-        assert doc is not None  # noqa: S101 - callers checked
-        old_key = (doc.record_path, doc.annotation_ext)
-        try:
-            path = session.save_document(doc, ext=ext, out_dir=out_dir,
-                                         overwrite_reference=overwrite_reference)
-        except EcgStudioError as exc:
-            dialogs.show_error(self, "Cannot save annotations", str(exc))
-            return False
-        except OSError as exc:
-            dialogs.show_error(self, "Cannot save annotations", f"{exc.filename}: {exc.strerror}")
-            return False
-        self._autosaver.discard(*old_key)
-        self._autosaver.discard(doc.record_path, doc.annotation_ext)
-        self.undo_stack.setClean()
-        self._update_title()
-        self.status.showMessage(f"Saved {path}", 5000)
-        if self.browser is not None:
-            self.browser.refresh()  # review progress changed
-        return True
-
-    def autosave_now(self, wait: bool = False) -> Path | None:
-        """Write the recovery file in the background if there are unsaved changes.
-
-        The autosave timer calls this. Only a snapshot of the track is taken
-        here; the file is written by a background thread (``wait=True`` blocks
-        until it is on disk). Returns the recovery file, or ``None`` when
-        there is nothing to save.
-        """
-        doc = self.document
-        if doc is None or doc.editable_track is None or not self.is_dirty:
-            return None
-        if self._autosaver.last_error:
-            self.status.showMessage(f"Autosave failed: {self._autosaver.last_error}", 6000)
-        snapshot = autosave.Snapshot.of(doc.editable_track, doc.review.spans)
-        self._autosaver.submit(doc.record_path, doc.annotation_ext, snapshot)
-        if wait:
-            self._autosaver.wait()
-        return autosave.recovery_path(doc.record_path, doc.annotation_ext)
+        return self.saving.save_as()
 
     def maybe_save(self) -> bool:
         """Ask Save/Discard/Cancel when there are unsaved changes; ``True`` = go ahead."""
-        if not self.is_dirty:
-            return True
-        doc = self.document
-        assert doc is not None  # noqa: S101 - is_dirty implies a document
-        answer = dialogs.ask_save_changes(self, doc.name)
-        if answer == dialogs.SAVE:
-            return self.save()
-        if answer == dialogs.DISCARD:
-            self._autosaver.discard(doc.record_path, doc.annotation_ext)
-            return True
-        return False
+        return self.saving.maybe_save()
+
+    def autosave_now(self, wait: bool = False) -> Path | None:
+        """Write the recovery file (in the background) if there are unsaved changes."""
+        return self.saving.autosave_now(wait)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self._opener.is_running():
@@ -367,9 +287,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         if self.document is not None:
-            self._autosaver.discard(self.document.record_path, self.document.annotation_ext)
-        self._autosave_timer.stop()
-        self._autosaver.close()
+            self.saving.discard_recovery(self.document)
+        self.saving.close()
         self.options.save()
         self.annotating.cancel()
         event.accept()
@@ -429,6 +348,11 @@ class MainWindow(QMainWindow):
     def browser_folder(self) -> Path | None:
         """Folder shown in the record browser, if any."""
         return None if self.browser is None else self.browser.folder()
+
+    def _on_saved(self, _path: str) -> None:
+        self._update_title()
+        if self.browser is not None:
+            self.browser.refresh()  # review progress changed
 
     def _on_cursor_moved(self, time_s: float, lead: int, amplitude_mv: float) -> None:
         doc = self.document

@@ -41,14 +41,14 @@ class ViewOptions(QObject):
         """Show or hide the ECG grid (G)."""
         self.grid_visible = bool(visible)
         self._window.view.set_grid_visible(self.grid_visible)
-        action = self._window.actions.grid
+        action = self._window.action_set.grid
         if action.isChecked() != self.grid_visible:
             action.setChecked(self.grid_visible)
         self._window.settings.setValue(_GRID_KEY, self.grid_visible)
 
     def set_palette(self, name: str) -> None:
         """Use the ``"classic"`` or ``"colorblind"`` segment colours."""
-        palettes = self._window.actions.palettes
+        palettes = self._window.action_set.palettes
         if name not in palettes:
             name = "classic"
         self.palette = name
@@ -63,7 +63,7 @@ class ViewOptions(QObject):
     # ------------------------------------------------------------------ menus
     def rebuild_leads_menu(self) -> None:
         """One checkable entry per lead of the open record."""
-        menu = self._window.actions.leads_menu
+        menu = self._window.action_set.leads_menu
         if menu is None:
             return
         menu.clear()
@@ -81,7 +81,7 @@ class ViewOptions(QObject):
 
     def rebuild_recent_menu(self) -> None:
         """File → Open recent from the settings."""
-        menu = self._window.actions.recent_menu
+        menu = self._window.action_set.recent_menu
         if menu is None:
             return
         menu.clear()

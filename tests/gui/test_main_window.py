@@ -29,7 +29,7 @@ def test_opens_the_bundled_sample_with_its_reference_tracks(make_window, open_an
     assert window.view.record is doc.record
     assert "250 Hz" in window.status.record_label.text()
     assert "15 min" in window.status.record_label.text()
-    assert [a.text() for a in window.actions.leads_menu.actions()] == ["MLII", "V5"]
+    assert [a.text() for a in window.action_set.leads_menu.actions()] == ["MLII", "V5"]
 
 
 def test_edit_undo_redo_and_dirty_title(make_window, open_and_wait, excerpt: Path) -> None:
@@ -41,10 +41,10 @@ def test_edit_undo_redo_and_dirty_title(make_window, open_and_wait, excerpt: Pat
     assert list(track.waves) == [wave]
     assert window.windowTitle() == "sel100x* — ECG Studio"
     assert "unsaved" in window.status.dirty_label.text()
-    window.actions.undo.trigger()
+    window.action_set.undo.trigger()
     assert len(track) == 0
     assert window.windowTitle() == "sel100x — ECG Studio"
-    window.actions.redo.trigger()
+    window.action_set.redo.trigger()
     assert list(track.waves) == [wave]
     assert window.is_dirty
 
@@ -131,7 +131,7 @@ def test_add_wave_over_the_selected_range(qtbot, make_window, open_and_wait, exc
     window = make_window()
     open_and_wait(window, excerpt)
     window.view.set_selected_range((1000, 1030))
-    window.actions.add_wave[WaveKind.QRS].trigger()
+    window.action_set.add_wave[WaveKind.QRS].trigger()
     (wave,) = window.document.editable_track.waves
     assert (wave.kind, wave.onset, wave.offset) == (WaveKind.QRS, 1000, 1030)
     assert 1000 <= wave.peak <= 1030
@@ -157,7 +157,7 @@ def test_recent_records_are_remembered(make_window, open_and_wait, excerpt: Path
     window = make_window()
     open_and_wait(window, excerpt)
     assert recent_records(window.settings)[0] == str(excerpt)
-    entries = [a.text() for a in window.actions.recent_menu.actions() if a.text()]
+    entries = [a.text() for a in window.action_set.recent_menu.actions() if a.text()]
     assert entries[0] == "sel100x"
 
 
@@ -185,12 +185,12 @@ def test_open_folder_lists_records_and_opens_the_activated_one(qtbot, make_windo
 
 def test_palette_choice_is_remembered(make_window) -> None:
     window = make_window()
-    window.actions.palettes["colorblind"].trigger()
+    window.action_set.palettes["colorblind"].trigger()
     assert window.view.palette_name() == "colorblind"
     window.close()
     again = make_window()
     assert again.view.palette_name() == "colorblind"
-    assert again.actions.palettes["colorblind"].isChecked()
+    assert again.action_set.palettes["colorblind"].isChecked()
 
 
 def test_plot_keys_do_not_steal_arrows_from_the_docks(qtbot, make_window, open_and_wait,

@@ -33,7 +33,7 @@ def test_prediction_replaces_the_editable_track_in_one_undo_step(qtbot, make_win
     before = track.waves
     window.annotating.preannotate_fn = _fake_model
     steps = window.undo_stack.count()
-    window.actions.preannotate.trigger()
+    window.action_set.preannotate.trigger()
     assert window.annotating.wait(10_000)
     assert track.waves == PREDICTED
     assert window.undo_stack.count() == steps + 1
@@ -66,7 +66,7 @@ def test_preannotate_with_the_shipped_model(qtbot, make_window, open_and_wait, e
     window = make_window()
     open_and_wait(window, excerpt)
     assert window.model_stem == str(default_model_path())
-    window.actions.preannotate.trigger()
+    window.action_set.preannotate.trigger()
     assert window.annotating.wait(180_000)
     assert dialog_log.errors == []
     track = window.document.editable_track
@@ -84,7 +84,7 @@ def test_choose_model_switches_the_model(make_window, monkeypatch: pytest.Monkey
     chosen = str(tmp_path / "mine")
     monkeypatch.setattr(ModelChooserDialog, "choose", classmethod(lambda cls, parent, current: chosen))
     window = make_window()
-    window.actions.choose_model.trigger()
+    window.action_set.choose_model.trigger()
     assert window.model_stem == chosen
     assert window.status.model_label.text() == "model: mine"
 
@@ -95,7 +95,7 @@ def test_finetune_dialog_opens_on_the_record_folder_and_switches_model(
     open_and_wait(window, excerpt)
     window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
     dialog_log.save_answer = "save"
-    window.actions.finetune.trigger()
+    window.action_set.finetune.trigger()
     assert excerpt.with_name("sel100x.ecgs").is_file()  # saved first: fine-tuning reads the files
     dialog = window.annotating.finetune_dialog
     assert dialog is not None and dialog.isVisible()
