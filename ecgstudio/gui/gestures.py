@@ -3,7 +3,8 @@
 Wheel zooms time around the cursor, Ctrl+wheel the lead's amplitude, drag pans, Shift+drag chooses a range, a click
 selects the wave under it, dragging a boundary handle previews the move
 (clamped by the track's rules) and, on release, asks for ONE
-:class:`~ecgstudio.core.edits.MoveBoundary`. Everything goes through the
+:class:`~ecgstudio.core.edits.MoveBoundary` (a right click or Escape during
+the drag cancels it). Everything goes through the
 view's public methods and signals; nothing here changes a track.
 """
 
@@ -55,10 +56,10 @@ class RowGestures:
         self._preview((handle.wave, handle.wave.with_boundary(handle.field, allowed), handle.field))
         return allowed
 
-    def handle_finished(self, handle: BoundaryHandle, sample: int) -> None:
+    def handle_finished(self, handle: BoundaryHandle, sample: int | None) -> None:
         wave, field = handle.wave, handle.field
         self._preview(None, redraw=False)
-        if wave is not None and getattr(wave, field) != sample:
+        if wave is not None and sample is not None and getattr(wave, field) != sample:
             moved = wave.with_boundary(field, sample)
             self._view.sigEditRequested.emit(MoveBoundary(wave, field, int(sample), clamp=True))
             track = self._view.editable_track()

@@ -21,8 +21,8 @@ from ecgstudio.core.waves import Wave
 
 #: ``clamp(handle, proposed_sample) -> allowed_sample`` while dragging.
 ClampFn = Callable[["BoundaryHandle", float], int]
-#: ``finished(handle, sample)`` once on release.
-FinishFn = Callable[["BoundaryHandle", int], None]
+#: ``finished(handle, sample)`` once on release; ``sample`` is ``None`` when the drag was cancelled.
+FinishFn = Callable[["BoundaryHandle", int | None], None]
 
 
 class BoundaryHandle(QtWidgets.QGraphicsItem):
@@ -37,7 +37,8 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
         Called during a drag with the proposed (fractional) sample; returns the
         sample the line may show.
     finished : FinishFn
-        Called once when the drag ends, with the last allowed sample.
+        Called once when the drag ends, with the last allowed sample, or with
+        ``None`` when it was cancelled (right click or :meth:`cancel_drag`).
     pressed : Callable[[BoundaryHandle], None]
         Called on a click (selects the boundary).
     """
@@ -52,6 +53,7 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
         self.field = "onset"
         self.dragging = False
         self._forwarding = False
+        self._start_x = 0.0
         self._grab_offset = 0.0
         self._y0, self._y1 = -1.0, 1.0
         self.grab_half_width = 1.0
@@ -124,6 +126,7 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
         x = self.mapToParent(ev.pos()).x()
         if ev.isStart():
             self.dragging = True
+            self._start_x = self.value()
             self._grab_offset = self.value() - self.mapToParent(ev.buttonDownPos()).x()
         if not self.dragging:
             return
@@ -145,7 +148,21 @@ class BoundaryHandle(QtWidgets.QGraphicsItem):
         if ev.isFinish():
             self._forwarding = False
 
+    def cancel_drag(self) -> bool:
+        """Abandon a drag in progress: back to where it started, nothing reported but ``finished(None)``."""
+        if not self.dragging:
+            return False
+        self.dragging = False
+        self.setPos(self._start_x, 0.0)
+        self.update()
+        self._finished(self, None)
+        return True
+
     def mouseClickEvent(self, ev: object) -> None:  # noqa: N802 (pyqtgraph name)
+        if ev.button() == QtCore.Qt.MouseButton.RightButton and self.dragging:
+            ev.accept()  # pyqtgraph sends clicks made during a drag to the dragged item
+            self.cancel_drag()
+            return
         if ev.button() == QtCore.Qt.MouseButton.LeftButton and self.wave is not None:
             ev.accept()
             self._pressed(self)

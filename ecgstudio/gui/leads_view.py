@@ -348,6 +348,16 @@ class LeadsView(QtWidgets.QWidget):
         """Redraw once control returns to the event loop (rows resized: new pixel width)."""
         self._redraw_timer.start()
 
+    def cancel_drag(self) -> bool:
+        """Abandon a boundary drag in progress (nothing is emitted); False if none."""
+        return any([h.cancel_drag() for row in self.rows for h in row.tracks.visible_handles()])
+
+    def keyPressEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+        if event.key() == QtCore.Qt.Key.Key_Escape and self.cancel_drag():
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     # ------------------------------------------------------------------ selection
     def select_wave(self, wave: Wave | None) -> None:
         """Select ``wave`` (``None`` clears); the boundary selection is cleared."""

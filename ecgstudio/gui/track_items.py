@@ -145,7 +145,7 @@ class TrackItems:
 
     def __init__(self, plot: pg.PlotItem, lead: int, palette: Palette,
                  clamp: Callable[[BoundaryHandle, float], int],
-                 finished: Callable[[BoundaryHandle, int], None],
+                 finished: Callable[[BoundaryHandle, int | None], None],
                  pressed: Callable[[BoundaryHandle], None]) -> None:
         self._plot = plot
         self.lead = lead

@@ -194,3 +194,37 @@ def test_goto_beat_centres_the_selected_qrs(editing):
     assert qrs.kind is WaveKind.QRS and qrs.start > 3000
     first, last = view.view_range()
     assert (first + last) / 2 == pytest.approx(qrs.peak, abs=2)
+
+
+def test_right_click_or_escape_during_a_drag_cancels_it(editing):
+    view, track, _, edits = editing
+    qrs = track[4]
+    viewport = view.rows[0].widget.viewport()
+    left, right, none = (QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.MouseButton.RightButton,
+                         QtCore.Qt.MouseButton.NoButton)
+
+    def send(kind, pos, button, buttons):
+        QtWidgets.QApplication.sendEvent(viewport, QtGui.QMouseEvent(
+            kind, QtCore.QPointF(pos), button, buttons, QtCore.Qt.KeyboardModifier.NoModifier))
+
+    start = viewport_pos(view, 0, qrs.offset, 0.6)
+    end = viewport_pos(view, 0, qrs.offset + 20, 0.6)
+    send(QtCore.QEvent.Type.MouseButtonPress, start, left, left)
+    send(QtCore.QEvent.Type.MouseMove, end, none, left)
+    send(QtCore.QEvent.Type.MouseButtonPress, end, right, left | right)
+    send(QtCore.QEvent.Type.MouseButtonRelease, end, right, left)
+    send(QtCore.QEvent.Type.MouseMove, end + QtCore.QPoint(10, 0), none, left)
+    send(QtCore.QEvent.Type.MouseButtonRelease, end, left, none)
+    settle()
+    assert edits == [] and track[4] == qrs
+    assert handle_for(view, qrs, "offset").value() == qrs.offset
+
+    send(QtCore.QEvent.Type.MouseButtonPress, start, left, left)
+    send(QtCore.QEvent.Type.MouseMove, end, none, left)
+    escape = QtGui.QKeyEvent(QtCore.QEvent.Type.KeyPress, QtCore.Qt.Key.Key_Escape,
+                             QtCore.Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(view, escape)
+    assert escape.isAccepted() and not view.cancel_drag()  # Escape cancelled it already
+    send(QtCore.QEvent.Type.MouseButtonRelease, end, left, none)
+    settle()
+    assert edits == [] and track[4] == qrs
