@@ -341,27 +341,29 @@ class TrackItems:
         return pens
 
     def _assign_handles(self, waves: list[Wave], px: float) -> None:
-        wanted = [(w, f, getattr(w, f)) for w in waves for f in _FIELDS if getattr(w, f) is not None]
-        while len(self._handles) < len(wanted):
+        dragged = [h for h in self._handles if h.dragging]  # keep following the mouse, untouched
+        busy = {(h.wave, h.field) for h in dragged}
+        wanted = [(w, f, getattr(w, f)) for w in waves for f in _FIELDS
+                  if getattr(w, f) is not None and (w, f) not in busy]
+        free = [h for h in self._handles if not h.dragging]
+        while len(free) < len(wanted):
             handle = BoundaryHandle(*self._callbacks)
             self._plot.addItem(handle, ignoreBounds=True)
             self._handles.append(handle)
+            free.append(handle)
         _, boundary, _ = self._selection
         g = self.geometry
-        y0, y1 = g.editable[0], g.signal_hi
         grab = GRAB_HALF_WIDTH_PX * px
         fs = self.editable.fs if self.editable is not None else 1.0
-        for handle, (wave, field, sample) in zip(self._handles, wanted, strict=False):
-            if handle.dragging:
-                continue
-            handle.set_extent(y0, y1, grab)
+        for handle, (wave, field, sample) in zip(free, wanted, strict=False):
+            handle.set_extent(g.editable[0], g.signal_hi, grab)
             selected = boundary is not None and boundary == (wave, field)
             if self._preview is not None and self._preview[0] == wave and self._preview[2] == field:
                 sample = getattr(self._preview[1], field)  # the same boundary dragged on another lead
             handle.assign(wave, field, sample, *self._handle_pens(wave, field, selected), fs=fs)
             if not handle.isVisible():
                 handle.setVisible(True)
-        for handle in self._handles[len(wanted):]:
+        for handle in free[len(wanted):]:
             if handle.isVisible():
                 handle.setVisible(False)
                 handle.wave = None
