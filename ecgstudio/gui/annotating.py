@@ -34,6 +34,7 @@ class AnnotateController(QObject):
         #: ``fn(record, model_stem, per_lead=, progress=, cancel=) -> list[Delineation]`` used
         #: instead of the real model service when set (tests, benchmarks).
         self.preannotate_fn = None
+        self._target = None  # the document the running pre-annotation is for
 
     # ------------------------------------------------------------------ model
     def set_model(self, model_stem: str) -> None:
@@ -72,6 +73,8 @@ class AnnotateController(QObject):
         self._window.status.showMessage(f"Pre-annotating {doc.name} with {Path(self.model_stem).name}…")
         if not self._controller().start(doc.record, self.model_stem, per_lead=False):
             self._window.status.showMessage("A pre-annotation is already running", 4000)
+            return
+        self._target = doc
 
     def wait(self, ms: int = 120_000) -> bool:
         """Block until a running pre-annotation ended and was applied (tests, benchmarks)."""
@@ -96,8 +99,9 @@ class AnnotateController(QObject):
         window = self._window
         doc = window.document
         window.status.clearMessage()
-        if doc is None or not tracks:
-            return
+        target, self._target = self._target, None
+        if doc is None or not tracks or (target is not None and doc is not target):
+            return  # another record was opened meanwhile: the prediction is not for it
         predicted = next((t for t in tracks if t.lead is None), tracks[0])
         name = Path(self.model_stem).name
         track = doc.editable_track

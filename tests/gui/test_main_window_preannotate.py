@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,23 @@ def test_finetune_dialog_opens_on_the_record_folder_and_switches_model(
     dialog.sigModelCreated.emit("/somewhere/fine1")
     assert window.model_stem == "/somewhere/fine1"
     dialog.close()
+
+
+def test_prediction_for_a_record_closed_meanwhile_is_dropped(qtbot, make_window, open_and_wait,
+                                                            excerpt: Path) -> None:
+    release = threading.Event()
+
+    def slow_model(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        release.wait(10)
+        return _fake_model(*args, **kwargs)
+
+    window = make_window()
+    open_and_wait(window, excerpt)
+    first = window.document
+    window.annotating.preannotate_fn = slow_model
+    window.annotating.preannotate()
+    open_and_wait(window, excerpt)  # the same record again: a new document
+    release.set()
+    assert window.annotating.wait(10_000)
+    assert window.document is not first
+    assert len(window.document.editable_track) == 0 and not window.is_dirty
