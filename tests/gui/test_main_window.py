@@ -234,3 +234,18 @@ def test_run_gui_shows_the_window_then_opens_the_sample(qtbot, monkeypatch: pyte
     assert gui_app.run_gui(None, None) == 0
     assert seen["shown_before_open"] and seen["name"] == "sel100"
     assert tf_before or not seen["tensorflow"]  # the window never imports TensorFlow
+
+
+def test_view_menu_hides_a_lead_and_shows_the_panels(make_window, open_and_wait, excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    v5 = window.action_set.leads_menu.actions()[1]
+    v5.trigger()
+    assert not window.view.lead_visible(1) and window.view.lead_visible(0)
+    v5.trigger()
+    assert window.view.lead_visible(1)
+    panels = [a.text() for a in window.action_set.panels_menu.actions()]
+    assert panels == ["Measurements"]
+    window.open_folder(excerpt.parent)
+    assert [a.text() for a in window.action_set.panels_menu.actions()] == ["Measurements", "Records"]
+    window.browser.wait(10_000)
