@@ -38,6 +38,8 @@ MAX_HANDLE_WAVES = 200
 MIN_HANDLE_WAVE_PX = 12
 #: Fiducials further apart than this from their partner are flagged (seconds).
 DISAGREEMENT_S = 0.040
+#: Class look-ups per pixel column of a band (their colours are averaged).
+SUBSAMPLES = 4
 #: Track names are shown only on bands at least this many pixels high.
 MIN_LABEL_BAND_PX = 11
 #: A handle can be grabbed this many pixels either side of its line.
@@ -128,6 +130,25 @@ def visible_segments(track: Delineation, first: int, last: int, cache: TrackCach
 def column_centres(first: float, last: float, n_columns: int) -> np.ndarray:
     """Sample positions of the centres of ``n_columns`` equal columns over ``first..last``."""
     return first + (np.arange(n_columns) + 0.5) * ((last - first) / n_columns)
+
+
+def column_colors(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Mean colour of each column from its sub-pixel class codes.
+
+    Parameters
+    ----------
+    codes : np.ndarray
+        int, shape ``(n_columns, n_sub)``: class code at ``n_sub`` points per pixel column.
+    table : np.ndarray
+        uint8 RGBA per code, from :func:`~ecgstudio.gui.colors.segment_rgba_table`.
+
+    Returns
+    -------
+    np.ndarray
+        uint8, shape ``(n_columns, 4)``: edges come out anti-aliased and, zoomed out,
+        a column holding several segments shows their blend instead of an aliased pick.
+    """
+    return table[codes].mean(axis=1, dtype=np.float32).round().astype(np.uint8)
 
 
 class TrackItems:
@@ -247,14 +268,14 @@ class TrackItems:
         g = self.geometry
         n_columns = max(16, int(n_columns))
         self._px = (last - first) / n_columns  # samples per pixel
-        xs = column_centres(first, last, n_columns)
+        xs = column_centres(first, last, n_columns * SUBSAMPLES)
         a, b = int(np.floor(first)), int(np.ceil(last))
         y0, y1 = g.y_range
         band_px = self._plot.vb.height() * g.unit / (y1 - y0)
         labelled = band_px >= MIN_LABEL_BAND_PX  # names would cover the signal on short rows
         for i, track in enumerate(self.references):
-            codes = visible_segments(track, a, b, cache).classes_at(xs)
-            self._ref_bands[i].set_colors(self._band_table[codes], first, last)
+            codes = visible_segments(track, a, b, cache).classes_at(xs).reshape(n_columns, SUBSAMPLES)
+            self._ref_bands[i].set_colors(column_colors(codes, self._band_table), first, last)
             self._ref_labels[i].setPos(first, sum(g.reference(i)) / 2)
             self._ref_labels[i].setVisible(labelled)
         self._edit_label.setVisible(labelled and self.editable is not None)
@@ -268,10 +289,10 @@ class TrackItems:
             self._assign_handles([], 1.0)
         else:
             swap = self._preview[:2] if self._preview is not None else None
-            codes = visible_segments(track, a, b, cache, swap).classes_at(xs)
+            codes = visible_segments(track, a, b, cache, swap).classes_at(xs).reshape(n_columns, SUBSAMPLES)
             self._edit_label.setPos(first, sum(g.editable) / 2)
-            self._edit_band.set_colors(self._band_table[codes], first, last)
-            self._shading.set_colors(self._shade_table[codes], first, last)
+            self._edit_band.set_colors(column_colors(codes, self._band_table), first, last)
+            self._shading.set_colors(column_colors(codes, self._shade_table), first, last)
             r = track.index_range(a, b)
             waves = [track[i] for i in r] if len(r) <= DIRECT_WAVE_LIMIT else None
             self._draw_confidence(track, r, waves, cache)
