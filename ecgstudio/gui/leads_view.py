@@ -153,6 +153,7 @@ class LeadsView(QtWidgets.QWidget):
         """
         self._set_listeners(False)
         self.tracks = list(tracks)
+        self._cache.retain(self.tracks)
         self.editable_index = editable_index if editable_index is not None and \
             0 <= editable_index < len(self.tracks) else None
         if self.reference_index is not None and not 0 <= self.reference_index < len(self.tracks):

@@ -45,7 +45,6 @@ MIN_LABEL_BAND_PX = 11
 #: A handle can be grabbed this many pixels either side of its line.
 GRAB_HALF_WIDTH_PX = 4.0
 _FIELDS = ("onset", "peak", "offset")
-__all__ = ["RowGeometry", "TrackCache", "TrackItems", "disagreements", "visible_segments"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +104,12 @@ class TrackCache:
     def clear(self) -> None:
         """Forget every track."""
         self._items.clear()
+
+    def retain(self, tracks: list[Delineation]) -> None:
+        """Forget every track not in ``tracks`` (tracks replaced by new ones free their arrays)."""
+        keep = {id(t) for t in tracks}
+        for key in [k for k in self._items if k not in keep]:
+            del self._items[key]
 
 
 def visible_segments(track: Delineation, first: int, last: int, cache: TrackCache,

@@ -11,9 +11,9 @@ from ecgstudio.core.waves import Wave, WaveKind
 from ecgstudio.gui.colors import PALETTES, UNLABELLED, get_palette, segment_rgba_table
 from ecgstudio.gui.envelope import MinMaxPyramid
 from ecgstudio.gui.navigation import beat_of, next_qrs, next_uncertain
-from ecgstudio.gui.segments import WaveArrays, segments_of
+from ecgstudio.gui.segments import WaveArrays, disagreements, segments_of
 from ecgstudio.gui.time_axis import format_time
-from ecgstudio.gui.track_items import TrackCache, disagreements, visible_segments
+from ecgstudio.gui.track_items import TrackCache, visible_segments
 
 P, QRS, T = WaveKind.P, WaveKind.QRS, WaveKind.T
 
