@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecgstudio.app.document import Document
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.core.waves import Wave, WaveKind
@@ -262,6 +263,41 @@ def find_recovery(record_path: Path, ext: str, annotation_path: Path | None = No
         if annotation_path.stat().st_mtime >= recovery.saved_at:
             return None
     return recovery
+
+
+@dataclass(frozen=True)
+class PendingRecovery:
+    """A recovery file worth offering for an opened document, already turned into a track.
+
+    Attributes
+    ----------
+    recovery : Recovery
+        The file's content.
+    track : Delineation
+        Its waves as a valid track (same length as the document's record).
+    dropped : list[Wave]
+        Waves of the file that broke a rule and were left out.
+    """
+
+    recovery: Recovery
+    track: Delineation
+    dropped: list[Wave]
+
+
+def pending_recovery(doc: Document) -> PendingRecovery | None:
+    """The recovery of ``doc``'s editable track if it is newer than its saved file (slow: run off the GUI thread).
+
+    ``None`` when there is no such file, it is unreadable, older than the
+    saved annotation file, or written for a record of another length.
+    """
+    track = doc.editable_track
+    if track is None:
+        return None
+    found = find_recovery(doc.record_path, doc.annotation_ext, doc.annotation_path())
+    if found is None or found.n_samples != track.n_samples:
+        return None
+    restored, dropped = found.to_track(track.name)
+    return PendingRecovery(found, restored, dropped)
 
 
 def discard_recovery(record_path: Path, ext: str) -> None:

@@ -16,6 +16,7 @@ from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PyQt5.QtWidgets import QDockWidget, QMainWindow, QUndoStack, QWidget
 
+from ecgstudio.app import autosave
 from ecgstudio.app.document import Document
 from ecgstudio.core.edits import Edit
 from ecgstudio.core.record import Record
@@ -196,15 +197,19 @@ class MainWindow(QMainWindow):
         dialogs.show_error(self, "Cannot open record", message)
         self.sigOpenFailed.emit(message)
 
-    def _on_open_finished(self, doc: Document) -> None:
+    def _on_open_finished(self, doc: Document, recovery: autosave.PendingRecovery | None) -> None:
         self.unsetCursor()
         self.status.clearMessage()
         if self._previous is not None:
             self.document, self._previous = self._previous, None
-        self.set_document(doc)
+        self.set_document(doc, recovery)
 
-    def set_document(self, doc: Document) -> None:
-        """Show ``doc`` (replacing the current document without asking)."""
+    def set_document(self, doc: Document, recovery: autosave.PendingRecovery | None = None) -> None:
+        """Show ``doc`` (replacing the current document without asking).
+
+        A newer recovery file of its editable track (``recovery``, or looked
+        up when ``None``) is offered back to the user.
+        """
         old = self.document
         if old is not None:
             self.saving.discard_recovery(old)
@@ -223,7 +228,7 @@ class MainWindow(QMainWindow):
             self.status.showMessage(doc.notes[0], 6000)
         self._update_title()
         self.view.setFocus()
-        self.saving.offer_recovery(doc)
+        self.saving.offer_recovery(doc, recovery)
         self.sigDocumentChanged.emit(doc)
 
     def _show(self, doc: Document) -> None:

@@ -12,10 +12,17 @@ from pathlib import Path
 
 from PyQt5.QtCore import QObject, pyqtSignal
 
-from ecgstudio.app import session
-from ecgstudio.app.document import DEFAULT_EXT
+from ecgstudio.app import autosave, session
+from ecgstudio.app.document import DEFAULT_EXT, Document
 from ecgstudio.core.record import Record
 from ecgstudio.gui.workers import TaskRunner
+
+
+def _read_annotations(record: Record, record_path: Path, ext: str,
+                      model: str | None) -> tuple[Document, autosave.PendingRecovery | None]:
+    """The worker's second step: annotation files, review sidecar and any newer recovery file."""
+    doc = session.document_for(record, record_path, ext=ext, model_stem=model)
+    return doc, autosave.pending_recovery(doc)
 
 
 class RecordOpener(QObject):
@@ -25,14 +32,16 @@ class RecordOpener(QObject):
     -------
     sigRecordRead(object, object)
         ``(record_path: Path, record: Record)``: the signal can be shown.
-    sigOpened(object)
-        The complete :class:`~ecgstudio.app.document.Document`.
+    sigOpened(object, object)
+        The complete :class:`~ecgstudio.app.document.Document`, and its
+        :class:`~ecgstudio.app.autosave.PendingRecovery` (or ``None``): a
+        newer recovery file, already parsed, for the window to offer.
     sigFailed(str)
         One-line reason (either step).
     """
 
     sigRecordRead = pyqtSignal(object, object)
-    sigOpened = pyqtSignal(object)
+    sigOpened = pyqtSignal(object, object)
     sigFailed = pyqtSignal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -41,7 +50,7 @@ class RecordOpener(QObject):
         self._signal_reader.sigFinished.connect(self._on_record_read)
         self._signal_reader.sigFailed.connect(self.sigFailed)
         self._annotation_reader = TaskRunner(self)
-        self._annotation_reader.sigFinished.connect(self.sigOpened)
+        self._annotation_reader.sigFinished.connect(lambda result: self.sigOpened.emit(*result))
         self._annotation_reader.sigFailed.connect(self.sigFailed)
         self._ext = DEFAULT_EXT
         self._model_stem: str | None = None
@@ -65,7 +74,7 @@ class RecordOpener(QObject):
         # seconds on long records and would slow that first paint down
         self.sigRecordRead.emit(record_path, record)
         self._annotation_reader.start(
-            lambda _progress, _cancel: session.document_for(record, record_path, ext=ext, model_stem=model))
+            lambda _progress, _cancel: _read_annotations(record, record_path, ext, model))
 
     def is_running(self) -> bool:
         """Whether a record is being opened."""

@@ -132,24 +132,25 @@ class SaveController(QObject):
         """Delete ``doc``'s recovery file (saved, discarded or closed cleanly)."""
         self._writer.discard(doc.record_path, doc.annotation_ext)
 
-    def offer_recovery(self, doc: Document) -> None:
-        """After opening ``doc``: offer its newer recovery file; restoring is one undo step."""
+    def offer_recovery(self, doc: Document, pending: autosave.PendingRecovery | None = None) -> None:
+        """After opening ``doc``: offer its newer recovery file; restoring is one undo step.
+
+        ``pending`` is the recovery already read by the opening worker; when
+        ``None`` it is looked up here.
+        """
         window = self._window
-        found = autosave.find_recovery(doc.record_path, doc.annotation_ext, doc.annotation_path())
-        track = doc.editable_track
-        if found is None or track is None:
+        pending = pending or autosave.pending_recovery(doc)
+        if pending is None or doc.editable_track is None:
             return
-        if found.n_samples != track.n_samples:
-            return  # written for another version of the record: leave it alone
-        if not dialogs.ask_restore(window, doc.name, found.saved_at):
+        if not dialogs.ask_restore(window, doc.name, pending.recovery.saved_at):
             self.discard_recovery(doc)
             return
-        restored, dropped = found.to_track(track.name)
+        track = doc.editable_track
         window.undo_stack.beginMacro("Restore autosaved edits")
-        window.push_edit(ReplaceRange(0, track.n_samples - 1, restored.waves), "Restore autosaved edits")
-        window.set_review(ReviewSpans(found.reviewed), "Restore review marks")
+        window.push_edit(ReplaceRange(0, track.n_samples - 1, pending.track.waves), "Restore autosaved edits")
+        window.set_review(ReviewSpans(pending.recovery.reviewed), "Restore review marks")
         window.undo_stack.endMacro()
-        note = f" ({len(dropped)} invalid waves left out)" if dropped else ""
+        note = f" ({len(pending.dropped)} invalid waves left out)" if pending.dropped else ""
         window.status.showMessage(f"Restored autosaved edits{note}", 6000)
 
     def close(self) -> None:
