@@ -439,6 +439,14 @@ class LeadsView(QtWidgets.QWidget):
         if track is None:
             return False
         ref = self._wave.start if self._wave is not None else int(self._range[0]) - 1
+        start = track.index_range(ref, ref).start
+        for i in range(start, min(start + 5000, len(track))):  # usually close: no whole-track arrays
+            wave = track[i]
+            if wave.start > ref and wave.confidence is not None and wave.confidence < threshold:
+                self._show_and_select(wave)
+                return True
+        if start + 5000 >= len(track):
+            return False
         arrays, _ = self._cache.get(track)
         i = next_uncertain(arrays.start, arrays.confidence, ref, threshold)
         if i is None:

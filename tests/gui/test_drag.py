@@ -228,3 +228,21 @@ def test_right_click_or_escape_during_a_drag_cancels_it(editing):
     send(QtCore.QEvent.Type.MouseButtonRelease, end, left, none)
     settle()
     assert edits == [] and track[4] == qrs
+
+
+def test_goto_uncertain_finds_near_and_far_low_confidence_waves(qtbot):
+    from dataclasses import replace
+
+    record = make_record(3000, n_leads=1)
+    waves = make_waves(3000, confidence=0.9)
+    waves[10] = replace(waves[10], confidence=0.2)
+    waves[8000] = replace(waves[8000], confidence=0.1)  # > 5000 waves further: the array path
+    track = make_track(record, waves)
+    view = new_view(qtbot)
+    view.set_record(record)
+    view.set_tracks([track], 0)
+    assert view.goto_uncertain(0.6) and view.selected_wave() == waves[10]
+    assert view.goto_uncertain(0.6) and view.selected_wave() == waves[8000]
+    first, last = view.view_range()
+    assert first < waves[8000].start < last
+    assert not view.goto_uncertain(0.6)
