@@ -143,6 +143,14 @@ class LeadRow:
             self._signal_range = (float(lo), float(hi))
             self.set_reference_count(self._n_reference)
 
+    def fit_signal_range(self, first: int, last: int) -> None:
+        """Fit the amplitude range to the signal in samples ``first..last`` (5 % margin)."""
+        _, y = self.pyramid.window(first, last, self.n_columns())
+        y = y[np.isfinite(y)]
+        if y.size:
+            pad = max(0.05 * float(y.max() - y.min()), 0.05)
+            self.set_signal_range(float(y.min()) - pad, float(y.max()) + pad)
+
     def set_reference_count(self, n: int) -> None:
         """Lay the row out for ``n`` reference bands at the top."""
         self._n_reference = n

@@ -30,7 +30,7 @@ from ecgstudio.gui.colors import get_palette
 from ecgstudio.gui.envelope import MinMaxPyramid
 from ecgstudio.gui.gestures import RowGestures
 from ecgstudio.gui.lead_row import LeadRow
-from ecgstudio.gui.navigation import beat_of, clamp_window, next_qrs, next_uncertain, successor
+from ecgstudio.gui.navigation import beat_of, clamp_window, next_qrs, next_uncertain_wave, successor
 from ecgstudio.gui.overview import Overview
 from ecgstudio.gui.track_items import TrackCache
 
@@ -261,13 +261,8 @@ class LeadsView(QtWidgets.QWidget):
 
     def fit_amplitude(self) -> None:
         """Fit every lead's amplitude range to the signal now visible (``reset_amplitude`` undoes)."""
-        first, last = self.view_range()
         for row in self.rows:
-            _, y = row.pyramid.window(first, last, row.n_columns())
-            y = y[np.isfinite(y)]
-            if y.size:
-                pad = max(0.05 * float(y.max() - y.min()), 0.05)
-                row.set_signal_range(float(y.min()) - pad, float(y.max()) + pad)
+            row.fit_signal_range(*self.view_range())
         self._redraw()
 
     def reset_amplitude(self) -> None:
@@ -439,19 +434,10 @@ class LeadsView(QtWidgets.QWidget):
         if track is None:
             return False
         ref = self._wave.start if self._wave is not None else int(self._range[0]) - 1
-        start = track.index_range(ref, ref).start
-        for i in range(start, min(start + 5000, len(track))):  # usually close: no whole-track arrays
-            wave = track[i]
-            if wave.start > ref and wave.confidence is not None and wave.confidence < threshold:
-                self._show_and_select(wave)
-                return True
-        if start + 5000 >= len(track):
+        wave = next_uncertain_wave(track, ref, threshold, lambda: self._cache.get(track)[0])
+        if wave is None:
             return False
-        arrays, _ = self._cache.get(track)
-        i = next_uncertain(arrays.start, arrays.confidence, ref, threshold)
-        if i is None:
-            return False
-        self._show_and_select(track[i])
+        self._show_and_select(wave)
         return True
 
     def current_beat_range(self) -> tuple[int, int] | None:
