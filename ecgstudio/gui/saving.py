@@ -7,17 +7,19 @@ message box and leaves the edits in place.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt5.QtCore import QObject, QTimer
+from PyQt5.QtCore import QEventLoop, QObject, Qt, QTimer
+from PyQt5.QtWidgets import QProgressDialog
 
 from ecgstudio.app import autosave, session
 from ecgstudio.app.document import Document
 from ecgstudio.core.edits import ReplaceRange
-from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.core.review import ReviewSpans
 from ecgstudio.gui import dialogs
+from ecgstudio.gui.workers import TaskFn, TaskRunner
 
 if TYPE_CHECKING:
     from ecgstudio.gui.main_window import MainWindow
@@ -38,6 +40,7 @@ class SaveController(QObject):
         super().__init__(window)
         self._window = window
         self._writer = autosave.AutosaveWriter()
+        self._runner = TaskRunner(self)
         self._timer = QTimer(self)
         self._timer.setInterval(int(autosave_interval_ms))
         self._timer.timeout.connect(self.autosave_now)
@@ -72,23 +75,59 @@ class SaveController(QObject):
 
     def _write(self, doc: Document, *, ext: str | None = None, out_dir: Path | None = None,
                overwrite_reference: bool = False) -> bool:
+        """Write a snapshot of ``doc`` in a worker thread, waiting for it behind a modal progress box.
+
+        The GUI keeps painting while a 24-hour track is written (seconds);
+        edits made during the write keep the document dirty.
+        """
         window = self._window
+        track = doc.editable_track
+        if track is None:
+            dialogs.show_error(window, "Cannot save annotations", f"{doc.name}: there is no editable track")
+            return False
         old_key = (doc.record_path, doc.annotation_ext)
-        try:
-            path = session.save_document(doc, ext=ext, out_dir=out_dir,
-                                         overwrite_reference=overwrite_reference)
-        except EcgStudioError as exc:
-            dialogs.show_error(window, "Cannot save annotations", str(exc))
+        snapshot = replace(doc, tracks=[track.copy()], editable_index=0, notes=[])
+        index = window.undo_stack.index()
+        outcome = self._run_blocking(
+            lambda _progress, _cancel: session.save_document(snapshot, ext=ext, out_dir=out_dir,
+                                                             overwrite_reference=overwrite_reference),
+            f"Saving the annotations of {doc.name}…")
+        if isinstance(outcome, str):
+            dialogs.show_error(window, "Cannot save annotations", outcome)
             return False
-        except OSError as exc:
-            dialogs.show_error(window, "Cannot save annotations", f"{exc.filename}: {exc.strerror}")
-            return False
+        doc.annotation_ext, doc.annotation_dir = snapshot.annotation_ext, snapshot.annotation_dir
         self._writer.discard(*old_key)
         self._writer.discard(doc.record_path, doc.annotation_ext)
-        window.undo_stack.setClean()
-        window.status.showMessage(f"Saved {path}", 5000)
-        window.sigSaved.emit(str(path))
+        if window.undo_stack.index() == index:
+            window.undo_stack.setClean()
+        window.status.showMessage(f"Saved {outcome}", 5000)
+        window.sigSaved.emit(str(outcome))
         return True
+
+    def _run_blocking(self, fn: TaskFn, label: str) -> object:
+        """Run ``fn`` in the worker; the task's result, or its one-line error message (a ``str``)."""
+        outcome: dict[str, object] = {}
+        loop = QEventLoop(self)
+        self._runner.sigFinished.connect(lambda result: outcome.setdefault("ok", result))
+        self._runner.sigFailed.connect(lambda message: outcome.setdefault("error", message))
+        self._runner.sigFinished.connect(loop.quit)
+        self._runner.sigFailed.connect(loop.quit)
+        progress = QProgressDialog(label, "", 0, 0, self._window)
+        progress.setCancelButton(None)
+        progress.setWindowModality(Qt.WindowModal)
+        progress.setMinimumDuration(400)
+        progress.setWindowTitle("Saving")
+        self._window.setCursor(Qt.BusyCursor)
+        try:
+            self._runner.start(fn)
+            loop.exec_()  # results are queued to this thread, so they cannot arrive before exec_
+        finally:
+            self._runner.sigFinished.disconnect()
+            self._runner.sigFailed.disconnect()
+            progress.close()
+            progress.deleteLater()
+            self._window.unsetCursor()
+        return outcome["ok"] if "ok" in outcome else str(outcome.get("error", "saving failed"))
 
     def maybe_save(self) -> bool:
         """Ask Save/Discard/Cancel when there are unsaved changes; ``True`` = go ahead."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import wfdb
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import Qt, QTimer
 
 from ecgstudio.core.edits import AddWave
 from ecgstudio.core.waves import Wave, WaveKind
@@ -103,3 +104,24 @@ def test_unwritable_target_shows_an_error_and_keeps_the_edits(make_window, open_
     assert window.is_dirty and len(window.document.editable_track) == 3
     assert window.save()  # the normal place still works
     assert not window.is_dirty
+
+
+def test_edits_made_while_saving_stay_unsaved(qtbot, make_window, open_and_wait, excerpt: Path,
+                                              monkeypatch) -> None:  # noqa: ANN001
+    from ecgstudio.app import session
+
+    real_save = session.save_document
+
+    def slow_save(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        time.sleep(0.4)  # the GUI keeps running meanwhile (the write is in a worker)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(session, "save_document", slow_save)
+    window = make_window()
+    open_and_wait(window, excerpt)
+    _edit(window)
+    QTimer.singleShot(100, lambda: window.push_edit(AddWave(Wave(WaveKind.QRS, 2000, 2010, 2020))))
+    assert window.save()
+    assert len(window.document.editable_track) == 4
+    assert len(wfdb.rdann(str(excerpt), "ecgs").sample) == 8  # the 3 waves of the snapshot
+    assert window.is_dirty  # the 4th wave is not on disk yet
