@@ -386,3 +386,25 @@ def test_dragging_on_the_overview_moves_the_window_with_the_mouse(view):
     first, last = view.view_range()
     assert last - first == pytest.approx(10 * FS, abs=2)  # moved, not resized
     assert (first + last) / 2 == pytest.approx(record.n_samples * 0.6, rel=0.01)
+
+
+def test_bands_are_painted_where_the_segments_are(view):
+    """Pixels of the drawn band carry the class colours (guards the device-space painting)."""
+    from ecgstudio.core.waves import SegmentClass
+    from ecgstudio.gui.colors import CLASSIC
+
+    record = make_record(30)
+    track = make_track(record, make_waves(30))
+    view.set_record(record)
+    view.set_tracks([track], 0)
+    view.set_view_range(0, 600)
+    settle()
+    row = view.rows[0]
+    image = row.widget.viewport().grab().toImage()
+    y = sum(row.tracks.geometry.editable) / 2
+    qrs, t_wave = track[1], track[2]
+    for sample, cls in (((qrs.onset + qrs.peak) / 2, SegmentClass.QR),
+                        ((qrs.peak + qrs.offset) / 2, SegmentClass.RS),
+                        ((qrs.offset + t_wave.offset) / 2, SegmentClass.ST)):
+        color = image.pixelColor(viewport_pos(view, 0, sample, y))
+        assert (color.red(), color.green(), color.blue()) == CLASSIC.segments[cls]
