@@ -31,7 +31,8 @@ from ecgstudio.core.waves import SegmentClass, Wave, WaveKind
 #: Longest gap between two waves that is still labelled, in seconds.
 DEFAULT_MAX_GAP_S = 2.0
 
-_GAP_CLASS: dict[tuple[WaveKind, WaveKind], SegmentClass] = {
+#: Class of the gap between two consecutive waves (pairs not listed stay unlabelled).
+GAP_CLASS: dict[tuple[WaveKind, WaveKind], SegmentClass] = {
     (WaveKind.P, WaveKind.QRS): SegmentClass.PQ,
     (WaveKind.P, WaveKind.P): SegmentClass.TP,
     (WaveKind.QRS, WaveKind.T): SegmentClass.ST,
@@ -91,7 +92,7 @@ def to_mask(
         if i + 1 == len(waves):
             continue
         nxt = waves[i + 1]
-        gap_class = _GAP_CLASS.get((wave.kind, nxt.kind))
+        gap_class = GAP_CLASS.get((wave.kind, nxt.kind))
         if gap_class is None or nxt.start - end > max_gap:
             continue
         if beats is not None and nxt.start > end:

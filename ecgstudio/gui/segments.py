@@ -13,19 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecgstudio.core.masks import DEFAULT_MAX_GAP_S
+from ecgstudio.core.masks import DEFAULT_MAX_GAP_S, GAP_CLASS
 from ecgstudio.core.waves import SegmentClass, Wave, WaveKind
 from ecgstudio.gui.colors import UNLABELLED
 
 _KIND_CODE = {WaveKind.P: 0, WaveKind.QRS: 1, WaveKind.T: 2}
 
-#: Gap class by (kind code before, kind code after), as in core.masks; -1 = unlabelled.
+#: Gap class by (kind code before, kind code after), from core.masks; -1 = unlabelled.
 _GAP_TABLE = np.full((3, 3), -1, dtype=np.int16)
-_GAP_TABLE[0, 1] = SegmentClass.PQ
-_GAP_TABLE[0, 0] = SegmentClass.TP
-_GAP_TABLE[1, 2] = SegmentClass.ST
-_GAP_TABLE[2, 0] = SegmentClass.TP
-_GAP_TABLE[2, 1] = SegmentClass.TP
+for (_before, _after), _cls in GAP_CLASS.items():
+    _GAP_TABLE[_KIND_CODE[_before], _KIND_CODE[_after]] = _cls
 
 
 @dataclass(frozen=True)
