@@ -113,3 +113,23 @@ def test_signal_is_in_millivolts(excerpt: Path) -> None:
     doc = open_document(excerpt)
     assert doc.record.signal.dtype == np.float32
     assert 0.2 < float(np.nanmax(np.abs(doc.record.signal))) < 10.0
+
+
+def test_document_paths_and_names(excerpt: Path, tmp_path: Path) -> None:
+    doc = open_document(excerpt)
+    assert doc.annotation_path() == excerpt.with_name("sel100x.ecgs")
+    assert doc.annotation_path("mine", tmp_path) == tmp_path / "sel100x.mine"
+    assert doc.track_named("q1c") is not None and doc.track_named("nope") is None
+    assert doc.unique_track_name("q1c") == "q1c-2" and doc.unique_track_name("new") == "new"
+    assert doc.editable_track not in doc.reference_tracks
+    assert len(doc.reference_tracks) == len(doc.tracks) - 1
+
+
+def test_per_lead_annotation_files_become_per_lead_tracks(tmp_path: Path) -> None:
+    for path in DATA.glob("synth12.*"):
+        shutil.copy(path, tmp_path / path.name)
+    doc = open_document(tmp_path / "synth12")
+    by_name = {t.name: t for t in doc.tracks}
+    assert by_name["ii"].lead == doc.record.lead_index("II")
+    assert by_name["v6"].lead == doc.record.lead_index("V6")
+    assert doc.editable_track.lead is None
