@@ -125,3 +125,20 @@ def test_edits_made_while_saving_stay_unsaved(qtbot, make_window, open_and_wait,
     assert len(window.document.editable_track) == 4
     assert len(wfdb.rdann(str(excerpt), "ecgs").sample) == 8  # the 3 waves of the snapshot
     assert window.is_dirty  # the 4th wave is not on disk yet
+
+
+def test_save_as_dialog_validates_the_extension(qtbot, tmp_path: Path) -> None:
+    from PyQt5.QtWidgets import QDialogButtonBox
+
+    from ecgstudio.gui.dialogs import SaveAsDialog
+
+    dialog = SaveAsDialog(None, tmp_path, "ecgs", "sel100")
+    qtbot.addWidget(dialog)
+    save = dialog.buttons.button(QDialogButtonBox.Save)
+    assert save.isEnabled()
+    dialog.ext_edit.setText("bad ext!")
+    assert not save.isEnabled()
+    dialog.ext_edit.setText("mine2")
+    assert save.isEnabled()
+    assert dialog.target() == (tmp_path, "mine2")
+    assert "sel100.mine2" in dialog.ext_edit.toolTip()
