@@ -143,7 +143,8 @@ def run_child(kind: str, record: str) -> dict[str, float]:
     view = window.view
     viewport = view.rows[0].widget.viewport()
     viewport.installEventFilter(probe)
-    _process_until(app, lambda: bool(opened))
+    with _StallProbe() as loading:
+        _process_until(app, lambda: bool(opened))
     before = probe.painted
     window.repaint()
     _process_until(app, lambda: probe.painted > before, 10)
@@ -153,6 +154,7 @@ def run_child(kind: str, record: str) -> dict[str, float]:
         "import_and_window_shown_s": shown_s,
         "first_paint_s": signal_paint_s,
         "tracks_painted_s": document_paint_s,
+        "gui_stall_ms_max_while_tracks_load": loading.max_ms,
         "n_samples": float(doc.n_samples),
         "n_waves": float(sum(len(t) for t in doc.tracks)),
     }
@@ -220,30 +222,38 @@ def run_child(kind: str, record: str) -> dict[str, float]:
     return out
 
 
+class _StallProbe:
+    """Longest time the GUI thread went without running a 10-ms timer (``max_ms``) inside a ``with``."""
+
+    def __enter__(self) -> _StallProbe:
+        from PyQt5.QtCore import QTimer
+
+        self._last = time.perf_counter()
+        self._gaps: list[float] = []
+        self._timer = QTimer()
+        self._timer.setInterval(10)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        return self
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self._gaps.append(now - self._last)
+        self._last = now
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.stop()
+        self.max_ms = 1000 * max(self._gaps + [time.perf_counter() - self._last])
+
+
 def _save_with_stall_probe(window) -> tuple[float, float]:  # noqa: ANN001
     """Seconds to save, and the longest the GUI thread went without running its event loop (ms)."""
-    from PyQt5.QtCore import QTimer
-
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
-    timer.start()
     start = time.perf_counter()
-    last[0] = start
-    ok = window.save()
-    elapsed = time.perf_counter() - start
-    timer.stop()
+    with _StallProbe() as probe:
+        ok = window.save()
     if not ok:
         raise RuntimeError("save failed in the benchmark")
-    return elapsed, 1000 * max(gaps + [time.perf_counter() - last[0]])
+    return time.perf_counter() - start, probe.max_ms
 
 
 def _timed(fn) -> float:  # noqa: ANN001
