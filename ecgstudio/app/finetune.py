@@ -52,7 +52,7 @@ from ecgstudio.ml.finetune import (
 )
 from ecgstudio.ml.model import model_stem, read_metadata, save_model_pair
 from ecgstudio.ml.train import LogFn
-from ecgstudio.paths import default_model_path
+from ecgstudio.paths import default_model_path, user_models_dir
 
 #: Default share of the reviewed material held out for early stopping and the before/after scores.
 DEFAULT_VAL_FRACTION = 0.25
@@ -93,6 +93,21 @@ class FineTuneResult:
     validation_records: tuple[str, ...] = ()
     epochs_run: int = 0
     wall_s: float = 0.0
+
+
+def suggest_out_stem(base_stem: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None) -> Path:
+    """A free stem for a model fine-tuned from ``base_stem``: ``<folder>/<base>-ft-<UTC time>``.
+
+    ``folder`` defaults to :func:`ecgstudio.paths.user_models_dir`; a numeric
+    suffix is added when a pair of that name already exists.
+    """
+    folder = Path(folder) if folder is not None else user_models_dir()
+    stem = folder / f"{model_stem(base_stem).name}-ft-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
+    candidate, n = stem, 1
+    while candidate.with_suffix(".keras").exists() or candidate.with_suffix(".json").exists():
+        n += 1
+        candidate = stem.with_name(f"{stem.name}-{n}")
+    return candidate
 
 
 def _expand(records: Sequence[str | os.PathLike[str]]) -> list[Path]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ecgstudio.app.finetune import count_reviewed_beats, finetune
+from ecgstudio.app.finetune import count_reviewed_beats, finetune, suggest_out_stem
 from ecgstudio.cli import main
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.ml.cancel import Cancelled
@@ -153,3 +153,16 @@ def test_cancel_stops_and_writes_nothing(work: Path, after_calls: int) -> None:
 
     assert len(calls) == after_calls
     assert not (work / "new.keras").exists() and not (work / "new.json").exists()
+
+
+def test_suggested_output_stem_is_free_and_named_after_the_base(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECGSTUDIO_HOME", str(tmp_path / "home"))
+
+    first = suggest_out_stem(tmp_path / "base.keras")
+    first.parent.mkdir(parents=True)
+    first.with_suffix(".json").write_text("{}")
+    second = suggest_out_stem(tmp_path / "base")
+
+    assert first.parent == tmp_path / "home" / "models" and first.name.startswith("base-ft-")
+    assert second != first and not second.with_suffix(".json").exists()
