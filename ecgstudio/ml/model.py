@@ -143,6 +143,13 @@ def model_stem(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def _umask_mode() -> int:
+    """File mode ``0o666`` minus the process umask (what ``open()`` would have given)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.integer):
         return int(value)
@@ -164,6 +171,7 @@ def write_metadata(stem: str | os.PathLike[str], metadata: dict[str, Any]) -> Pa
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
+        os.chmod(tmp, _umask_mode())  # mkstemp creates 0600 files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -200,6 +208,7 @@ def save_model_pair(model: Any, stem: str | os.PathLike[str], metadata: dict[str
     os.close(fd)
     try:
         model.save(tmp)
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, keras_path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

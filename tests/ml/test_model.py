@@ -115,3 +115,17 @@ def test_importing_the_model_module_does_not_import_tensorflow() -> None:
            "print('tensorflow' in sys.modules or 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_saved_files_get_ordinary_permissions(model, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        stem = save_model_pair(model, tmp_path / "m", base_metadata())
+    finally:
+        os.umask(old)
+    for suffix in (".keras", ".json"):
+        mode = stat.S_IMODE(stem.with_suffix(suffix).stat().st_mode)
+        assert mode == 0o644
