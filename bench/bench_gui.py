@@ -10,7 +10,9 @@ window's own start-up and max RSS is per scenario):
 1. ``sample``: the bundled 15-min 2-lead sel100 with its reference tracks -
    time from process start (imports included) to the window shown, to the
    signal painted (``first_paint_s``: the plot's first paint event after the
-   record was read) and to the annotation tracks painted;
+   record was read) and to the annotation tracks painted; then Annotate ->
+   Pre-annotate with the shipped model (TensorFlow import included) and the
+   longest GUI stall meanwhile;
 2. ``long``: a ``--hours``-long 2-lead record made by tiling sel100's digital
    samples into a temporary format-16 record, with an editable ``ecgs`` track
    made by tiling sel100's ``pu0`` waves (about 325,000 waves = 108,000 beats
@@ -158,6 +160,16 @@ def run_child(kind: str, record: str) -> dict[str, float]:
         "n_samples": float(doc.n_samples),
         "n_waves": float(sum(len(t) for t in doc.tracks)),
     }
+    if kind == "sample" and Path(f"{window.model_stem}.keras").is_file():
+        # Annotate -> Pre-annotate with the shipped model: TensorFlow import + load + inference
+        # in the worker, then the one-step replacement of the editable track
+        start = time.perf_counter()
+        with _StallProbe() as annotating:
+            window.annotating.preannotate()
+            _process_until(app, lambda: len(window.document.editable_track) > 0, 300)
+        out["preannotate_s"] = time.perf_counter() - start
+        out["gui_stall_ms_max_while_preannotating"] = annotating.max_ms
+        out["preannotate_waves"] = float(len(window.document.editable_track))
     if kind == "long":
         fs = doc.fs
 
