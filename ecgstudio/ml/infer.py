@@ -57,8 +57,15 @@ def run_windows(model: Any, windows: np.ndarray) -> np.ndarray:
     np.ndarray
         float32, shape ``(B, T, 6)``.
     """
-    out = model.predict_on_batch(np.ascontiguousarray(windows, dtype=np.float32)[:, :, None])
-    return np.asarray(out, dtype=np.float32)
+    x = np.ascontiguousarray(windows, dtype=np.float32)[:, :, None]
+    b = x.shape[0]
+    padded = 1 << max(0, int(b - 1).bit_length())
+    if padded != b:
+        # a few batch shapes only (powers of two), so the compiled predict function is not retraced
+        # for every record length's last, partial batch
+        x = np.concatenate([x, np.zeros((padded - b, *x.shape[1:]), dtype=np.float32)])
+    out = model.predict_on_batch(x)
+    return np.asarray(out, dtype=np.float32)[:b]
 
 
 def lead_proba_model_grid(

