@@ -160,6 +160,8 @@ def check_header(header: Path) -> HeaderCheck:
     if n_seg_text:
         if not _INT.match(n_seg_text) or int(n_seg_text) < 1:
             raise _fail(header, f"bad number of segments {n_seg_text!r}")
+        if len(lines) - 1 < int(n_seg_text):
+            raise _fail(header, f"header announces {n_seg_text} segments but has {len(lines) - 1} segment lines")
         return HeaderCheck(n_signals, fs, n_samples, (), True)
     if n_signals == 0:
         raise _fail(header, "record has no signals")

@@ -37,6 +37,7 @@ import numpy as np
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError, RecordError
 from ecgstudio.core.waves import QRS_SYMBOLS, Wave
+from ecgstudio.io._annscan import rdann_would_hang
 from ecgstudio.io._boundaries import OFFSET, ONSET, attach_unparsed, parse_channel
 from ecgstudio.io._write import PER_LEAD_NOTE, REFERENCE_EXTS, write_tracks
 
@@ -108,6 +109,12 @@ def _rdann(record: Path, ext: str):  # noqa: ANN202 - wfdb.Annotation
     path = _annotation_path(record, ext)
     if not path.is_file():
         raise AnnotationError(f"{path}: annotation file not found")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise AnnotationError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if rdann_would_hang(raw):
+        raise AnnotationError(f"{path}: corrupt WFDB annotation file (malformed '## ' definition notes)")
     try:
         return wfdb.rdann(str(record), ext)
     except PermissionError:

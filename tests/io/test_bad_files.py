@@ -166,3 +166,17 @@ def test_every_bundled_copy_is_independent(excerpt: Path, data_dir: Path):
     # damaging the tmp copy never touches tests/data
     shutil.rmtree(excerpt.parent)
     assert (data_dir / "sel100x.dat").is_file()
+
+
+@pytest.mark.parametrize("note", [b"## foo", b"## time resolution: 250", b"## x"])
+def test_definition_notes_that_would_make_wfdb_loop_forever(excerpt: Path, note: bytes):
+    # NOTE at sample 0 carrying ``note``, preceded (for the second case) by a valid fs note,
+    # then an N beat at sample 10 and the end-of-file word
+    def note_at_zero(text: bytes) -> bytes:
+        padded = text + b"\x00" * (len(text) % 2)
+        return b"\x00\x58" + bytes([len(text), 0xFC]) + padded
+
+    body = note_at_zero(b"## time resolution: 250") + note_at_zero(note) if b"time" in note else note_at_zero(note)
+    (excerpt.parent / "sel100x.loop").write_bytes(body + b"\x0a\x04" + b"\x00\x00")
+    expect(AnnotationError, "sel100x.loop", "definition notes", read_tracks, excerpt, "loop", n_samples=7500, fs=250)
+    expect(AnnotationError, "sel100x.loop", "definition notes", read_beats, excerpt, "loop")
