@@ -24,7 +24,11 @@ of a heart beat:
    the straight line joining the signal at the segment's two ends (for T the
    segment is QRS offset -> T offset). On several leads the deviations are
    combined as the energy envelope ``sum over leads of deviation**2`` (in
-   physical units, so the lead where the wave is largest leads).
+   physical units, so the lead where the wave is largest leads). Measured on
+   all 105 QTDB records with the ``q1c`` boundaries given, the peaks found this
+   way deviate from the ``q1c`` peaks with SD 12.9 (P), 12.3 (R) and 24.4 ms
+   (T), against 14.4/15.6/31.4 ms on lead 0 alone and 13.1/13.8/26.7 ms on
+   the lead of largest energy.
 4. **Confidence**: the mean, over the wave's samples, of the probability the
    model gave to the decoded class, in ``[0, 1]``. The GUI uses it to jump to
    uncertain beats.
