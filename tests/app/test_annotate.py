@@ -143,3 +143,23 @@ def test_worker_processes_give_the_same_files(tmp_path: Path, tiny_model: Path) 
                  "--model", str(tiny_model)]) == 0
     for name in ("sel100x.ecgs", "copy2.ecgs"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+@pytest.mark.slow
+def test_shipped_model_finds_the_annotated_beats_of_the_excerpt(tmp_path: Path) -> None:
+    """End to end with ``models/default``: the written QRS complexes match the manual q1c ones."""
+    from ecgstudio.core.metrics import Fiducial, score_tracks
+    from ecgstudio.paths import default_model_path
+
+    if not default_model_path().with_suffix(".keras").is_file():
+        pytest.skip("no shipped model in this checkout")
+    rec = _copy_record("sel100x", tmp_path / "in")
+    assert main(["annotate", str(rec), "--out-dir", str(tmp_path / "out")]) == 0
+    record = read_record(rec)
+    written = read_tracks(tmp_path / "out" / "sel100x", "ecgs", n_samples=record.n_samples, fs=record.fs)[0]
+    reference = read_tracks(DATA / "sel100x", "q1c", n_samples=record.n_samples, fs=record.fs)[0]
+    score = score_tracks(reference, written)
+    for fiducial in (Fiducial.QRS_ON, Fiducial.R_PEAK, Fiducial.QRS_OFF):
+        assert score[fiducial].n_reference > 0
+        assert score[fiducial].sensitivity >= 0.9 and score[fiducial].ppv >= 0.9
+        assert abs(score[fiducial].mean_error_ms) < 30
