@@ -60,7 +60,7 @@ def make(out_dir: Path) -> None:
     wfdb.wrsamp("synth12", fs=FS, units=["mV"] * len(LEADS), sig_name=LEADS, p_signal=signal,
                 fmt=["16"] * len(LEADS), adc_gain=[1000.0] * len(LEADS), baseline=[0] * len(LEADS),
                 write_dir=str(out_dir), comments=["synthetic 12-lead test record, see make_synthetic.py"])
-    for lead_index, lead in enumerate(LEADS):
+    for lead in LEADS:
         shift = int(rng.integers(-3, 4))
         samples, symbols, nums = [], [], []
         for r in r_peaks:
