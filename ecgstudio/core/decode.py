@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ecgstudio.core.delineation import Delineation, min_width_samples
+from ecgstudio.core.errors import EditError
 from ecgstudio.core.waves import SegmentClass, Wave, WaveKind
 
 N_CLASSES = 6
@@ -441,8 +442,11 @@ def decode(
              float(confidence[r]))
         for r, k, p in zip(all_rows.tolist(), all_kinds.tolist(), all_peaks.tolist(), strict=True)
     ]
-    track, _ = Delineation.from_waves_lenient(waves, n_samples=n, fs=fs, lead=lead, name=name)
-    return track
+    try:  # valid by construction; the strict check is twice as fast as the lenient one
+        return Delineation(waves, n_samples=n, fs=fs, lead=lead, name=name)
+    except EditError:  # pragma: no cover - defensive: drop whatever breaks a rule
+        track, _ = Delineation.from_waves_lenient(waves, n_samples=n, fs=fs, lead=lead, name=name)
+        return track
 
 
 def _check_probs(probs: np.ndarray) -> np.ndarray:
