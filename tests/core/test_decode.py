@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecgstudio.core.decode import ALLOWED_TRANSITIONS, decode, find_peaks_in_segments, viterbi_path
 from ecgstudio.core.delineation import Delineation
@@ -119,6 +121,25 @@ def test_missing_probabilities_do_not_break_decoding() -> None:
     want = [w for w in _boundaries(ref, WaveKind.QRS) if w[1] < 950 or w[0] > 1150]
     got = [w for w in _boundaries(out, WaveKind.QRS) if w[1] < 950 or w[0] > 1150]
     assert got == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    runs=st.lists(st.tuples(st.integers(0, 5), st.integers(1, 80)), min_size=1, max_size=60),
+    fs=st.sampled_from([100.0, 250.0, 500.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_any_label_sequence_decodes_to_a_valid_track(runs: list[tuple[int, int]], fs: float, seed: int) -> None:
+    labels = np.concatenate([np.full(length, cls, dtype=np.int8) for cls, length in runs])
+    rng = np.random.default_rng(seed)
+    probs = 0.6 * np.eye(6, dtype=np.float32)[labels] + 0.4 * rng.dirichlet(np.ones(6), labels.size)
+    signal = rng.normal(size=(labels.size, 2))
+    out = decode(probs.astype(np.float32), signal, fs)
+    out.check()  # sorted, non-overlapping, inside the record, legal order
+    for wave in out:
+        assert wave.onset is None or 0 < wave.onset
+        assert wave.offset < labels.size
+        assert wave.peak is not None and 0.0 <= wave.confidence <= 1.0
 
 
 def test_spurious_blips_inside_the_tp_segment_start_no_wave() -> None:
