@@ -200,6 +200,10 @@ def _inside(samples: np.ndarray, regions: np.ndarray) -> np.ndarray:
 def match_nearest(reference: np.ndarray, test: np.ndarray, tolerance: int) -> tuple[np.ndarray, np.ndarray]:
     """One-to-one matching of sorted positions, closest pairs first.
 
+    Every pair within the tolerance is a candidate; pairs are taken in order
+    of distance while both ends are free, so the matching is maximal (no
+    unmatched reference has a free test position within the tolerance).
+
     Parameters
     ----------
     reference, test : np.ndarray
@@ -217,14 +221,13 @@ def match_nearest(reference: np.ndarray, test: np.ndarray, tolerance: int) -> tu
     if reference.size == 0 or test.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    pos = np.searchsorted(test, reference)
-    cand_ref = np.repeat(np.arange(reference.size), 4)
-    cand_test = (pos[:, None] + np.arange(-2, 2)[None, :]).ravel()
-    ok = (cand_test >= 0) & (cand_test < test.size)
-    cand_ref, cand_test = cand_ref[ok], cand_test[ok]
+    lo = np.searchsorted(test, reference - tolerance, side="left")
+    hi = np.searchsorted(test, reference + tolerance, side="right")
+    counts = hi - lo
+    cand_ref = np.repeat(np.arange(reference.size), counts)
+    first = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    cand_test = first + np.arange(cand_ref.size)
     dist = np.abs(test[cand_test] - reference[cand_ref])
-    ok = dist <= tolerance
-    cand_ref, cand_test, dist = cand_ref[ok], cand_test[ok], dist[ok]
     order = np.lexsort((cand_test, cand_ref, dist))
     ref_used = np.zeros(reference.size, dtype=bool)
     test_used = np.zeros(test.size, dtype=bool)

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.metrics import (
@@ -133,3 +135,20 @@ def test_table_names_every_column_and_fiducial() -> None:
     for fiducial in Fiducial:
         assert fiducial.value in text
     assert "100.0" in text and "4.0" in text  # Se 100 %, mean error 4 ms
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ref=st.lists(st.integers(0, 400), max_size=40, unique=True),
+    test=st.lists(st.integers(0, 400), max_size=40, unique=True),
+    tolerance=st.integers(0, 60),
+)
+def test_matching_is_one_to_one_within_tolerance_and_maximal(ref: list[int], test: list[int], tolerance: int) -> None:
+    r, t = np.sort(np.array(ref, dtype=np.int64)), np.sort(np.array(test, dtype=np.int64))
+    ri, ti = match_nearest(r, t, tolerance)
+    assert len(set(ri.tolist())) == ri.size and len(set(ti.tolist())) == ti.size
+    assert np.all(np.abs(t[ti] - r[ri]) <= tolerance)
+    free_r = np.setdiff1d(np.arange(r.size), ri)
+    free_t = np.setdiff1d(np.arange(t.size), ti)
+    for i in free_r:  # no unmatched pair is left that could still be matched
+        assert not np.any(np.abs(t[free_t] - r[i]) <= tolerance)
