@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import traceback
+from types import TracebackType
 
 from PyQt5.QtCore import QTimer
-from PyQt5.QtWidgets import QApplication
+from PyQt5.QtWidgets import QApplication, QWidget
 
 from ecgstudio import __version__
 from ecgstudio.paths import sample_record_path
+
+log = logging.getLogger(__name__)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -21,6 +26,30 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("ECG Studio")
     app.setApplicationVersion(__version__)
     return app  # type: ignore[return-value]
+
+
+def install_excepthook(window: QWidget) -> None:
+    """Report unexpected exceptions in Qt slots in a message box instead of aborting.
+
+    PyQt5 aborts the process (``qFatal``) on an exception escaping a slot when
+    ``sys.excepthook`` is the default one; this hook logs the traceback and
+    shows the one-line message, and the editor keeps running (the user can
+    still save).
+    """
+    from ecgstudio.gui import dialogs
+    from ecgstudio.gui.workers import error_message
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        log.error("unexpected error", exc_info=(kind, exc, tb))
+        try:
+            dialogs.show_error(window, "Unexpected error", error_message(exc))
+        except Exception:  # noqa: BLE001 - never raise from the hook itself
+            traceback.print_exception(kind, exc, tb)
+
+    sys.excepthook = hook
 
 
 def run_gui(record: str | None = None, model: str | None = None) -> int:
@@ -53,10 +82,14 @@ def run_gui(record: str | None = None, model: str | None = None) -> int:
     if model and model.endswith(".keras"):
         model = model[: -len(".keras")]
     window = MainWindow(model_stem=model)
+    install_excepthook(window)
     window.show()
     target = record if record is not None else str(sample_record_path())
     if os.path.isdir(target):
         QTimer.singleShot(0, lambda: window.open_folder(target))
     else:
         QTimer.singleShot(0, lambda: window.open_record(target))
-    return int(app.exec_())
+    try:
+        return int(app.exec_())
+    finally:
+        sys.excepthook = sys.__excepthook__

@@ -107,3 +107,38 @@ def test_corrupt_editable_file_keeps_the_previous_document(qtbot, make_window, o
     assert window.document is not None and window.document.record_path == excerpt
     assert window.view.record is window.document.record  # the old record is shown again
     assert len(window.document.editable_track) == 1 and window.is_dirty
+
+
+def test_unexpected_exception_in_a_slot_is_reported_not_fatal(make_window, dialog_log,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from ecgstudio.gui.app import install_excepthook
+
+    window = make_window()
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    install_excepthook(window)
+    try:
+        raise ValueError("bad\nthing")
+    except ValueError:
+        sys.excepthook(*sys.exc_info())
+    assert dialog_log.errors == [("Unexpected error", "unexpected error: ValueError: bad thing")]
+
+
+def test_save_into_a_folder_that_refuses_writing(make_window, open_and_wait, excerpt: Path, dialog_log,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise PermissionError(13, "Permission denied")
+
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)  # what a read-only folder does (tests run as root)
+    assert not window.save()
+    (title, message), = dialog_log.errors
+    assert "Permission denied" in message and "\n" not in message
+    assert window.is_dirty
+    monkeypatch.undo()
+    assert window.save()
