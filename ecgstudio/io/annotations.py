@@ -206,16 +206,20 @@ def read_annotation_file(
     dropped: dict[int | None, list[Wave]] = {}
     n_unparsed = 0
     for lead, index in groups.items():
-        items = [(int(samples[i]), symbols[i], int(nums[i])) for i in index]
+        picked = index.tolist()
+        items = list(zip(samples[index].tolist(), [symbols[i] for i in picked], nums[index].tolist(),
+                         strict=True))
         parsed = parse_channel(items, lead)
         track, lost = Delineation.from_waves_lenient(parsed.waves, n_samples=n_samples, fs=fs,
                                                      lead=lead, name=ext)
-        kept_ids = {id(w) for w in track.waves}
-        kept = [id(w) in kept_ids for w in parsed.waves]
-        waves = attach_unparsed(parsed.waves, kept, parsed.skipped)
-        n_unparsed += sum(len(getattr(w, "unparsed", ())) for w in waves)
-        lost = [w for w in lost if w.onset is not None or w.peak is not None]
-        tracks.append(Delineation(waves, n_samples=n_samples, fs=fs, lead=lead, name=ext))
+        if parsed.skipped or lost:
+            kept_ids = {id(w) for w in track.waves}
+            kept = [id(w) in kept_ids for w in parsed.waves]
+            waves = attach_unparsed(parsed.waves, kept, parsed.skipped)
+            n_unparsed += sum(len(getattr(w, "unparsed", ())) for w in waves)
+            track = Delineation(waves, n_samples=n_samples, fs=fs, lead=lead, name=ext)
+            lost = [w for w in lost if w.onset is not None or w.peak is not None]
+        tracks.append(track)
         if lost:
             dropped[lead] = lost
     return AnnotationFile(path, tracks, dropped, n_unparsed)
