@@ -1,8 +1,10 @@
 """The main window's QActions, menus and toolbar, with their shortcuts.
 
 :func:`create_actions` builds every action and connects it to the window's
-(or its editing controller's) handler; :func:`build_menus` lays them out. The
-keyboard map (DESIGN.md §5, keyboard first):
+(or its controllers') handler; :func:`build_menus` lays them out. The
+keyboard map (DESIGN.md §5, keyboard first); the plot keys below work while
+the plot has the keyboard focus (click it), so the docks' tables and fields
+keep their own keys. Ctrl+O/S/Shift+S/Z/Shift+Z/Q work everywhere:
 
 ======================  =========================================
 Left / Right            previous / next beat

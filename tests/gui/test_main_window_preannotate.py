@@ -123,3 +123,21 @@ def test_prediction_for_a_record_closed_meanwhile_is_dropped(qtbot, make_window,
     assert window.annotating.wait(10_000)
     assert window.document is not first
     assert len(window.document.editable_track) == 0 and not window.is_dirty
+
+
+def test_u_goes_to_the_uncertain_wave_and_space_accepts_it(qtbot, make_window, open_and_wait,
+                                                           excerpt: Path) -> None:
+    from PyQt5.QtCore import Qt
+
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.annotating.preannotate_fn = _fake_model
+    window.annotating.preannotate()
+    assert window.annotating.wait(10_000)
+    window.view.set_view_range(0, 2500)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_U)
+    assert window.view.selected_wave() == PREDICTED[1]  # confidence 0.4 < 0.6
+    qtbot.keyClick(window.view, Qt.Key_Space)
+    assert window.document.review.covers(PREDICTED[0].onset, PREDICTED[2].offset)
+    assert window.undo_stack.undoText() == "Accept beat"
