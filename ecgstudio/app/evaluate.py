@@ -247,7 +247,8 @@ def evaluate_model(
     -------
     dict
         JSON-ready (NaN written as ``null``): ``model``, ``reference``,
-        ``tolerance_ms``, ``records`` (scored), ``skipped`` ({record: reason}),
+        ``tolerance_ms``, ``records`` (scored), ``skipped`` ({record: reason}:
+        no reference annotations), ``failed`` ({record: one-line error}),
         ``columns`` ({column: {fiducial: {n_reference, n_test, n_matched,
         sensitivity, ppv, mean_error_ms, sd_error_ms}}}), ``per_record``
         ({record: {column: {fiducial: ...}}}) and ``table`` (the text table).
@@ -289,7 +290,8 @@ def evaluate_model(
         "reference": ref_ext,
         "tolerance_ms": tolerance_s * 1000,
         "records": list(per_record),
-        "skipped": skipped,
+        "skipped": {r: why for r, why in skipped.items() if why == f"no {ref_ext} annotations"},
+        "failed": {r: why for r, why in skipped.items() if why != f"no {ref_ext} annotations"},
         "columns": {c: s.summary() for c, s in pooled.items()},
         "per_record": {r: {c: s.summary() for c, s in row.items()} for r, row in per_record.items()},
         "table": format_table(pooled, title=title),
@@ -298,14 +300,16 @@ def evaluate_model(
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the sub-command; returns the exit code."""
+    """Run the sub-command; returns 0, or 1 if a record could not be read (the others are scored)."""
     if args.tolerance_ms <= 0:
         raise EcgStudioError(f"--tolerance-ms must be positive, got {args.tolerance_ms}")
     result = evaluate_model(args.model, args.data, args.records, args.ref_ext, tuple(args.peers),
                             tolerance_s=args.tolerance_ms / 1000, model_leads=args.model_leads)
     print(result["table"])
     if result["skipped"]:
-        print(f"skipped: {', '.join(f'{r} ({why})' for r, why in result['skipped'].items())}")
+        print(f"skipped (no {args.ref_ext}): {', '.join(result['skipped'])}")
+    for record, why in result["failed"].items():
+        _err(f"{record}: error: {why}")
     if args.json:
         out = Path(args.json).expanduser()
         try:
@@ -313,4 +317,4 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise EcgStudioError(f"cannot write {out}: {exc.strerror or exc}") from None
         _err(f"results written to {out}")
-    return 0
+    return 1 if result["failed"] else 0

@@ -116,3 +116,20 @@ def test_cli_fails_in_one_line_without_scorable_records(
     assert code != 0
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("ecgstudio: error:") and "q1c" in last
+
+
+def test_cli_scores_the_good_records_and_exits_1_when_one_cannot_be_read(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "db"
+    _copy_record("sel100x", folder, "sel100x")
+    (folder / "broken.hea").write_text("not a header\n")
+    (folder / "broken.q1c").write_bytes((DATA / "sel100x.q1c").read_bytes())
+    out = tmp_path / "r.json"
+    code = main(["evaluate", "--data", str(folder), "--model", str(tiny_model), "--peers", "pu",
+                 "--records", "sel100x", "broken", "--json", str(out)])
+    assert code == 1
+    result = json.loads(out.read_text())
+    assert result["records"] == ["sel100x"] and list(result["failed"]) == ["broken"]
+    err = capsys.readouterr().err.splitlines()
+    assert sum(line.startswith("broken: error:") for line in err) == 1
