@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from PyQt5.QtCore import QObject
 
 from ecgstudio.core.delineation import Delineation
-from ecgstudio.core.edits import ReplaceRange
 from ecgstudio.gui import dialogs
+from ecgstudio.gui.bulk_edit import replace_all_waves
 
 if TYPE_CHECKING:
     from ecgstudio.gui.main_window import MainWindow
@@ -109,14 +109,12 @@ class AnnotateController(QObject):
             new = predicted.copy(doc.unique_track_name(doc.annotation_ext))
             doc.tracks.append(new)
             doc.editable_index = len(doc.tracks) - 1
-            window.view.set_tracks(doc.tracks, doc.editable_index)
-            window.measurements.set_track(new, doc.fs)
+            window.show_tracks()
             window.undo_stack.resetClean()
             window.status.showMessage(f"{len(new)} waves from {name}", 5000)
             return
-        edit = ReplaceRange(0, track.n_samples - 1, predicted.waves)
-        if window.push_edit(edit, f"Pre-annotate with {name}"):
-            window.status.showMessage(f"{len(track)} waves from {name} (Ctrl+Z undoes)", 5000)
+        if replace_all_waves(window, predicted, f"Pre-annotate with {name}"):
+            window.status.showMessage(f"{len(doc.editable_track)} waves from {name} (Ctrl+Z undoes)", 5000)
 
     # ------------------------------------------------------------------ fine-tuning
     def finetune(self) -> None:

@@ -235,12 +235,19 @@ class MainWindow(QMainWindow):
         """Put ``doc`` into the plot, the measurements dock, the leads menu and the status bar."""
         if self.view.record is not doc.record:
             self.view.set_record(doc.record)
-        self.view.set_tracks(doc.tracks, doc.editable_index)
-        self.view.set_review(doc.review)
-        self.measurements.set_track(doc.editable_track, doc.fs)
+        self.show_tracks()
         self.options.rebuild_leads_menu()
         self.status.set_record(doc.name, doc.fs, doc.record.duration_s)
         self._update_title()
+
+    def show_tracks(self) -> None:
+        """Show the document's tracks again (after the track list or the editable track object changed)."""
+        doc = self.document
+        if doc is None:
+            return
+        self.view.set_tracks(doc.tracks, doc.editable_index)
+        self.view.set_review(doc.review)
+        self.measurements.set_track(doc.editable_track, doc.fs)
 
     # ------------------------------------------------------------------ editing
     def push_edit(self, edit: Edit, text: str | None = None) -> bool:

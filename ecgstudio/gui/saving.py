@@ -16,9 +16,9 @@ from PyQt5.QtWidgets import QProgressDialog
 
 from ecgstudio.app import autosave, session
 from ecgstudio.app.document import Document
-from ecgstudio.core.edits import ReplaceRange
 from ecgstudio.core.review import ReviewSpans
 from ecgstudio.gui import dialogs
+from ecgstudio.gui.bulk_edit import replace_all_waves
 from ecgstudio.gui.workers import TaskFn, TaskRunner
 
 if TYPE_CHECKING:
@@ -184,9 +184,8 @@ class SaveController(QObject):
         if not dialogs.ask_restore(window, doc.name, pending.recovery.saved_at):
             self.discard_recovery(doc)
             return
-        track = doc.editable_track
         window.undo_stack.beginMacro("Restore autosaved edits")
-        window.push_edit(ReplaceRange(0, track.n_samples - 1, pending.track.waves), "Restore autosaved edits")
+        replace_all_waves(window, pending.track, "Restore autosaved edits")
         window.set_review(ReviewSpans(pending.recovery.reviewed), "Restore review marks")
         window.undo_stack.endMacro()
         note = f" ({len(pending.dropped)} invalid waves left out)" if pending.dropped else ""

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import wfdb
 
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.edits import AddWave
@@ -141,3 +142,32 @@ def test_u_goes_to_the_uncertain_wave_and_space_accepts_it(qtbot, make_window, o
     qtbot.keyClick(window.view, Qt.Key_Space)
     assert window.document.review.covers(PREDICTED[0].onset, PREDICTED[2].offset)
     assert window.undo_stack.undoText() == "Accept beat"
+
+
+def test_large_prediction_swaps_the_track_in_one_undo_step(qtbot, make_window, open_and_wait, excerpt: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecgstudio.gui import bulk_edit
+
+    monkeypatch.setattr(bulk_edit, "BULK_THRESHOLD", 2)  # take the path of 24-hour tracks
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 3000, 3010, 3020)))
+    before = window.document.editable_track
+    window.annotating.preannotate_fn = _fake_model
+    window.annotating.preannotate()
+    assert window.annotating.wait(10_000)
+    after = window.document.editable_track
+    assert after.waves == PREDICTED and after.name == "ecgs"
+    assert window.view.editable_track() is after  # the plot edits the new track
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 3000, 3010, 3020)))  # edits go to the new track
+    assert len(after) == 4 and len(before) == 1
+    window.undo_stack.undo()
+    window.undo_stack.undo()  # the whole prediction: one step
+    assert window.document.editable_track is before and window.view.editable_track() is before
+    window.undo_stack.undo()
+    assert len(before) == 0
+    for _ in range(3):
+        window.undo_stack.redo()
+    assert window.document.editable_track is after and len(after) == 4
+    assert window.save()
+    assert len(wfdb.rdann(str(excerpt), "ecgs").sample) == 4 * 3  # onset, peak, offset of each wave
