@@ -1,6 +1,6 @@
 """Round-trip every QTDB boundary annotation file through ECG Studio's reader and writer.
 
-For each record and each of ``q1c``, ``pu0``, ``pu1``, ``pu``: read the file with
+For each record and each of ``q1c``, ``pu0``, ``pu1``, ``pu`` (and ``q2c`` where present): read the file with
 :func:`ecgstudio.io.annotations.read_annotation_file`, write the tracks with
 :func:`ecgstudio.io.annotations.write_tracks` into a temporary folder, read both
 files with ``wfdb.rdann`` and compare the ``sample``, ``symbol``, ``num`` and
@@ -24,7 +24,7 @@ import wfdb
 from ecgstudio.io.annotations import read_annotation_file, write_tracks
 from ecgstudio.io.records import list_records, read_header
 
-EXTS = ("q1c", "pu0", "pu1", "pu")
+EXTS = ("q1c", "pu0", "pu1", "pu", "q2c")
 
 
 def compare(original: Path, written: Path, ext: str) -> str | None:
