@@ -6,10 +6,13 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from ecgstudio.app import autosave
 from ecgstudio.app.session import open_document, save_document
 from ecgstudio.core.edits import AddWave
 from ecgstudio.core.waves import Wave, WaveKind
+from ecgstudio.gui import bulk_edit
 
 
 def _recovery(excerpt: Path) -> Path:
@@ -31,8 +34,11 @@ def test_autosave_is_written_while_dirty_and_deleted_on_save(qtbot, make_window,
     assert not _recovery(excerpt).exists()
 
 
+@pytest.mark.parametrize("bulk_threshold", [4000, 0], ids=["in-place", "swapped"])
 def test_recovery_is_offered_and_restored_after_a_crash(qtbot, make_window, open_and_wait, excerpt: Path,
-                                                        dialog_log) -> None:
+                                                        dialog_log, monkeypatch: pytest.MonkeyPatch,
+                                                        bulk_threshold: int) -> None:
+    monkeypatch.setattr(bulk_edit, "BULK_THRESHOLD", bulk_threshold)
     crashed = make_window(autosave_interval_ms=60_000)
     open_and_wait(crashed, excerpt)
     crashed.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
@@ -52,9 +58,9 @@ def test_recovery_is_offered_and_restored_after_a_crash(qtbot, make_window, open
     assert window.document.review.spans == ((990, 1030),)
     assert window.is_dirty and window.windowTitle().startswith("sel100x*")
     window.undo_stack.undo()  # restoring is one undo step
-    assert len(track) == 0 and not window.document.review
+    assert len(window.document.editable_track) == 0 and not window.document.review
     window.undo_stack.redo()
-    assert len(track) == 2
+    assert len(window.document.editable_track) == 2
 
 
 def test_declined_recovery_is_deleted(qtbot, make_window, open_and_wait, excerpt: Path, dialog_log) -> None:
