@@ -21,7 +21,8 @@ window's own start-up and max RSS is per scenario):
    the whole record; drag latency of a boundary handle (press, 5 moves,
    release with real mouse events; time until the edit is applied and the
    window repainted); autosave and Save of the 325,000-wave track (total
-   time, and the longest stall of the GUI thread meanwhile); max RSS.
+   time, and the longest stall of the GUI thread meanwhile); replacing the
+   whole track as Pre-annotate does, and undoing it; max RSS.
 
 Targets: first paint <= 1.5 s (sample), <= 3 s (24 h); >= 30 fps panning;
 peak memory <= 1.5 GB.
@@ -228,6 +229,13 @@ def run_child(kind: str, record: str) -> dict[str, float]:
         out["autosave_gui_thread_ms"] = 1000 * _timed(window.autosave_now)
         out["autosave_background_write_ms"] = 1000 * _timed(lambda: window.autosave_now(wait=True))
         out["save_s"], out["save_gui_stall_ms_max"] = _save_with_stall_probe(window)
+
+        # what Pre-annotate does with a 24-hour prediction: one undoable whole-track replacement
+        from ecgstudio.gui.bulk_edit import replace_all_waves
+
+        predicted = doc.editable_track.copy("model")
+        out["replace_whole_track_ms"] = 1000 * _timed(lambda: replace_all_waves(window, predicted, "bench"))
+        out["undo_whole_track_ms"] = 1000 * _timed(window.undo_stack.undo)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     window.undo_stack.setClean()
     window.close()
