@@ -54,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-determinism", action="store_true",
                         help="skip tf.config.experimental.enable_op_determinism (slightly faster)")
     parser.add_argument("--no-evaluate", action="store_true", help="do not score the test records at the end")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT.keras/OUT.json pair")
 
 
 def _print(line: str) -> None:
@@ -107,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     if not data_dir.is_dir():
         raise EcgStudioError(f"data folder not found: {data_dir}")
     stem = model_stem(args.out)
+    if not args.overwrite and (stem.with_suffix(".keras").exists() or stem.with_suffix(".json").exists()):
+        raise EcgStudioError(f"model {stem} exists; choose another --out or pass --overwrite")
     window = int(args.window)
     hop = int(args.hop or window // 2)
     if window < 64 or not 0 < hop <= window:

@@ -65,3 +65,11 @@ def test_folder_without_annotations_is_a_one_line_error(tmp_path: Path, capsys: 
     code = cli.main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "m")])
     err = capsys.readouterr().err.strip()
     assert code != 0 and "q1c" in err and "\n" not in err
+
+
+def test_existing_model_is_not_overwritten_without_overwrite(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "m.keras").write_bytes(b"precious")
+    code = cli.main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "m")])
+    assert code != 0 and "--overwrite" in capsys.readouterr().err
+    assert (tmp_path / "m.keras").read_bytes() == b"precious"
