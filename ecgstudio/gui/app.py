@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import traceback
 from types import TracebackType
@@ -52,6 +53,15 @@ def install_excepthook(window: QWidget) -> None:
     sys.excepthook = hook
 
 
+def _close_on_ctrl_c(window: QWidget) -> None:
+    """Ctrl+C in the terminal closes the window (asking about unsaved changes) instead of being ignored."""
+    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
+    # Python handles signals only between bytecodes: wake the interpreter now and then
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+
+
 def run_gui(record: str | None = None, model: str | None = None) -> int:
     """Open the editor and run the Qt event loop until the window closes.
 
@@ -83,6 +93,7 @@ def run_gui(record: str | None = None, model: str | None = None) -> int:
         model = model[: -len(".keras")]
     window = MainWindow(model_stem=model)
     install_excepthook(window)
+    _close_on_ctrl_c(window)
     window.show()
     target = record if record is not None else str(sample_record_path())
     if os.path.isdir(target):
@@ -93,3 +104,4 @@ def run_gui(record: str | None = None, model: str | None = None) -> int:
         return int(app.exec_())
     finally:
         sys.excepthook = sys.__excepthook__
+        signal.signal(signal.SIGINT, signal.default_int_handler)
