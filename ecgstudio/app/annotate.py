@@ -146,10 +146,26 @@ def annotate_one(
     return Outcome(name, written, n_waves, time.perf_counter() - start)
 
 
+_worker_error: str | None = None
+
+
 def _worker_init(model: str | None) -> None:
+    """Load the model once per worker process; remember a failure instead of dying."""
+    global _worker_error
     from ecgstudio.app.preannotate import load_model
 
-    load_model(model)
+    try:
+        load_model(model)
+    except EcgStudioError as exc:
+        _worker_error = str(exc)
+
+
+def _annotate_in_worker(
+    record_path: Path, out_dir: Path, ext: str, model: str | None, per_lead: bool,
+) -> Outcome:
+    if _worker_error is not None:
+        return Outcome(record_path.name, None, 0, 0.0, _worker_error)
+    return annotate_one(record_path, out_dir, ext, model, per_lead)
 
 
 def _report(i: int, total: int, outcome: Outcome) -> None:
@@ -212,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
         context = multiprocessing.get_context("spawn")  # TensorFlow does not survive fork
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
                                  initargs=(model,)) as pool:
-            futures = [pool.submit(annotate_one, path, out_dir, args.ext, model, args.per_lead)
+            futures = [pool.submit(_annotate_in_worker, path, out_dir, args.ext, model, args.per_lead)
                        for path in unique]
             for i, future in enumerate(as_completed(futures), 1):
                 try:
