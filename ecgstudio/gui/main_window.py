@@ -30,7 +30,7 @@ from ecgstudio.gui.leads_view import LeadsView
 from ecgstudio.gui.measurements_panel import MeasurementsPanel
 from ecgstudio.gui.opener import RecordOpener
 from ecgstudio.gui.saving import SaveController
-from ecgstudio.gui.settings import add_recent_record, make_settings
+from ecgstudio.gui.settings import add_recent_record, make_settings, remove_recent_record
 from ecgstudio.gui.statusbar import StatusBar
 from ecgstudio.gui.view_options import ViewOptions
 from ecgstudio.paths import default_model_path
@@ -194,6 +194,10 @@ class MainWindow(QMainWindow):
         if self.document is None and self._previous is not None:  # the signal of the new one was shown
             self.document, self._previous = self._previous, None
             self._show(self.document)
+        target = self._opener.target
+        if target and not _header_exists(target):
+            remove_recent_record(target, self.settings)  # gone: do not offer it again
+            self.options.rebuild_recent_menu()
         dialogs.show_error(self, "Cannot open record", message)
         self.sigOpenFailed.emit(message)
 
@@ -379,6 +383,11 @@ class MainWindow(QMainWindow):
         first, last = self.view.view_range()
         half = max(1, (last - first) // 2)
         self.view.set_view_range(int(sample) - half, int(sample) + half)
+
+
+def _header_exists(target: str) -> bool:
+    path = Path(target)
+    return (path.suffix == ".hea" and path.is_file()) or path.with_name(path.name + ".hea").is_file()
 
 
 def _dropped_target(mime) -> Path | None:  # noqa: ANN001 - QMimeData

@@ -249,3 +249,19 @@ def test_view_menu_hides_a_lead_and_shows_the_panels(make_window, open_and_wait,
     window.open_folder(excerpt.parent)
     assert [a.text() for a in window.action_set.panels_menu.actions()] == ["Measurements", "Records"]
     window.browser.wait(10_000)
+
+
+def test_a_recent_record_that_disappeared_is_dropped_from_the_list(qtbot, make_window, open_and_wait,
+                                                                   excerpt: Path, dialog_log) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.close()
+    for suffix in (".hea", ".dat"):
+        excerpt.with_suffix(suffix).unlink()
+    again = make_window()
+    recent = [a for a in again.action_set.recent_menu.actions() if a.text() == "sel100x"]
+    with qtbot.waitSignal(again.sigOpenFailed, timeout=15_000):
+        recent[0].trigger()
+    assert len(dialog_log.errors) == 1
+    assert str(excerpt) not in recent_records(again.settings)
+    assert "sel100x" not in [a.text() for a in again.action_set.recent_menu.actions()]
