@@ -27,6 +27,13 @@ CancelFn = Callable[[], bool]
 #: Share of the progress bar given to inference (the rest is decoding).
 _INFERENCE_SHARE = 0.9
 
+#: Records longer than this (seconds) are inferred one segment at a time.
+SEGMENT_S = 3600.0
+
+#: Extra signal on each side of a segment (seconds), discarded after inference,
+#: so filters and model windows see the same context as in one pass.
+SEGMENT_OVERLAP_S = 30.0
+
 _lock = threading.Lock()
 _cache: dict[Path, tuple[float, Any, dict[str, Any]]] = {}
 
@@ -86,6 +93,58 @@ def _scaled(progress: ProgressFn | None, lo: float, hi: float) -> ProgressFn | N
     return lambda fraction: progress(lo + (hi - lo) * min(max(fraction, 0.0), 1.0))
 
 
+def predict_in_segments(
+    predict: Callable[..., np.ndarray],
+    model: Any,
+    metadata: dict[str, Any],
+    signal: np.ndarray,
+    fs: float,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    segment_s: float = SEGMENT_S,
+    overlap_s: float = SEGMENT_OVERLAP_S,
+) -> np.ndarray:
+    """Probabilities of a long record, inferred one overlapping segment at a time.
+
+    Memory stays bounded by one segment's inference plus the output, which is
+    kept as float16 for records longer than ``segment_s`` (half the size of
+    float32; ample precision for decoding). Shorter records go through
+    ``predict`` in one call (float32).
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict_proba`` or ``predict_proba_per_lead`` of :mod:`ecgstudio.ml.infer`.
+    signal : np.ndarray
+        shape ``(n_samples, n_leads)``.
+
+    Returns
+    -------
+    np.ndarray
+        ``predict``'s output for the whole record: ``(n_samples, 6)`` or
+        ``(n_leads, n_samples, 6)``.
+    """
+    n = signal.shape[0]
+    seg = max(1, int(round(segment_s * fs)))
+    overlap = max(0, int(round(overlap_s * fs)))
+    if n <= seg + 2 * overlap:
+        return predict(model, metadata, signal, fs, progress=progress, cancel=cancel)
+    starts = list(range(0, n, seg))
+    out: np.ndarray | None = None
+    for k, start in enumerate(starts):
+        stop = min(n, start + seg)
+        lo, hi = max(0, start - overlap), min(n, stop + overlap)
+        part = predict(model, metadata, signal[lo:hi], fs,
+                       progress=_scaled(progress, k / len(starts), (k + 1) / len(starts)), cancel=cancel)
+        if out is None:
+            shape = list(part.shape)
+            shape[-2] = n
+            out = np.empty(shape, dtype=np.float16)
+        out[..., start:stop, :] = part[..., start - lo:stop - lo, :]
+    return out  # set by the first segment
+
+
 def preannotate(
     record: Record,
     model_stem: str | os.PathLike[str] | None = None,
@@ -122,6 +181,9 @@ def preannotate(
     -------
     list[Delineation]
         ``[global track]`` or one track per lead (``track.lead`` = lead index).
+        Records longer than :data:`SEGMENT_S` are inferred in overlapping
+        segments (:func:`predict_in_segments`) so a 24-hour Holter recording
+        needs about a gigabyte less memory.
 
     Raises
     ------
@@ -134,10 +196,12 @@ def preannotate(
     signal, fs = record.signal, record.fs
     infer_progress = _scaled(progress, 0.0, _INFERENCE_SHARE)
     if not per_lead:
-        probs = predict_proba(model, metadata, signal, fs, progress=infer_progress, cancel=cancel)
+        probs = predict_in_segments(predict_proba, model, metadata, signal, fs, progress=infer_progress,
+                                    cancel=cancel)
         tracks = [decode(probs, signal, fs, lead=None, name=name)]
     else:
-        all_probs = predict_proba_per_lead(model, metadata, signal, fs, progress=infer_progress, cancel=cancel)
+        all_probs = predict_in_segments(predict_proba_per_lead, model, metadata, signal, fs,
+                                        progress=infer_progress, cancel=cancel)
         tracks = []
         for lead in range(record.n_leads):
             probs = np.ascontiguousarray(all_probs[lead])

@@ -377,6 +377,7 @@ def decode(
     probs : np.ndarray
         shape ``(n_samples, 6)``, class probabilities per sample
         (:class:`SegmentClass` order); rows need not sum to one exactly.
+        float16 input is processed without a float32 copy of the whole array.
     signal : np.ndarray
         shape ``(n_samples,)`` or ``(n_samples, n_leads)`` in physical units,
         used to place the peaks (all leads combined for a global track).
@@ -453,6 +454,6 @@ def _check_probs(probs: np.ndarray) -> np.ndarray:
     arr = np.asarray(probs)
     if arr.ndim != 2 or arr.shape[1] != N_CLASSES or arr.shape[0] < 1:
         raise ValueError(f"probabilities must have shape (n_samples, {N_CLASSES}), got {arr.shape}")
-    if arr.dtype != np.float32:
+    if arr.dtype not in (np.float16, np.float32):  # float16 is read chunk by chunk, never copied whole
         arr = arr.astype(np.float32)
     return arr

@@ -5,9 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from ecgstudio.app.preannotate import clear_model_cache, load_model, preannotate, resolve_model_stem
+from ecgstudio.app.preannotate import (
+    clear_model_cache,
+    load_model,
+    preannotate,
+    predict_in_segments,
+    resolve_model_stem,
+)
 from ecgstudio.core.errors import ModelError
 from ecgstudio.io.records import read_record
 from ecgstudio.ml.cancel import Cancelled
@@ -75,3 +82,35 @@ def test_missing_model_is_a_model_error(tmp_path: Path, record) -> None:  # noqa
 def test_default_model_is_the_shipped_one() -> None:
     assert resolve_model_stem(None).name == "default"
     assert resolve_model_stem("x/y.json") == Path("x/y").absolute()
+
+
+def _local_predict(model, metadata, signal, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+    """A per-sample fake network: class = sample value mod 6 (shows any misplaced segment)."""
+    if progress is not None:
+        progress(1.0)
+    codes = (signal[:, 0].astype(np.int64)) % 6
+    return np.eye(6, dtype=np.float32)[codes]
+
+
+def _local_predict_per_lead(model, metadata, signal, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+    return np.stack([_local_predict(model, metadata, signal[:, [k]], fs) for k in range(signal.shape[1])])
+
+
+def test_long_records_are_inferred_in_segments_that_join_exactly() -> None:
+    n = 1234
+    signal = np.stack([np.arange(n), np.arange(n) + 1], axis=1).astype(np.float32)
+    seen: list[float] = []
+    fused = predict_in_segments(_local_predict, None, {}, signal, 100.0, progress=seen.append,
+                                segment_s=1.0, overlap_s=0.3)
+    assert fused.shape == (n, 6) and fused.dtype == np.float16  # long: compact output
+    np.testing.assert_array_equal(fused, _local_predict(None, {}, signal, 100.0))
+    per_lead = predict_in_segments(_local_predict_per_lead, None, {}, signal, 100.0,
+                                   segment_s=1.0, overlap_s=0.3)
+    np.testing.assert_array_equal(per_lead, _local_predict_per_lead(None, {}, signal, 100.0))
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0) and len(seen) == 13
+
+
+def test_short_records_are_inferred_in_one_call() -> None:
+    signal = np.arange(50, dtype=np.float32)[:, None]
+    out = predict_in_segments(_local_predict, None, {}, signal, 100.0, segment_s=1.0, overlap_s=0.3)
+    assert out.dtype == np.float32 and out.shape == (50, 6)

@@ -63,6 +63,15 @@ def test_clean_masks_give_the_exact_boundaries_across_chunks() -> None:
     assert out.name == "model" and out.lead is None
 
 
+def test_float16_probabilities_give_the_same_track() -> None:
+    ref = _beats(int(30 * FS), jitter=3)
+    probs = 0.8 * _one_hot(ref) + 0.2 / 6
+    signal = _bump_signal(ref)
+    half = decode(probs.astype(np.float16), signal, FS)
+    full = decode(probs, signal, FS)
+    assert [(w.kind, w.onset, w.peak, w.offset) for w in half] == [(w.kind, w.onset, w.peak, w.offset) for w in full]
+
+
 def test_peaks_are_found_on_the_signal_despite_baseline_drift() -> None:
     ref = _beats(int(30 * FS), jitter=4)
     out = decode(_one_hot(ref), _bump_signal(ref, leads=2), FS, lead=None)
