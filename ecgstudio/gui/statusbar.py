@@ -66,7 +66,8 @@ class StatusBar(QStatusBar):
     def set_model(self, model_stem: str | None) -> None:
         """Show the model pre-annotation uses."""
         name = Path(model_stem).name if model_stem else "none"
-        self.model_label.setText(f"model: {name}")
+        missing = bool(model_stem) and not Path(f"{model_stem}.keras").is_file()
+        self.model_label.setText(f"model: {name}{' (missing)' if missing else ''}")
         self.model_label.setToolTip(model_stem or "")
 
     def set_dirty(self, dirty: bool) -> None:

@@ -88,7 +88,7 @@ def test_choose_model_switches_the_model(make_window, monkeypatch: pytest.Monkey
     window = make_window()
     window.action_set.choose_model.trigger()
     assert window.model_stem == chosen
-    assert window.status.model_label.text() == "model: mine"
+    assert window.status.model_label.text() == "model: mine (missing)"  # no mine.keras there
 
 
 def test_finetune_dialog_opens_on_the_record_folder_and_switches_model(
