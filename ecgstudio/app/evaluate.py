@@ -192,10 +192,11 @@ def model_tracks(model: Any, metadata: dict[str, Any], record: Record, *, per_le
     :func:`ecgstudio.app.preannotate.preannotate` does (which averages before
     mapping back to the record's rate; identical at the model's 250 Hz).
     """
+    from ecgstudio.app.preannotate import predict_in_segments
     from ecgstudio.ml.infer import predict_proba_per_lead
 
-    probs = predict_proba_per_lead(model, metadata, record.signal, record.fs)
-    out = {MODEL_COLUMN: decode(probs.mean(axis=0), record.signal, record.fs)}
+    probs = predict_in_segments(predict_proba_per_lead, model, metadata, record.signal, record.fs)
+    out = {MODEL_COLUMN: decode(probs.mean(axis=0, dtype=np.float32), record.signal, record.fs)}
     if per_lead:
         for lead in range(record.n_leads):
             out[f"{MODEL_COLUMN} lead {lead}"] = decode(np.ascontiguousarray(probs[lead]),
