@@ -265,3 +265,18 @@ def test_a_recent_record_that_disappeared_is_dropped_from_the_list(qtbot, make_w
     assert len(dialog_log.errors) == 1
     assert str(excerpt) not in recent_records(again.settings)
     assert "sel100x" not in [a.text() for a in again.action_set.recent_menu.actions()]
+
+
+def test_dropping_a_folder_browses_it_and_quit_asks_first(qtbot, make_window, open_and_wait, excerpt: Path,
+                                                          dialog_log) -> None:
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(excerpt.parent))])
+    window.dropEvent(QDropEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    assert window.browser_folder() == excerpt.parent
+    window.browser.wait(10_000)
+    open_and_wait(window, excerpt)
+    window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    dialog_log.save_answer = "cancel"
+    window.action_set.quit.trigger()
+    assert window.isVisible() and dialog_log.asked_save == ["sel100x"]
