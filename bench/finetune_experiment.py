@@ -21,7 +21,7 @@ Experiment (QTDB, records the base model never trained on)
 Usage::
 
     python bench/finetune_experiment.py --data /work/shared/data/qtdb [--base models/default]
-        [--n-finetune 4] [--beats 68] [--max-other 16] [--epochs 15] [--freeze 0] [--lr 1e-4] [--seed 0] [--json out.json]
+        [--n-finetune 4 | --records NAME...] [--beats 68] [--max-other 16] [--epochs 15] [--freeze 0] [--lr 1e-4] [--seed 0] [--json out.json]
 
 Prints a table and the wall time of the fine-tuning step.
 """
@@ -118,11 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default="/work/shared/data/qtdb", help="QTDB folder")
     parser.add_argument("--base", default=str(default_model_path()), help="base model stem")
     parser.add_argument("--n-finetune", type=int, default=4, help="test records to fine-tune on (default 4)")
+    parser.add_argument("--records", nargs="+", default=None, metavar="NAME",
+                        help="fine-tune on these test records instead of --n-finetune drawn with --seed")
     parser.add_argument("--beats", type=int, default=68, help="reviewed beats in all (default 68: ~51 train)")
     parser.add_argument("--max-other", type=int, default=None, help="at most this many other test records")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--freeze", type=int, default=0)
     parser.add_argument("--lr", type=float, default=DEFAULT_FINETUNE_LR)
+    parser.add_argument("--holdout", choices=("records", "time"), default="records")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
     parser.add_argument("--json", default=None, help="write all results here")
@@ -133,18 +136,24 @@ def main(argv: list[str] | None = None) -> int:
     test = sorted(read_metadata(base).get("split", {}).get("test", []))
     if len(test) < args.n_finetune + 1:
         raise SystemExit(f"the base model lists {len(test)} test records; need more than {args.n_finetune}")
-    order = np.random.default_rng(args.seed).permutation(len(test))
-    tuned = sorted(test[i] for i in order[:args.n_finetune])
-    others = sorted(test[i] for i in order[args.n_finetune:])[:args.max_other]
+    if args.records:
+        unknown = sorted(set(args.records) - set(test))
+        if unknown:
+            raise SystemExit(f"not test records of the base model: {unknown}")
+        tuned = sorted(args.records)
+    else:
+        order = np.random.default_rng(args.seed).permutation(len(test))
+        tuned = sorted(test[i] for i in order[:args.n_finetune])
+    others = [name for name in test if name not in tuned][:args.max_other]
     work = Path(args.work or tempfile.mkdtemp(prefix="ecgs-ft-"))
     (work / "data").mkdir(parents=True, exist_ok=True)
-    per_record = -(-args.beats // args.n_finetune)
+    per_record = -(-args.beats // len(tuned))
     marked = {name: mark_first_beats(data / name, work / "data", per_record) for name in tuned}
     _log(f"fine-tuned records {tuned}: reviewed/held-out beats {marked}; other records: {len(others)}")
 
     started = time.perf_counter()
     result = finetune([work / "data" / n for n in tuned], base, work / "models" / "finetuned", ann_ext="q1c",
-                      epochs=args.epochs, freeze=args.freeze, seed=args.seed, lr=args.lr, log=_log)
+                      epochs=args.epochs, freeze=args.freeze, seed=args.seed, lr=args.lr, holdout=args.holdout, log=_log)
     wall = time.perf_counter() - started
 
     def scores(folder: Path, names: list[str], ref: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -54,6 +54,10 @@ from ecgstudio.ml.model import model_stem, read_metadata, save_model_pair
 from ecgstudio.ml.train import LogFn
 from ecgstudio.paths import default_model_path, user_models_dir
 
+#: Hold-out rules: ``"records"`` (whole records; a single record falls back to ``"time"``) or
+#: ``"time"`` (the last reviewed beats of every record).
+HOLDOUTS = ("records", "time")
+
 #: Default share of the reviewed material held out for early stopping and the before/after scores.
 DEFAULT_VAL_FRACTION = 0.25
 
@@ -134,16 +138,25 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _split(materials: list[RecordMaterial], val_fraction: float, seed: int
+def _split(materials: list[RecordMaterial], val_fraction: float, seed: int, holdout: str
            ) -> tuple[list[RecordMaterial], list[RecordMaterial], dict[str, Any]]:
-    """Record-level hold-out, or a time span of a single record."""
-    if len(materials) == 1:
-        try:
-            train, val, split = split_by_time(materials[0], val_fraction)
-        except ValueError as exc:
-            raise AnnotationError(str(exc)) from None
-        return [train], [val], {"kind": "time", "record": materials[0].name, "split_sample": split,
-                                "validation_from_s": round(split / materials[0].fs, 3)}
+    """Whole records held out, or the last part (a time span) of every record."""
+    if holdout not in HOLDOUTS:
+        raise AnnotationError(f"hold-out must be one of {', '.join(HOLDOUTS)}, got {holdout!r}")
+    if holdout == "time" or len(materials) == 1:
+        train, val, at = [], [], {}
+        for material in materials:
+            if material.n_beats < 2:
+                train.append(material)
+                continue
+            before, after, split = split_by_time(material, val_fraction)
+            train.append(before)
+            val.append(after)
+            at[material.name] = split
+        if not val:
+            raise AnnotationError(f"{sum(m.n_beats for m in materials)} reviewed beat(s): need at least 2 in one "
+                                  "record to hold some out")
+        return train, val, {"kind": "time", "split_sample": at}
     n_val = min(len(materials) - 1, max(1, int(round(val_fraction * len(materials)))))
     held = set(np.random.default_rng(seed).choice(len(materials), n_val, replace=False).tolist())
     train = [m for i, m in enumerate(materials) if i not in held]
@@ -201,6 +214,7 @@ def finetune(
     val_fraction: float = DEFAULT_VAL_FRACTION,
     seed: int = 0,
     lr: float = DEFAULT_FINETUNE_LR,
+    holdout: str = "records",
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
     log: LogFn | None = None,
@@ -228,6 +242,10 @@ def finetune(
         Seed of the split, batch order and augmentation.
     lr : float
         Initial learning rate.
+    holdout : str
+        ``"records"``: whole records are held out (a single record: its last
+        reviewed beats); ``"time"``: the last ``val_fraction`` of the
+        reviewed beats of every record.
     progress : callable | None
         ``progress(fraction)`` in [0, 1].
     cancel : callable | None
@@ -270,7 +288,7 @@ def finetune(
     if not used:
         hint = "" if ann_ext else " (review beats in the editor, or name a reference annotator with --ann-ext)"
         raise AnnotationError(f"no reviewed beats in {len(paths)} record(s){hint}")
-    train, val, split_info = _split(used, val_fraction, seed)
+    train, val, split_info = _split(used, val_fraction, seed, holdout)
     check_cancel(cancel, "fine-tuning")
     train_set = build_windows(train, window=window, hop=hop, jitter=hop // 2)
     val_set = build_windows(val, window=window, hop=hop)
@@ -326,6 +344,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"share held out (default {DEFAULT_VAL_FRACTION})")
     parser.add_argument("--lr", type=float, default=DEFAULT_FINETUNE_LR,
                         help=f"initial learning rate (default {DEFAULT_FINETUNE_LR})")
+    parser.add_argument("--holdout", choices=HOLDOUTS, default="records",
+                        help="hold out whole records (default; one record: its last beats) or the last beats "
+                             "of every record (time)")
     parser.add_argument("--seed", type=int, default=0, help="seed of split, batch order and augmentation")
 
 
@@ -336,7 +357,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = finetune(
         args.records, args.base, args.out, ann_ext=args.ann_ext, epochs=args.epochs, freeze=args.freeze,
-        val_fraction=args.val_fraction, seed=args.seed, lr=args.lr, log=log,
+        val_fraction=args.val_fraction, seed=args.seed, lr=args.lr, holdout=args.holdout, log=log,
     )
     b, a = result.before, result.after
     print(f"wrote {result.stem}.keras and {result.stem}.json: {result.n_beats} reviewed beats from "

@@ -101,6 +101,17 @@ def test_cli_with_several_records_holds_out_whole_records(work: Path, capsys: py
     assert meta["training_data"]["n_beats"] == 90
 
 
+@pytest.mark.slow
+def test_time_holdout_keeps_every_record_in_training(work: Path) -> None:
+    records = [_copy_record("sel100x", work / "data", name) for name in ("reca", "recb")]
+
+    result = finetune(records, work / "base", work / "out", ann_ext="q1c", epochs=1, holdout="time")
+
+    assert result.train_records == result.validation_records == ("reca", "recb")
+    held = json.loads((work / "out.json").read_text())["split"]["held_out"]
+    assert held["kind"] == "time" and set(held["split_sample"]) == {"reca", "recb"}
+
+
 def test_refuses_to_overwrite_the_base_or_an_existing_model(work: Path) -> None:
     record = _copy_record("sel100x", work / "data", "sel100x")
     (work / "taken.json").write_text("{}")
