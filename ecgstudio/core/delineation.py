@@ -20,6 +20,7 @@ track untouched.
 from __future__ import annotations
 
 import bisect
+import heapq
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -37,6 +38,9 @@ FORBIDDEN_SUCCESSOR: dict[WaveKind, frozenset[WaveKind]] = {
 }
 
 Listener = Callable[[int, int], None]
+
+#: Edits touching more waves than this are merged in linear time.
+_BULK_EDIT = 64
 
 
 def min_width_samples(kind: WaveKind, fs: float) -> int:
@@ -286,6 +290,25 @@ class Delineation:
         indices = sorted({self.index_of(w) for w in removed})
         if len(indices) != len(removed):
             raise EditError(f"track {self.name!r}: the same wave removed twice")
+        if len(indices) + len(added) > _BULK_EDIT:
+            waves, keys, check_at = self._merged(indices, added)
+        else:
+            waves, keys, check_at = self._inserted(indices, added)
+        for i in sorted(check_at):
+            problem = self._first_problem(waves, i - 1, i + 2)
+            if problem:
+                raise EditError(f"track {self.name!r}: {problem}")
+        self._waves = waves
+        self._keys = keys
+        self.revision += 1
+        span = [w.start for w in (*removed, *added)] + [w.offset for w in (*removed, *added)]
+        for listener in list(self._listeners):
+            listener(min(span), max(span))
+
+    def _inserted(
+        self, indices: list[int], added: Sequence[Wave]
+    ) -> tuple[list[Wave], list[tuple[int, int]], set[int]]:
+        """Small edits: delete and insert in place; return the indices to check."""
         waves = list(self._waves)
         keys = list(self._keys)
         for i in reversed(indices):
@@ -302,16 +325,28 @@ class Delineation:
         for i in indices:  # a removal joins two former neighbours: check that link
             k = bisect.bisect_left(keys, self._keys[i])
             check_at.update((k - 1, k))
-        for i in sorted(check_at):
-            problem = self._first_problem(waves, i - 1, i + 2)
-            if problem:
-                raise EditError(f"track {self.name!r}: {problem}")
-        self._waves = waves
-        self._keys = keys
-        self.revision += 1
-        span = [w.start for w in (*removed, *added)] + [w.offset for w in (*removed, *added)]
-        for listener in list(self._listeners):
-            listener(min(span), max(span))
+        return waves, keys, check_at
+
+    def _merged(
+        self, indices: list[int], added: Sequence[Wave]
+    ) -> tuple[list[Wave], list[tuple[int, int]], set[int]]:
+        """Bulk edits in linear time: one merge of the kept and the added waves."""
+        dropped = set(indices)
+        kept = ((self._keys[i], 0, i, w) for i, w in enumerate(self._waves) if i not in dropped)
+        new = ((_sort_key(w), 1, j, w) for j, w in enumerate(sorted(added, key=_sort_key)))
+        waves: list[Wave] = []
+        keys: list[tuple[int, int]] = []
+        check_at: set[int] = set()
+        previous_index = -1
+        for key, is_new, index, wave in heapq.merge(kept, new):
+            position = len(waves)
+            if is_new or index != previous_index + 1:  # new wave, or kept wave after a removal
+                check_at.add(position)
+            if not is_new:
+                previous_index = index
+            waves.append(wave)
+            keys.append(key)
+        return waves, keys, check_at
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(first_sample, last_sample)`` after every change."""

@@ -90,3 +90,26 @@ def test_clamped_moves_never_fail_and_stay_inside_limits(data: st.DataObject, tr
     moved = track.waves_between(lo, hi)
     assert any(lo <= getattr(w, field) <= hi for w in moved if getattr(w, field) is not None)
     track.check()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), delineations(max_waves=200))
+def test_bulk_replace_agrees_with_rebuilding_the_track(data: st.DataObject, track: Delineation) -> None:
+    """Large edits take the linear-time path; they must accept and refuse exactly what a rebuild would."""
+    waves = list(track.waves)
+    removed = [w for w in waves if data.draw(st.booleans())]
+    shift = data.draw(st.integers(-3, 3))
+    added = [w.shifted(shift) for w in removed if data.draw(st.booleans())]
+    remaining = [w for w in waves if w not in removed]
+    try:
+        expected = Delineation(remaining + added, n_samples=track.n_samples, fs=track.fs).waves
+    except EditError:
+        expected = None
+    try:
+        track.replace(removed, added)
+    except EditError:
+        assert expected is None
+        assert track.waves == tuple(waves)
+        return
+    assert track.waves == expected
+
