@@ -23,8 +23,7 @@ from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewSpans
-from ecgstudio.io._write import is_reference_ext
-from ecgstudio.io.annotations import list_annotation_exts, read_tracks, write_tracks
+from ecgstudio.io.annotations import is_reference_ext, list_annotation_exts, read_tracks, write_tracks
 from ecgstudio.io.records import read_record, resolve_record_path
 from ecgstudio.io.review import read_review, write_review
 

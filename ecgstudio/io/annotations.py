@@ -39,10 +39,10 @@ from ecgstudio.core.errors import AnnotationError, RecordError
 from ecgstudio.core.waves import QRS_SYMBOLS, Wave
 from ecgstudio.io._annscan import rdann_would_hang
 from ecgstudio.io._boundaries import OFFSET, ONSET, attach_unparsed, parse_channel
-from ecgstudio.io._write import PER_LEAD_NOTE, REFERENCE_EXTS, write_tracks
+from ecgstudio.io._write import PER_LEAD_NOTE, REFERENCE_EXTS, is_reference_ext, write_tracks
 
 __all__ = [
-    "DEFAULT_EXT", "REFERENCE_EXTS", "AnnotationFile", "AnnotationKind", "annotation_kind",
+    "DEFAULT_EXT", "REFERENCE_EXTS", "AnnotationFile", "AnnotationKind", "annotation_kind", "is_reference_ext",
     "list_annotation_exts", "read_annotation_file",
     "read_beats", "read_tracks", "write_tracks",
 ]
