@@ -163,3 +163,16 @@ def test_shipped_model_finds_the_annotated_beats_of_the_excerpt(tmp_path: Path) 
         assert score[fiducial].n_reference > 0
         assert score[fiducial].sensitivity >= 0.9 and score[fiducial].ppv >= 0.9
         assert abs(score[fiducial].mean_error_ms) < 30
+
+
+def test_two_records_with_the_same_name_do_not_overwrite_each_other(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _copy_record("sel100x", tmp_path / "a")
+    second = _copy_record("sel100x", tmp_path / "b")
+    code = main(["annotate", str(first), str(second), "--out-dir", str(tmp_path / "out"),
+                 "--model", str(tiny_model)])
+    assert code == 1
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["sel100x.ecgs"]
+    err = capsys.readouterr().err
+    assert "same record name" in err and str(second) in err
