@@ -350,6 +350,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of split, batch order and augmentation")
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``ecgstudio finetune``; returns the exit code."""
     def log(line: str) -> None:
@@ -364,11 +368,10 @@ def run(args: argparse.Namespace) -> int:
           f"{len(result.records)} record(s), {result.epochs_run} epochs, {result.wall_s:.0f} s; held-out "
           f"accuracy {b['accuracy']:.3f} -> {a['accuracy']:.3f}, loss {b['loss']:.3f} -> {a['loss']:.3f}")
     if b.get("waves") and a.get("waves"):
-        parts = []
-        for fid in ("P on", "QRS on", "T off"):
-            se = [s["waves"][fid]["sensitivity"] for s in (b, a)]
-            if None not in se:
-                parts.append(f"{fid} {100 * se[0]:.1f} -> {100 * se[1]:.1f} %")
-        if parts:
-            print("held-out sensitivity: " + ", ".join(parts))
+        for fid in ("P on", "QRS on", "QRS off", "T off"):
+            before, after = b["waves"][fid], a["waves"][fid]
+            if None not in (before["sensitivity"], after["sensitivity"]):
+                print(f"held-out {fid:<8} sensitivity {100 * before['sensitivity']:5.1f} -> "
+                      f"{100 * after['sensitivity']:5.1f} %, error SD {_ms(before['sd_error_ms'])} -> "
+                      f"{_ms(after['sd_error_ms'])} ms")
     return 0
