@@ -141,8 +141,6 @@ def _sha256(path: Path) -> str:
 def _split(materials: list[RecordMaterial], val_fraction: float, seed: int, holdout: str
            ) -> tuple[list[RecordMaterial], list[RecordMaterial], dict[str, Any]]:
     """Whole records held out, or the last part (a time span) of every record."""
-    if holdout not in HOLDOUTS:
-        raise AnnotationError(f"hold-out must be one of {', '.join(HOLDOUTS)}, got {holdout!r}")
     if holdout == "time" or len(materials) == 1:
         train, val, at = [], [], {}
         for material in materials:
@@ -166,7 +164,7 @@ def _split(materials: list[RecordMaterial], val_fraction: float, seed: int, hold
 
 def _metadata(base_meta: dict[str, Any], base: Path, used: list[RecordMaterial], train: list[RecordMaterial],
               val: list[RecordMaterial], split_info: dict[str, Any], settings: FineTuneSettings,
-              val_fraction: float, ann_ext: str | None, before: dict[str, float], after: dict[str, float],
+              val_fraction: float, ann_ext: str | None, before: dict[str, Any], after: dict[str, Any],
               history: dict[str, Any]) -> dict[str, Any]:
     names = {m.name for m in used}
     meta = dict(base_meta)
@@ -174,8 +172,7 @@ def _metadata(base_meta: dict[str, Any], base: Path, used: list[RecordMaterial],
     meta.update(
         parent_model={
             "name": base.name, "path": str(base), "created": base_meta.get("created"),
-            "keras_sha256": _sha256(base.with_suffix(".keras")),
-            "split": parent_split, "metrics": base_meta.get("metrics"),
+            "keras_sha256": _sha256(base.with_suffix(".keras")), "split": parent_split,
         },
         training_data={
             "kind": "fine-tuning on reviewed spans of corrected annotations",
@@ -192,7 +189,8 @@ def _metadata(base_meta: dict[str, Any], base: Path, used: list[RecordMaterial],
             "held_out": split_info,
             "val_fraction": val_fraction,
         },
-        metrics={"held_out_before": before, "held_out_after": after},
+        metrics={"validation": {"loss": after["loss"], "accuracy": after["accuracy"]},
+                 "held_out_before": before, "held_out_after": after},
         finetune={"epochs": settings.epochs, "lr": settings.lr, "patience": settings.patience,
                   "freeze_layers": settings.freeze, "batch_size": settings.batch_size},
         seed=settings.seed,
@@ -273,6 +271,8 @@ def finetune(
     _check_out(base, out)
     if not 0 < val_fraction < 1:
         raise AnnotationError(f"validation fraction must be between 0 and 1, got {val_fraction}")
+    if holdout not in HOLDOUTS:
+        raise AnnotationError(f"hold-out must be one of {', '.join(HOLDOUTS)}, got {holdout!r}")
     settings = FineTuneSettings(epochs=epochs, lr=lr, patience=DEFAULT_FINETUNE_PATIENCE, freeze=freeze, seed=seed)
     settings.check()
     base_meta = read_metadata(base)

@@ -78,6 +78,7 @@ def test_finetune_single_record_writes_new_pair_naming_parent_records_and_scores
         assert 0.0 <= scores["accuracy"] <= 1.0
         assert scores["waves"]["R peak"]["n_reference"] >= 1
     assert result.before["accuracy"] == meta["metrics"]["held_out_before"]["accuracy"]
+    assert meta["metrics"]["validation"]["accuracy"] == result.after["accuracy"]  # what the model chooser shows
     assert result.records == ("sel100x",)
     assert result.n_beats == count_reviewed_beats(record, "q1c") == 30
     assert {s: _hash(base.with_suffix(s)) for s in (".keras", ".json")} == before_hashes
