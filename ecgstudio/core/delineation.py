@@ -227,6 +227,8 @@ class Delineation:
             lo_p = wave.onset if wave.onset is not None else lo
             return lo_p, wave.offset
         if field == "offset":
+            if wave.onset is None and wave.peak is None:  # known only by its offset
+                return lo, hi
             lo_own = wave.start + min_w
             if wave.peak is not None:
                 lo_own = max(lo_own, wave.peak)
@@ -234,9 +236,15 @@ class Delineation:
         raise ValueError(f"unknown boundary field {field!r}")
 
     def clamp_boundary(self, wave: Wave, field: str, sample: int) -> int:
-        """``sample`` clamped to :meth:`boundary_limits` (never crosses a neighbour)."""
+        """``sample`` clamped to :meth:`boundary_limits` (never crosses a neighbour).
+
+        Where the limits leave no room, the boundary stays where it is.
+        """
         lo, hi = self.boundary_limits(wave, field)
-        return int(min(max(int(sample), lo), max(lo, hi)))
+        if lo > hi:
+            current = getattr(wave, field)
+            return int(current if current is not None else lo)
+        return int(min(max(int(sample), lo), hi))
 
     def _wave_problem(self, wave: Wave) -> str | None:
         last = self.n_samples - 1
