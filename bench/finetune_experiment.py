@@ -21,7 +21,8 @@ Experiment (QTDB, records the base model never trained on)
 Usage::
 
     python bench/finetune_experiment.py --data /work/shared/data/qtdb [--base models/default]
-        [--n-finetune 4 | --records NAME...] [--beats 68] [--max-other 16] [--epochs 15] [--freeze 0] [--lr 1e-4] [--seed 0] [--json out.json]
+        [--n-finetune 4 | --records NAME...] [--beats 68] [--max-other 16] [--epochs 15] [--freeze 0]
+        [--lr 1e-4] [--holdout records|time] [--seed 0] [--json out.json]
 
 Prints a table and the wall time of the fine-tuning step.
 
