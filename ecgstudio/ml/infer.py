@@ -187,7 +187,7 @@ def predict_proba_per_lead(
     n, n_leads = signal.shape
     out = np.empty((n_leads, n, N_CLASSES), dtype=np.float32)
     for lead, probs in enumerate(_iter_leads(model, metadata, signal, fs, progress, cancel, batch_size)):
-        out[lead] = map_to_input(probs, n, fs)
+        out[lead] = map_to_input(probs, n, fs, copy=False)
     return out
 
 
@@ -215,7 +215,11 @@ def predict_proba(
     n, n_leads = signal.shape
     total: np.ndarray | None = None
     for probs in _iter_leads(model, metadata, signal, fs, progress, cancel, batch_size):
-        total = probs if total is None else total + probs
+        if total is None:
+            total = probs
+        else:
+            total += probs
     if total is None:
         return np.zeros((n, N_CLASSES), dtype=np.float32)
-    return map_to_input(total / np.float32(n_leads), n, fs)
+    total /= np.float32(n_leads)
+    return map_to_input(total, n, fs, copy=False)

@@ -188,7 +188,9 @@ def model_positions(n_samples: int, fs: float) -> np.ndarray:
     return np.arange(int(n_samples), dtype=np.float64) * (up / down)
 
 
-def map_to_input(values: np.ndarray, n_samples: int, fs: float, *, chunk: int = 1 << 20) -> np.ndarray:
+def map_to_input(
+    values: np.ndarray, n_samples: int, fs: float, *, chunk: int = 1 << 20, copy: bool = True
+) -> np.ndarray:
     """Interpolate model-grid values back onto the input sample grid.
 
     Parameters
@@ -201,6 +203,8 @@ def map_to_input(values: np.ndarray, n_samples: int, fs: float, *, chunk: int = 
         Input sampling frequency in Hz.
     chunk : int
         Input samples interpolated at a time (bounds temporary memory).
+    copy : bool
+        ``False``: at 250 Hz input, return ``values`` itself (float32) instead of a copy.
 
     Returns
     -------
@@ -214,7 +218,7 @@ def map_to_input(values: np.ndarray, n_samples: int, fs: float, *, chunk: int = 
         raise ValueError(f"values must have shape (m, k), got {values.shape}")
     up, down = resample_ratio(fs)
     if (up, down) == (1, 1) and values.shape[0] == n_samples:
-        return values.copy()
+        return values.copy() if copy else values
     m = values.shape[0]
     out = np.empty((int(n_samples), values.shape[1]), dtype=np.float32)
     if m == 0:

@@ -135,9 +135,13 @@ class OverlapAdd:
             self._weight[s:s + self._window] += self._taper
 
     def result(self) -> np.ndarray:
-        """The stitched sequence, float32 ``(n_samples, n_channels)``; uncovered samples are 0."""
-        weight = np.where(self._weight > 0, self._weight, 1.0)
-        return self._sum / weight[:, None]
+        """The stitched sequence, float32 ``(n_samples, n_channels)``; uncovered samples are 0.
+
+        Computed in place (no second full-length copy): call it once, after the last :meth:`add`.
+        """
+        self._weight[self._weight <= 0] = 1.0
+        self._sum /= self._weight[:, None]
+        return self._sum
 
 
 def stitch(values: np.ndarray, starts: np.ndarray, n_samples: int) -> np.ndarray:
