@@ -116,21 +116,26 @@ class OverlapAdd:
         Channels per sample (6 class probabilities).
     window : int
         Window length (the same for all windows added).
+    ramp : int | None
+        Taper ramp length (see :func:`taper`); default ``window // 4``.
     """
 
-    def __init__(self, n_samples: int, n_channels: int, window: int) -> None:
+    def __init__(self, n_samples: int, n_channels: int, window: int, ramp: int | None = None) -> None:
         self._sum = np.zeros((int(n_samples), int(n_channels)), dtype=np.float32)
         self._weight = np.zeros(int(n_samples), dtype=np.float32)
         self._window = int(window)
-        self._taper = taper(self._window)
+        self._taper = taper(self._window, ramp)
 
     def add(self, starts: np.ndarray, values: np.ndarray) -> None:
-        """Add windows' outputs, ``values`` shape ``(len(starts), window, n_channels)``."""
+        """Add windows' outputs, ``values`` shape ``(len(starts), window, n_channels)``.
+
+        A float32 ``values`` array is weighted in place (it is scratch afterwards).
+        """
         values = np.asarray(values, dtype=np.float32)
         if values.shape[:2] != (len(starts), self._window):
             raise ValueError(f"values shape {values.shape} does not match {len(starts)} windows of {self._window}")
-        weighted = values * self._taper[None, :, None]
-        for s, v in zip(np.asarray(starts, dtype=np.int64), weighted, strict=True):
+        values *= self._taper[None, :, None]  # in place: callers hand over their buffer
+        for s, v in zip(np.asarray(starts, dtype=np.int64), values, strict=True):
             self._sum[s:s + self._window] += v
             self._weight[s:s + self._window] += self._taper
 
@@ -144,7 +149,7 @@ class OverlapAdd:
         return self._sum
 
 
-def stitch(values: np.ndarray, starts: np.ndarray, n_samples: int) -> np.ndarray:
+def stitch(values: np.ndarray, starts: np.ndarray, n_samples: int, ramp: int | None = None) -> np.ndarray:
     """Stitch all windows at once (small sequences, tests).
 
     Parameters
@@ -155,12 +160,14 @@ def stitch(values: np.ndarray, starts: np.ndarray, n_samples: int) -> np.ndarray
         Shape ``(n_windows,)``.
     n_samples : int
         Output length.
+    ramp : int | None
+        Taper ramp length (see :func:`taper`).
 
     Returns
     -------
     np.ndarray
         float32, shape ``(n_samples, k)``.
     """
-    acc = OverlapAdd(n_samples, values.shape[2], values.shape[1])
-    acc.add(starts, values)
+    acc = OverlapAdd(n_samples, values.shape[2], values.shape[1], ramp)
+    acc.add(starts, np.array(values, dtype=np.float32))
     return acc.result()

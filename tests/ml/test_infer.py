@@ -111,3 +111,51 @@ def test_signal_shorter_than_a_window_is_one_short_window() -> None:
     out = predict_proba(model, META, np.random.default_rng(4).standard_normal((300, 1)).astype(np.float32), 250.0)
     assert out.shape == (300, 6)
     assert model.lengths == {300}
+
+
+def test_inference_window_hop_and_taper_from_metadata_are_used_and_seamless() -> None:
+    # inference settings chosen after training (longer windows, small overlap) override window/hop
+    fs = 250.0
+    x = _periodic(30_001, fs)
+    meta = {**META, "inference_window_samples": 2000, "inference_hop_samples": 1750, "taper_samples": 250}
+    model = PointwiseModel()
+    out = predict_proba(model, meta, x[:, None], fs)
+    assert model.lengths == {2000}
+    n_windows = -(-(x.size - 2000) // 1750) + 1
+    assert sum(model.batch_sizes) == n_windows
+    prepared = prepare_lead(x, fs)
+    expected = PointwiseModel.probs(normalise_windows(prepared[None, :])[0])
+    core = slice(1000, -1000)
+    np.testing.assert_allclose(out[core], expected[core], atol=2e-3)
+
+
+def test_batches_mix_leads_and_fused_output_is_the_mean_of_the_leads() -> None:
+    fs = 250.0
+    rng = np.random.default_rng(5)
+    signal = rng.standard_normal((250 * 60, 3)).astype(np.float32)
+    model = PointwiseModel()
+    fused = predict_proba(model, META, signal, fs, batch_size=7)
+    assert max(model.batch_sizes) <= 7
+    singles = [predict_proba(PointwiseModel(), META, signal[:, k:k + 1], fs) for k in range(3)]
+    np.testing.assert_allclose(fused, np.mean(singles, axis=0), atol=1e-5)
+
+
+def test_fast_forward_pass_equals_the_keras_model() -> None:
+    # the inference path folds Dense/BatchNorm and runs both LSTM directions in one loop: it must give
+    # what model(x, training=False) gives, for any weights and BatchNorm statistics, batch size and length
+    from ecgstudio.ml.infer import _is_standard_bilstm, run_windows
+
+    model = build_model(seed=3, units=8)
+    rng = np.random.default_rng(6)
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if weights:
+            new = [rng.normal(0.0, 0.5, w.shape).astype(np.float32) for w in weights]
+            if layer.name.startswith("batchnorm"):
+                new[3] = np.abs(new[3]) + 0.5  # moving variance
+            layer.set_weights(new)
+    assert _is_standard_bilstm(model)
+    for shape in [(5, 300), (1, 17), (64, 128)]:
+        x = (2.0 * rng.standard_normal(shape)).astype(np.float32)
+        expected = np.asarray(model(x[:, :, None], training=False))
+        np.testing.assert_allclose(run_windows(model, x), expected, atol=1e-5)

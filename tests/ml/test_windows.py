@@ -21,28 +21,47 @@ def test_windows_cover_every_sample_and_stay_inside(n: int, window: int, hop: in
     assert np.all(np.diff(starts) > 0) and np.all(np.diff(starts) <= hop)
 
 
-def test_stitching_an_echo_of_positions_gives_the_positions_exactly() -> None:
-    n, window, hop = 7777, 1000, 500
+@pytest.mark.parametrize(("n", "window", "hop", "ramp"), [(7777, 1000, 500, None), (30_001, 2000, 1750, 250),
+                                                          (9_999, 1000, 750, 250), (5000, 2000, 1999, 1)])
+def test_stitching_an_echo_of_positions_gives_the_positions_exactly(n: int, window: int, hop: int,
+                                                                   ramp: int | None) -> None:
     starts = window_starts(n, window, hop)
     positions = np.arange(n, dtype=np.float32)[:, None]
     values = slice_windows(positions, starts, window)  # (B, window, 1): each window echoes its positions
-    out = stitch(values, starts, n)
-    np.testing.assert_allclose(out[:, 0], np.arange(n), rtol=0, atol=1e-2)
+    out = stitch(values, starts, n, ramp)
+    np.testing.assert_allclose(out[:, 0], np.arange(n), rtol=0, atol=2e-2)
 
 
-def test_stitching_blends_disagreeing_windows_smoothly() -> None:
-    n, window, hop = 4000, 1000, 500
+@pytest.mark.parametrize(("window", "hop", "ramp", "max_step"), [(1000, 500, None, 0.01), (2000, 1750, 250, 0.01),
+                                                                 (1000, 750, 250, 0.01)])
+def test_stitching_blends_disagreeing_windows_smoothly(window: int, hop: int, ramp: int | None,
+                                                       max_step: float) -> None:
+    n = 4 * window
     starts = window_starts(n, window, hop)
     values = np.stack([np.full((window, 1), float(i)) for i in range(len(starts))])
-    out = stitch(values, starts, n)[:, 0]
-    assert np.abs(np.diff(out)).max() < 0.01  # no jump where windows meet
+    out = stitch(values, starts, n, ramp)[:, 0]
+    assert np.abs(np.diff(out)).max() < max_step  # no jump where windows meet
     assert out[0] == 0.0 and out[-1] == float(len(starts) - 1)
 
 
-def test_taper_is_positive_and_symmetric() -> None:
-    w = taper(1000)
+def test_short_ramp_crossfades_only_inside_the_overlap() -> None:
+    # window 2000, hop 1750: the 250-sample overlap is a linear crossfade; elsewhere one window alone counts
+    window, hop, ramp = 2000, 1750, 250
+    starts = window_starts(3750, window, hop)
+    values = np.stack([np.full((window, 1), float(i)) for i in range(len(starts))])
+    out = stitch(values, starts, 3750, ramp)[:, 0]
+    assert np.all(out[:1750] == 0.0) and np.all(out[2000:] == 1.0)
+    ramp_part = out[1750:2000]
+    assert np.all(np.diff(ramp_part) > 0) and abs(ramp_part[125] - 0.5) < 0.01
+
+
+@pytest.mark.parametrize("ramp", [None, 1, 125, 250])
+def test_taper_is_positive_and_symmetric(ramp: int | None) -> None:
+    w = taper(1000, ramp)
     assert w.min() > 0 and w.max() == 1.0
     np.testing.assert_allclose(w, w[::-1])
+    edge = 250 if ramp is None else ramp
+    assert np.all(w[edge:1000 - edge] == 1.0) and np.all(w[:edge - 1] < 1.0)
 
 
 def test_overlap_add_rejects_wrong_shapes() -> None:
