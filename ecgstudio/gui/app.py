@@ -92,6 +92,7 @@ def run_gui(record: str | None = None, model: str | None = None) -> int:
     if model and model.endswith(".keras"):
         model = model[: -len(".keras")]
     window = MainWindow(model_stem=model)
+    previous_hook = sys.excepthook
     install_excepthook(window)
     _close_on_ctrl_c(window)
     window.show()
@@ -103,5 +104,7 @@ def run_gui(record: str | None = None, model: str | None = None) -> int:
     try:
         return int(app.exec_())
     finally:
-        sys.excepthook = sys.__excepthook__
+        # the hook that was there before (not sys.__excepthook__: with that one PyQt aborts the
+        # whole process on the next exception raised in a slot)
+        sys.excepthook = previous_hook
         signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -98,7 +98,9 @@ class MainWindow(QMainWindow):
         self._opener.sigRecordRead.connect(self._on_record_read)
         self._opener.sigOpened.connect(self._on_open_finished)
         self._opener.sigFailed.connect(self._on_open_failed)
+        self._opener.sigCancelled.connect(self._on_open_cancelled)
         self._previous: Document | None = None
+        self._closed = False  # closeEvent accepted: background results are dropped
         self.saving = SaveController(self, autosave_interval_ms)
         self.sigSaved.connect(self._on_saved)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -166,6 +168,7 @@ class MainWindow(QMainWindow):
             return False
         if not self.maybe_save():
             return False
+        self._closed = False
         self.status.showMessage(f"Opening {Path(path).name}…")
         self.setCursor(Qt.BusyCursor)
         self._opener.start(path, model_stem=self.annotating.model_stem)
@@ -177,6 +180,8 @@ class MainWindow(QMainWindow):
 
     def _on_record_read(self, record_path: Path, record: Record) -> None:
         """Show the signal while the annotation files are read; editing waits for them."""
+        if self._closed:
+            return
         self._previous = self.document
         self.document = None
         self.view.set_record(record)
@@ -188,12 +193,22 @@ class MainWindow(QMainWindow):
         self.repaint()  # paint the signal now, before the annotation parsing competes for the GIL
         self.sigRecordShown.emit(record)
 
-    def _on_open_failed(self, message: str) -> None:
+    def _restore_previous(self) -> None:
+        """The record being opened will not come: show the document its signal replaced, if any."""
         self.unsetCursor()
         self.status.clearMessage()
         if self.document is None and self._previous is not None:  # the signal of the new one was shown
             self.document, self._previous = self._previous, None
             self._show(self.document)
+
+    def _on_open_cancelled(self) -> None:
+        if not self._closed:
+            self._restore_previous()
+
+    def _on_open_failed(self, message: str) -> None:
+        if self._closed:
+            return
+        self._restore_previous()
         target = self._opener.target
         if target and not _header_exists(target):
             remove_recent_record(target, self.settings)  # gone: do not offer it again
@@ -202,6 +217,8 @@ class MainWindow(QMainWindow):
         self.sigOpenFailed.emit(message)
 
     def _on_open_finished(self, doc: Document, recovery: autosave.PendingRecovery | None) -> None:
+        if self._closed:
+            return
         self.unsetCursor()
         self.status.clearMessage()
         if self._previous is not None:
@@ -297,17 +314,48 @@ class MainWindow(QMainWindow):
         return self.saving.autosave_now(wait)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if self._opener.is_running():
-            self._opener.cancel()
         if not self.maybe_save():
-            event.ignore()
+            event.ignore()  # the window stays, and so does the record being opened
             return
         if self.document is not None:
             self.saving.discard_recovery(self.document)
-        self.saving.close()
         self.options.save()
-        self.annotating.cancel()
+        self.stop_background_work()
         event.accept()
+
+    def stop_background_work(self, wait_ms: int = 2000) -> bool:
+        """Cancel what runs in worker threads for this window and wait for it (the window is closing).
+
+        Opening, folder listing, measuring, pre-annotation and the autosave
+        writer are stopped; results that still arrive are dropped, so a window
+        closed while a record loads is never touched by that record.
+
+        Parameters
+        ----------
+        wait_ms : int
+            Longest wait for the workers (milliseconds); a worker still busy
+            afterwards (a long read that cannot be interrupted) finishes on its
+            own and its outcome is ignored.
+
+        Returns
+        -------
+        bool
+            ``True`` if no worker of this window is running any more.
+        """
+        self._closed = True
+        self._opener.cancel()
+        self.annotating.cancel()
+        self.measurements.cancel()
+        if self.browser is not None:
+            self.browser.cancel()
+        self.saving.close()
+        ok = self._opener.wait(wait_ms)
+        ok = self.measurements.wait(wait_ms) and ok
+        if self.browser is not None:
+            ok = self.browser.wait(wait_ms) and ok
+        if self.annotating.is_running():
+            ok = self.annotating.wait(wait_ms) and ok
+        return ok
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override

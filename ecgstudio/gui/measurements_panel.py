@@ -230,6 +230,15 @@ class MeasurementsPanel(QWidget):
             table = measure_beats([], self._fs if self._fs > 0 else 1.0)
         return write_measurements_csv(path, table)
 
+    def cancel(self) -> None:
+        """Stop measuring (the window is closing): no recomputation is scheduled or delivered any more."""
+        self._timer.stop()
+        if self._track is not None:
+            self._track.remove_listener(self._on_track_changed)
+            self._track = None
+        if self._job is not None:
+            self._job.cancel()  # its outcome is dropped: _on_measured only takes sigFinished
+
     def wait(self, ms: int = 10_000) -> bool:
         """Wait for a background measurement (long tracks; tests); ``True`` when none is running."""
         return self._job is None or self._job.wait(ms)

@@ -38,20 +38,26 @@ class RecordOpener(QObject):
         newer recovery file, already parsed, for the window to offer.
     sigFailed(str)
         One-line reason (either step).
+    sigCancelled()
+        :meth:`cancel` stopped the opening; nothing more is reported for it.
     """
 
     sigRecordRead = pyqtSignal(object, object)
     sigOpened = pyqtSignal(object, object)
     sigFailed = pyqtSignal(str)
+    sigCancelled = pyqtSignal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._signal_reader = TaskRunner(self)
         self._signal_reader.sigFinished.connect(self._on_record_read)
-        self._signal_reader.sigFailed.connect(self.sigFailed)
+        self._signal_reader.sigFailed.connect(self._on_failed)
+        self._signal_reader.sigCancelled.connect(self._on_cancelled)
         self._annotation_reader = TaskRunner(self)
-        self._annotation_reader.sigFinished.connect(lambda result: self.sigOpened.emit(*result))
-        self._annotation_reader.sigFailed.connect(self.sigFailed)
+        self._annotation_reader.sigFinished.connect(self._on_annotations_read)
+        self._annotation_reader.sigFailed.connect(self._on_failed)
+        self._annotation_reader.sigCancelled.connect(self._on_cancelled)
+        self._cancelled = False
         self._ext = DEFAULT_EXT
         self._model_stem: str | None = None
         self.target: str | None = None
@@ -62,12 +68,16 @@ class RecordOpener(QObject):
         if self.is_running():
             return False
         self.target = os.fspath(path)
+        self._cancelled = False
         self._ext, self._model_stem = ext, model_stem
         target = self.target
         self._signal_reader.start(lambda _progress, _cancel: session.read_document_record(target))
         return True
 
     def _on_record_read(self, result: tuple[Path, Record]) -> None:
+        if self._cancelled:  # read before the cancel reached the worker: drop it, start no second step
+            self.sigCancelled.emit()
+            return
         record_path, record = result
         ext, model = self._ext, self._model_stem
         # receivers show (and paint) the signal first: parsing annotations holds the GIL for
@@ -76,12 +86,30 @@ class RecordOpener(QObject):
         self._annotation_reader.start(
             lambda _progress, _cancel: _read_annotations(record, record_path, ext, model))
 
+    def _on_annotations_read(self, result: tuple[Document, autosave.PendingRecovery | None]) -> None:
+        if self._cancelled:
+            self.sigCancelled.emit()
+            return
+        self.sigOpened.emit(*result)
+
+    def _on_failed(self, message: str) -> None:
+        if self._cancelled:
+            self.sigCancelled.emit()
+            return
+        self.sigFailed.emit(message)
+
+    def _on_cancelled(self) -> None:
+        self.sigCancelled.emit()
+
     def is_running(self) -> bool:
         """Whether a record is being opened."""
         return self._signal_reader.is_running() or self._annotation_reader.is_running()
 
     def cancel(self) -> None:
-        """Drop the record being opened (its outcome is still reported; the window ignores it when closed)."""
+        """Drop the record being opened: ``sigCancelled`` (only) follows once its worker ended."""
+        if not self.is_running():
+            return
+        self._cancelled = True
         self._signal_reader.cancel()
         self._annotation_reader.cancel()
 

@@ -162,6 +162,12 @@ class RecordBrowser(QWidget):
         """The rows shown, in listing order."""
         return list(self._rows)
 
+    def cancel(self) -> None:
+        """Stop reading the folder (the window is closing); the listing shown stays."""
+        if self._runner is not None and self._runner.is_running():
+            self._runner.cancel()
+            self._status.setText("Reading headers cancelled")
+
     def wait(self, ms: int = 5000) -> bool:
         """Wait for a running listing (tests); ``True`` when none is running."""
         return self._runner is None or self._runner.wait(ms)

@@ -40,6 +40,7 @@ class SaveController(QObject):
         super().__init__(window)
         self._window = window
         self._writer = autosave.AutosaveWriter()
+        self._closed = False
         self._runner = TaskRunner(self)
         self._timer = QTimer(self)
         self._timer.setInterval(int(autosave_interval_ms))
@@ -157,7 +158,7 @@ class SaveController(QObject):
         """
         window = self._window
         doc = window.document
-        if doc is None or doc.editable_track is None or not window.is_dirty:
+        if self._closed or doc is None or doc.editable_track is None or not window.is_dirty:
             return None
         if self._writer.last_error:
             window.status.showMessage(f"Autosave failed: {self._writer.last_error}", 6000)
@@ -192,6 +193,8 @@ class SaveController(QObject):
         window.status.showMessage(f"Restored autosaved edits{note}", 6000)
 
     def close(self) -> None:
-        """Stop autosaving (the window is closing)."""
+        """Stop autosaving (the window is closing): queued recovery writes finish, the writer thread ends."""
         self._timer.stop()
-        self._writer.close()
+        if not self._closed:
+            self._closed = True
+            self._writer.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -25,6 +26,43 @@ def _isolated_user_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     runtime.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _no_qt_leftovers():  # noqa: ANN202
+    """After each test: no window open, no worker running, nothing Qt left for another thread to free.
+
+    pytest-qt closes the widgets registered with ``qtbot`` but only *schedules*
+    their deletion (``deleteLater``), so a closed window and its workers would
+    live on into the next test. Here, after every test: visible top-level
+    widgets are closed (a main window without asking about its edits), running
+    :class:`~ecgstudio.gui.workers.TaskRunner` tasks are cancelled and joined,
+    scheduled deletions happen now, and a garbage collection runs on this (the
+    GUI) thread, so Qt wrappers caught in reference cycles are never freed by
+    a worker thread that happens to trigger the collector.
+    """
+    yield
+    from PyQt5.QtCore import QCoreApplication, QEvent
+    from PyQt5.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    from ecgstudio.gui.workers import running_task_count, shutdown_tasks
+
+    for widget in app.topLevelWidgets():
+        if not widget.isVisible():
+            continue
+        undo_stack = getattr(widget, "undo_stack", None)
+        if undo_stack is not None:
+            undo_stack.setClean()  # a main window left open: close it without a question
+        widget.close()
+        widget.deleteLater()
+    if running_task_count():
+        shutdown_tasks(10_000)
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    app.processEvents()
+    gc.collect()
 
 
 DATA = Path(__file__).resolve().parents[1] / "data"
