@@ -38,8 +38,8 @@ def _no_qt_leftovers():  # noqa: ANN202
     widgets are closed (a main window without asking about its edits), running
     :class:`~ecgstudio.gui.workers.TaskRunner` tasks are cancelled and joined,
     scheduled deletions happen now, and a garbage collection runs on this (the
-    GUI) thread, so Qt wrappers caught in reference cycles are never freed by
-    a worker thread that happens to trigger the collector.
+    GUI) thread, so Qt wrappers caught in reference cycles are not left for a
+    worker thread that happens to trigger the collector.
     """
     yield
     from PyQt5.QtCore import QCoreApplication, QEvent
@@ -63,6 +63,9 @@ def _no_qt_leftovers():  # noqa: ANN202
     QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     app.processEvents()
     gc.collect()
+    # what survived is long-lived (modules, TensorFlow, caches): keep it out of later collections,
+    # which then take milliseconds instead of a second once TensorFlow is loaded
+    gc.freeze()
 
 
 DATA = Path(__file__).resolve().parents[1] / "data"
