@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 from pathlib import Path
@@ -30,16 +29,15 @@ def _isolated_user_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
 
 @pytest.fixture(autouse=True)
 def _no_qt_leftovers():  # noqa: ANN202
-    """After each test: no window open, no worker running, nothing Qt left for another thread to free.
+    """After each test: no window open, no worker running, no deletion left pending for the next test.
 
     pytest-qt closes the widgets registered with ``qtbot`` but only *schedules*
     their deletion (``deleteLater``), so a closed window and its workers would
     live on into the next test. Here, after every test: visible top-level
     widgets are closed (a main window without asking about its edits), running
     :class:`~ecgstudio.gui.workers.TaskRunner` tasks are cancelled and joined,
-    scheduled deletions happen now, and a garbage collection runs on this (the
-    GUI) thread, so Qt wrappers caught in reference cycles are not left for a
-    worker thread that happens to trigger the collector.
+    and scheduled deletions happen now, on this (the GUI) thread, instead of
+    during the next test, while its workers run.
     """
     yield
     from PyQt5.QtCore import QCoreApplication, QEvent
@@ -62,10 +60,10 @@ def _no_qt_leftovers():  # noqa: ANN202
         shutdown_tasks(10_000)
     QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     app.processEvents()
-    gc.collect()
-    # what survived is long-lived (modules, TensorFlow, caches): keep it out of later collections,
-    # which then take milliseconds instead of a second once TensorFlow is loaded
-    gc.freeze()
+    # No gc.collect() here: with TensorFlow loaded a full collection costs ~0.2 s per test, and
+    # PyQt5 already defers the deletion of a QObject collected on a worker thread to the object's
+    # own thread. No gc.freeze() either: under a stressed collector it made pyqtgraph paint
+    # deleted items (segfault).
 
 
 DATA = Path(__file__).resolve().parents[1] / "data"
