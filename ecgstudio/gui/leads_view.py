@@ -73,6 +73,10 @@ class LeadsView(QtWidgets.QWidget):
         super().__init__(parent)
         self.record: Record | None = None
         self.rows: list[LeadRow] = []
+        # rows of the previous record, kept referenced until their deferred deletion has run: their
+        # pyqtgraph wrappers sit in reference cycles, and a garbage collection triggered by a
+        # worker thread must not tear them down while Qt still holds (and may paint) the widgets
+        self._retired_rows: list[LeadRow] = []
         self.tracks: list[Delineation] = []
         self.editable_index: int | None = None
         self.reference_index: int | None = None
@@ -121,7 +125,9 @@ class LeadsView(QtWidgets.QWidget):
         self._review = np.zeros((0, 2), dtype=np.int64)
         for row in self.rows:
             self._rows_layout.removeWidget(row.widget)
+            row.widget.hide()
             row.widget.deleteLater()
+        self._retired_rows = [r for r in self._retired_rows if not sip.isdeleted(r.widget)] + self.rows
         self.rows = []
         self.record = record
         self._lead_shown = [] if record is None else [True] * record.n_leads
