@@ -21,9 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ecgstudio.core.errors import EcgStudioError
-
-#: Extension of the files written by default.
-DEFAULT_EXT = "ecgs"
+from ecgstudio.io.annotations import DEFAULT_EXT
 
 
 @dataclass(frozen=True)
