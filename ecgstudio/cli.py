@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -56,6 +57,17 @@ def _sub_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
     return parser, module
 
 
+def _check_display() -> None:
+    """Fail with one line, instead of Qt's abort, when there is no screen to open a window on."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        raise EcgStudioError(
+            "no display to open the editor on (DISPLAY is not set): run it in a desktop session, under "
+            "'xvfb-run', or use the headless sub-commands (ecgstudio annotate ...)"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ecgstudio`` console script; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -65,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(args_list[1:])
             return int(module.run(args) or 0)
         args = _gui_parser().parse_args(args_list)
+        _check_display()
         from ecgstudio.gui.app import run_gui
 
         return run_gui(record=args.record, model=args.model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -35,3 +36,10 @@ def test_cli_help_explains_subcommands() -> None:
     out = subprocess.run([sys.executable, "-m", "ecgstudio", "--help"], capture_output=True, text=True, check=True)
     for word in ("annotate", "train", "evaluate", "finetune"):
         assert word in out.stdout
+
+
+def test_editor_without_a_display_fails_with_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = subprocess.run([sys.executable, "-m", "ecgstudio"], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 2
+    assert out.stderr.startswith("ecgstudio: error: no display") and out.stderr.count("\n") == 1

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ecgstudio.ml._tf import import_tensorflow_quietly
 from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
 from ecgstudio.ml.model import CLASSES, DEFAULT_HOP_SAMPLES, DEFAULT_WINDOW_SAMPLES, LAYER_NAMES
 from ecgstudio.ml.preprocess import map_to_input, normalise_windows, prepare_lead
@@ -108,6 +109,7 @@ def _fast_bilstm_fn(model: Any) -> Callable[[np.ndarray], Any]:
     * Dropout is the identity at inference; each BatchNorm (moving statistics) is folded into the
       Dense layer after it.
     """
+    import_tensorflow_quietly()
     import tensorflow as tf
 
     def weights(name: str) -> list[np.ndarray]:

@@ -27,6 +27,7 @@ import numpy as np
 from ecgstudio import __version__
 from ecgstudio.core.errors import ModelError
 from ecgstudio.core.waves import SegmentClass
+from ecgstudio.ml._tf import import_tensorflow_quietly
 from ecgstudio.ml.preprocess import BASELINE_CUTOFF_HZ, MODEL_FS
 
 #: Identifier of the metadata schema written into every ``.json``.
@@ -66,6 +67,7 @@ def build_model(*, seed: int = 0, l2: float = DEFAULT_L2, units: int = 32) -> An
         Input ``(batch, T, 1)`` float32, output ``(batch, T, 6)`` softmax
         probabilities of the classes :data:`CLASSES`.
     """
+    import_tensorflow_quietly()
     import keras
     from keras import layers, regularizers
 
@@ -270,6 +272,7 @@ def load_model_pair(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
         raise ModelError(f"model file not found: {keras_path}")
     meta = read_metadata(stem)
     try:
+        import_tensorflow_quietly()
         import keras
 
         model = keras.models.load_model(keras_path, compile=False)

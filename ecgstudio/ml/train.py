@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ecgstudio.ml._tf import import_tensorflow_quietly
 from ecgstudio.ml.batches import Augment, WindowSet, model_batch
 from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
 from ecgstudio.ml.model import LAYER_NAMES
@@ -77,6 +78,7 @@ class FitConfig:
 
 def set_seeds(seed: int, *, deterministic: bool = True) -> None:
     """Seed Python, numpy and TensorFlow; optionally make TF ops deterministic."""
+    import_tensorflow_quietly()
     import keras
     import tensorflow as tf
 
@@ -87,6 +89,7 @@ def set_seeds(seed: int, *, deterministic: bool = True) -> None:
 
 def compile_for_training(model: Any, config: FitConfig) -> None:
     """Freeze the first ``config.freeze_layers`` layers and compile with Adam + clipping."""
+    import_tensorflow_quietly()
     import keras
 
     frozen = set(LAYER_NAMES[: config.freeze_layers])
