@@ -28,17 +28,35 @@ def _isolated_user_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
 
 
 @pytest.fixture(autouse=True)
-def _no_qt_leftovers():  # noqa: ANN202
-    """After each test: no window open, no worker running, no deletion left pending for the next test.
+def _no_qt_leftovers(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+    """Widgets given to ``qtbot.addWidget`` live until the test is torn down; then nothing is left behind.
 
-    pytest-qt closes the widgets registered with ``qtbot`` but only *schedules*
-    their deletion (``deleteLater``), so a closed window and its workers would
-    live on into the next test. Here, after every test: visible top-level
-    widgets are closed (a main window without asking about its edits), running
+    pytest-qt keeps only *weak* references to the widgets it closes at
+    teardown. A main window is full of reference cycles, so once the test
+    function returns, the still visible window is garbage: the next garbage
+    collection -- triggered by any allocation, e.g. in a Python ``paint()``
+    while pytest-qt processes the pending paint events -- deletes the whole
+    window from under its own paint event (segfault, "node down: Not properly
+    terminated"). Here every registered widget is also held strongly until
+    teardown.
+
+    pytest-qt also only *schedules* the deletion of what it closes
+    (``deleteLater``), so a closed window and its workers would live on into
+    the next test. After every test: visible top-level widgets are closed (a
+    main window without asking about its edits), running
     :class:`~ecgstudio.gui.workers.TaskRunner` tasks are cancelled and joined,
-    and scheduled deletions happen now, on this (the GUI) thread, instead of
-    during the next test, while its workers run.
+    and scheduled deletions happen now, on this (the GUI) thread.
     """
+    from pytestqt.qtbot import QtBot
+
+    kept: list[object] = []
+    add_widget = QtBot.addWidget
+
+    def add_and_keep(self, widget, *, before_close_func=None) -> None:  # noqa: ANN001
+        kept.append(widget)
+        add_widget(self, widget, before_close_func=before_close_func)
+
+    monkeypatch.setattr(QtBot, "addWidget", add_and_keep)
     yield
     from PyQt5.QtCore import QCoreApplication, QEvent
     from PyQt5.QtWidgets import QApplication
@@ -60,6 +78,7 @@ def _no_qt_leftovers():  # noqa: ANN202
         shutdown_tasks(10_000)
     QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     app.processEvents()
+    kept.clear()  # the Qt objects are gone now; their wrappers may go whenever
     # No gc.collect() here: with TensorFlow loaded a full collection costs ~0.2 s per test, and
     # PyQt5 already defers the deletion of a QObject collected on a worker thread to the object's
     # own thread. No gc.freeze() either: under a stressed collector it made pyqtgraph paint
