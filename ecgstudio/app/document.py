@@ -13,9 +13,7 @@ from pathlib import Path
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewSpans
-
-#: Extension of the annotation files ECG Studio writes by default.
-DEFAULT_EXT = "ecgs"
+from ecgstudio.io.annotations import DEFAULT_EXT
 
 
 @dataclass(eq=False)

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.io.annotations import DEFAULT_EXT
 from ecgstudio.io.records import list_records, read_header
 from ecgstudio.io.review import read_review
-
-#: Extension of the annotation files ECG Studio writes (and whose review state is shown).
-DEFAULT_EXT = "ecgs"
 
 
 @dataclass(frozen=True)
