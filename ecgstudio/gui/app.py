@@ -19,7 +19,13 @@ log = logging.getLogger(__name__)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    """The process's QApplication (created once, with ECG Studio's names)."""
+    """The process's QApplication (created once, with ECG Studio's names).
+
+    Qt's xcb platform is kept from loading OpenGL (``QT_XCB_GL_INTEGRATION=none``; nothing here draws with
+    OpenGL): Mesa's libGL brings its own LLVM, and TensorFlow's LLVM static initialisers then crash the process
+    (segfault in ``DebugInfoMetadata``) when the user pre-annotates after the window is shown.
+    """
+    os.environ.setdefault("QT_XCB_GL_INTEGRATION", "none")
     app = QApplication.instance()
     if app is None:
         app = QApplication(list(argv if argv is not None else sys.argv[:1]))
