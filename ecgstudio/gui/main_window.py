@@ -247,6 +247,9 @@ class MainWindow(QMainWindow):
             log.info("%s", note)
         if doc.notes:
             self.status.showMessage(doc.notes[0], 6000)
+        elif doc.editable_track is not None and not len(doc.editable_track):
+            self.status.showMessage(f"No .{doc.annotation_ext} annotations yet: Pre-annotate (Ctrl+R) delineates "
+                                    f"{doc.name} with the model")
         self._update_title()
         self.view.setFocus()
         self.saving.offer_recovery(doc, recovery)

@@ -30,6 +30,9 @@ def test_opens_the_bundled_sample_with_its_reference_tracks(make_window, open_an
     assert "250 Hz" in window.status.record_label.text()
     assert "15 min" in window.status.record_label.text()
     assert [a.text() for a in window.action_set.leads_menu.actions()] == ["MLII", "V5"]
+    # nothing of ours annotated yet: the status bar says how to get the model's delineation
+    assert not len(doc.editable_track)
+    assert "Pre-annotate (Ctrl+R)" in window.status.currentMessage()
 
 
 def test_edit_undo_redo_and_dirty_title(make_window, open_and_wait, excerpt: Path) -> None:
