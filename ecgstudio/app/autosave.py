@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecgstudio import atomic
 from ecgstudio.app.document import Document
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError, SaveError
@@ -202,12 +202,9 @@ def write_recovery(
         **_columns(snap.waves),
         "reviewed": [[int(a), int(b)] for a, b in snap.reviewed],
     }
-    tmp = target.with_name(target.name + ".tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, separators=(",", ":"))
-        os.replace(tmp, target)
+        atomic.write_text(target, json.dumps(payload, separators=(",", ":")))
     except OSError as exc:
         raise SaveError(f"{target}: cannot write autosave file ({exc.strerror or exc})") from None
     return target

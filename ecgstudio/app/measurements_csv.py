@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
-import tempfile
 from pathlib import Path
 
+from ecgstudio import atomic
 from ecgstudio.core.errors import SaveError
 from ecgstudio.core.measurements import MEASURES, BeatTable
 
@@ -48,20 +49,14 @@ def write_measurements_csv(path: str | os.PathLike[str], table: BeatTable) -> Pa
     dest = Path(os.fspath(path))
     columns = [table.column(m.key) for m in MEASURES]
     times = table.beat_time_s
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(csv_header())
+    for i in range(len(table)):
+        row = [str(i + 1), str(int(table.beat_sample[i])), f"{times[i]:.3f}"]
+        row += [_fmt(float(col[i]), 1) for col in columns]
+        writer.writerow(row)
     try:
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".tmp")
+        return atomic.write_text(dest, buffer.getvalue())
     except OSError as exc:
         raise SaveError(f"{dest}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(csv_header())
-            for i in range(len(table)):
-                row = [str(i + 1), str(int(table.beat_sample[i])), f"{times[i]:.3f}"]
-                row += [_fmt(float(col[i]), 1) for col in columns]
-                writer.writerow(row)
-        os.replace(tmp, dest)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise SaveError(f"{dest}: cannot write ({exc.strerror or exc})") from None
-    return dest

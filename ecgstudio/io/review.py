@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
+from ecgstudio import atomic
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.core.review import ReviewSpans
 
@@ -134,19 +134,6 @@ def write_review(
     if not path.parent.is_dir():
         raise SaveError(f"{path}: folder {path.parent} does not exist")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        return atomic.write_text(path, text)
     except OSError as exc:
         raise SaveError(f"{path}: cannot write into {path.parent} ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        raise SaveError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    return path

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ecgstudio import __version__
+from ecgstudio import __version__, atomic
 from ecgstudio.core.errors import ModelError
 from ecgstudio.core.waves import SegmentClass
 from ecgstudio.ml._tf import import_tensorflow_quietly
@@ -145,13 +144,6 @@ def model_stem(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def _umask_mode() -> int:
-    """File mode ``0o666`` minus the process umask (what ``open()`` would have given)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.integer):
         return int(value)
@@ -169,16 +161,7 @@ def write_metadata(stem: str | os.PathLike[str], metadata: dict[str, Any]) -> Pa
     path = model_stem(stem).with_suffix(".json")
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(metadata, indent=2, default=_json_default, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        os.chmod(tmp, _umask_mode())  # mkstemp creates 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic.write_text(path, text + "\n")
 
 
 def save_model_pair(model: Any, stem: str | os.PathLike[str], metadata: dict[str, Any]) -> Path:
@@ -206,15 +189,8 @@ def save_model_pair(model: Any, stem: str | os.PathLike[str], metadata: dict[str
     meta.setdefault("classes", list(CLASSES))
     meta.setdefault("input_fs", MODEL_FS)
     keras_path = stem.with_suffix(".keras")
-    fd, tmp = tempfile.mkstemp(dir=stem.parent, prefix=stem.name + ".", suffix=".tmp.keras")
-    os.close(fd)
-    try:
+    with atomic.replacing(keras_path, suffix=".tmp.keras") as tmp:
         model.save(tmp)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, keras_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     write_metadata(stem, meta)
     return stem
 
