@@ -23,6 +23,8 @@ A QRS complex covers ``[onset, peak)`` as QR and ``[peak, offset)`` as RS
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ecgstudio.core.delineation import Delineation
@@ -170,9 +172,8 @@ def from_mask(
                 and waves[-1].kind is WaveKind.QRS and waves[-1].offset == start
             waves.append(Wave(WaveKind.T, None if after_qrs else start, None, stop, lead))
         i += 1
-    clamped = [w for w in waves if w.offset <= n - 1] + [
-        Wave(w.kind, w.onset, w.peak if w.peak is None else min(w.peak, n - 1), n - 1, lead)
-        for w in waves if w.offset > n - 1
-    ]
+    last = n - 1  # a run reaching the end of the array ends at its last sample
+    clamped = [w if w.offset <= last else
+               replace(w, peak=None if w.peak is None else min(w.peak, last), offset=last) for w in waves]
     track, _ = Delineation.from_waves_lenient(clamped, n_samples=n, fs=fs, lead=lead, name=name)
     return track
