@@ -30,7 +30,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 _DESCRIPTION = """ECG Studio: open a WFDB record, pre-annotate P/QRS/T waves with a BiLSTM model,
 correct them and save standard WFDB annotation files.
 
-  ecgstudio                 open the bundled sample record with the bundled model
+  ecgstudio                 open the sample record with the bundled model (a writable copy of
+                            the bundled one, made in the user data folder on first use)
   ecgstudio RECORD          open RECORD (path without extension, a .hea file, or a folder)
   ecgstudio SUBCOMMAND -h   help on a headless sub-command
 """
@@ -43,7 +44,7 @@ def _gui_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="sub-commands: " + "; ".join(f"{k}: {v[1]}" for k, v in SUBCOMMANDS.items()),
     )
-    parser.add_argument("record", nargs="?", help="record to open (default: the bundled sample)")
+    parser.add_argument("record", nargs="?", help="record to open (default: your copy of the bundled sample)")
     parser.add_argument("--model", help="model path stem or .keras file (default: the bundled model)")
     parser.add_argument("--version", action="version", version=f"ecgstudio {__version__}")
     return parser

@@ -1,9 +1,18 @@
-"""Where the bundled sample record, the shipped models and user files live."""
+"""Where the bundled sample record, the shipped models and user files live.
+
+Nothing is ever written inside the installed package: the editor opens the
+sample from a writable copy in the user data folder
+(:func:`working_sample_record`).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
+
+from ecgstudio import atomic
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -32,7 +41,7 @@ def models_dir() -> Path:
 
 
 def sample_record_path() -> Path:
-    """Record path (no extension) of the bundled sample record."""
+    """Record path (no extension) of the bundled sample record (read it, never write beside it)."""
     return resources_dir() / SAMPLE_RECORD_NAME
 
 
@@ -56,3 +65,82 @@ def user_data_dir() -> Path:
 def user_models_dir() -> Path:
     """Folder for models the user fine-tuned."""
     return user_data_dir() / "models"
+
+
+def user_sample_dir() -> Path:
+    """Folder of the user's writable copy of the sample record (``user_data_dir()/sample``)."""
+    return user_data_dir() / "sample"
+
+
+@dataclass(frozen=True)
+class SampleRecord:
+    """The sample record the editor opens when it is started without a record.
+
+    Attributes
+    ----------
+    path : Path
+        Record path without extension.
+    writable : bool
+        ``True`` when ``path`` is the user's copy and its folder is writable
+        (Ctrl+S saves there); ``False`` when the copy could not be made or is
+        not writable, and ``path`` may be the bundled record itself.
+    note : str
+        Empty when ``writable``; otherwise one line for the status bar that
+        says why and that changes need Save As.
+    """
+
+    path: Path
+    writable: bool
+    note: str = ""
+
+
+def _copy_new(src: Path, target: Path) -> None:
+    """Copy ``src`` to ``target`` atomically (temporary file, fsync, ``os.replace``): never half a file."""
+    with atomic.replacing(target) as tmp:
+        with open(src, "rb") as fin, open(tmp, "wb") as fout:
+            shutil.copyfileobj(fin, fout)
+            fout.flush()
+            os.fsync(fout.fileno())
+
+
+def working_sample_record() -> SampleRecord:
+    """The sample record to open: a copy in :func:`user_sample_dir`, made on first use.
+
+    Every bundled file of the sample (``resources/sel100.*``: header, signal
+    and annotation files) that is missing from the copy's folder is copied
+    there; a file that already exists is never overwritten, whatever its
+    content (the user's ``.ecgs`` and review sidecar are their work, and an
+    edited header stays edited). Each file is copied atomically, so a crash
+    leaves it either complete or absent. Nothing is written into
+    :func:`resources_dir`.
+
+    When the copy cannot be made (the user data folder is not writable, the
+    disk is full) the bundled record is returned with ``writable=False`` and a
+    note; the caller shows the note and the user keeps their changes with
+    Save As. This function does not raise ``OSError``.
+
+    Returns
+    -------
+    SampleRecord
+        The record path, whether saving beside it is possible, and a note when not.
+    """
+    bundled = sample_record_path()
+    folder = user_sample_dir()
+    copy = folder / SAMPLE_RECORD_NAME
+    sources = sorted(p for p in resources_dir().glob(f"{SAMPLE_RECORD_NAME}.*") if p.is_file())
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for src in sources:
+            target = folder / src.name
+            if not (target.exists() or target.is_symlink()):
+                _copy_new(src, target)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        complete = copy.with_suffix(".hea").is_file() and copy.with_suffix(".dat").is_file()
+        if not complete:
+            return SampleRecord(bundled, False, f"Could not copy the sample record to {folder} ({reason}): "
+                                                f"opened the bundled copy, use Save As to keep changes")
+    if not os.access(folder, os.W_OK):
+        return SampleRecord(copy, False, f"The sample record's folder {folder} is not writable: "
+                                         f"use Save As to keep changes")
+    return SampleRecord(copy, True)

@@ -13,7 +13,7 @@ from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QApplication, QWidget
 
 from ecgstudio import __version__
-from ecgstudio.paths import sample_record_path
+from ecgstudio.paths import working_sample_record
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,8 @@ def run_gui(record: str | None = None, model: str | None = None) -> int:
     ----------
     record : str | None
         Record to open (path without extension, a ``.hea`` file, or a folder
-        whose records are listed in the browser); the bundled sample when
-        ``None``.
+        whose records are listed in the browser); when ``None``, the user's
+        writable copy of the bundled sample (``paths.working_sample_record``).
     model : str | None
         Model path stem (or ``.keras`` file) for pre-annotation; the bundled
         default model when ``None``.
@@ -102,7 +102,20 @@ def run_gui(record: str | None = None, model: str | None = None) -> int:
     install_excepthook(window)
     _close_on_ctrl_c(window)
     window.show()
-    target = record if record is not None else str(sample_record_path())
+    if record is None:  # the user's writable copy of the bundled sample, never the installed package's folder
+        sample = working_sample_record()
+        target = str(sample.path)
+        if sample.note:
+            log.warning("%s", sample.note)
+
+            def tell_save_as(doc: object) -> None:  # when the sample is shown (after set_document's message)
+                shown = getattr(doc, "record_path", None)
+                if shown is not None and os.path.realpath(shown) == os.path.realpath(sample.path):
+                    window.status.showMessage(sample.note, 15000)
+
+            window.sigDocumentChanged.connect(tell_save_as)
+    else:
+        target = record
     if os.path.isdir(target):
         QTimer.singleShot(0, lambda: window.open_folder(target))
     else:
