@@ -29,7 +29,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecgstudio import atomic
@@ -81,6 +81,9 @@ class Recovery:
         The editable track's waves.
     reviewed : tuple[tuple[int, int], ...]
         Reviewed half-open sample spans.
+    more : tuple[tuple[int | None, tuple[Wave, ...]], ...]
+        ``(lead, waves)`` of every further editable track (per-lead documents
+        hold one track per lead; the first is ``lead``/``waves``).
     """
 
     path: Path
@@ -92,11 +95,23 @@ class Recovery:
     lead: int | None
     waves: tuple[Wave, ...]
     reviewed: tuple[tuple[int, int], ...]
+    more: tuple[tuple[int | None, tuple[Wave, ...]], ...] = ()
 
     def to_track(self, name: str) -> tuple[Delineation, list[Wave]]:
         """The recovered waves as a track (waves breaking a rule are dropped and returned)."""
         return Delineation.from_waves_lenient(self.waves, n_samples=self.n_samples, fs=self.fs,
                                               lead=self.lead, name=name)
+
+    def to_tracks(self, names: dict[int | None, str]) -> tuple[list[Delineation], list[Wave]]:
+        """Every recovered track (named by lead from ``names``) and the waves left out."""
+        tracks: list[Delineation] = []
+        dropped: list[Wave] = []
+        for lead, waves in ((self.lead, self.waves), *self.more):
+            track, lost = Delineation.from_waves_lenient(waves, n_samples=self.n_samples, fs=self.fs,
+                                                         lead=lead, name=names.get(lead, self.ext))
+            tracks.append(track)
+            dropped.extend(lost)
+        return tracks, dropped
 
 
 _KIND_LETTER = {WaveKind.P: "P", WaveKind.QRS: "Q", WaveKind.T: "T"}
@@ -117,6 +132,8 @@ class Snapshot:
         The track's sampling frequency (Hz), length (samples) and lead.
     taken_at : float
         When the snapshot was taken (seconds since the epoch).
+    more : tuple[tuple[int | None, tuple[Wave, ...]], ...]
+        ``(lead, waves)`` of further editable tracks.
     """
 
     waves: tuple[Wave, ...]
@@ -125,12 +142,17 @@ class Snapshot:
     n_samples: int
     lead: int | None
     taken_at: float
+    more: tuple[tuple[int | None, tuple[Wave, ...]], ...] = ()
 
     @classmethod
-    def of(cls, track: Delineation, reviewed: Iterable[tuple[int, int]] = ()) -> Snapshot:
-        """Snapshot of ``track`` and the reviewed spans now."""
-        return cls(track.waves, tuple((int(a), int(b)) for a, b in reviewed), track.fs,
-                   track.n_samples, track.lead, time.time())
+    def of(cls, track: Delineation | Sequence[Delineation],
+           reviewed: Iterable[tuple[int, int]] = ()) -> Snapshot:
+        """Snapshot of ``track`` (or of several editable tracks, first one first) and the reviewed spans."""
+        tracks = [track] if isinstance(track, Delineation) else list(track)
+        first = tracks[0]
+        more = tuple((t.lead, t.waves) for t in tracks[1:])
+        return cls(first.waves, tuple((int(a), int(b)) for a, b in reviewed), first.fs,
+                   first.n_samples, first.lead, time.time(), more)
 
 
 def _columns(waves: Sequence[Wave]) -> dict[str, object]:
@@ -202,6 +224,8 @@ def write_recovery(
         **_columns(snap.waves),
         "reviewed": [[int(a), int(b)] for a, b in snap.reviewed],
     }
+    if snap.more:
+        payload["more"] = [{"lead": lead, **_columns(waves)} for lead, waves in snap.more]
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic.write_text(target, json.dumps(payload, separators=(",", ":")))
@@ -235,11 +259,23 @@ def read_recovery(path: Path) -> Recovery:
             lead=lead,
             waves=_waves_from_columns(data, lead),
             reviewed=tuple((int(a), int(b)) for a, b in data["reviewed"]),
+            more=tuple(_more_tracks(data.get("more", []))),
         )
     except OSError as exc:
         raise AnnotationError(f"{path}: cannot read autosave file ({exc.strerror or exc})") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AnnotationError(f"{path}: not a valid autosave file ({exc})") from None
+
+
+def _more_tracks(items: object) -> list[tuple[int | None, tuple[Wave, ...]]]:
+    if not isinstance(items, list):
+        raise ValueError("'more' must be a list")
+    out = []
+    for item in items:
+        lead = item["lead"]
+        lead = None if lead is None else int(lead)
+        out.append((lead, _waves_from_columns(item, lead)))
+    return out
 
 
 def find_recovery(record_path: Path, ext: str, annotation_path: Path | None = None) -> Recovery | None:
@@ -274,11 +310,14 @@ class PendingRecovery:
         Its waves as a valid track (same length as the document's record).
     dropped : list[Wave]
         Waves of the file that broke a rule and were left out.
+    tracks : list[Delineation]
+        Every recovered editable track (``track`` first).
     """
 
     recovery: Recovery
     track: Delineation
     dropped: list[Wave]
+    tracks: list[Delineation] = field(default_factory=list)
 
 
 def pending_recovery(doc: Document) -> PendingRecovery | None:
@@ -294,7 +333,9 @@ def pending_recovery(doc: Document) -> PendingRecovery | None:
     if found is None or found.n_samples != track.n_samples:
         return None
     restored, dropped = found.to_track(track.name)
-    return PendingRecovery(found, restored, dropped)
+    names = {t.lead: t.name for t in doc.editable_tracks}
+    tracks, dropped = found.to_tracks(names)
+    return PendingRecovery(found, restored, dropped, tracks)
 
 
 def discard_recovery(record_path: Path, ext: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.record import Record
-from ecgstudio.core.review import ReviewSpans
+from ecgstudio.core.review import ReviewInfo, ReviewSpans
 from ecgstudio.io.annotations import DEFAULT_EXT
 
 
@@ -28,8 +28,10 @@ class Document:
         Every annotation track shown, with unique ``.name``s: the reference
         (read-only) tracks read from the files beside the record, and the
         editable one.
-    editable_index : int | None
-        Index in ``tracks`` of the track the user edits and Save writes.
+    editable_indices : tuple[int, ...]
+        Indices in ``tracks`` of the tracks the user edits and Save writes, in
+        file order: one global track, or one per-lead track per lead (a
+        per-lead ``.ecgs``), or both. Empty when every track is read-only.
     review : ReviewSpans
         Sample spans (half-open) a clinician has marked reviewed.
     record_path : Path
@@ -42,17 +44,21 @@ class Document:
         Model that produced (or will produce) the editable track's waves.
     notes : list[str]
         One-line remarks gathered while opening (annotation files skipped and why).
+    review_info : ReviewInfo
+        Who reviewed which spans when, and which model produced the
+        unreviewed waves (review sidecar version 2).
     """
 
     record: Record
     tracks: list[Delineation]
-    editable_index: int | None
+    editable_indices: tuple[int, ...]
     review: ReviewSpans
     record_path: Path
     annotation_ext: str = DEFAULT_EXT
     annotation_dir: Path | None = None
     model_stem: str | None = None
     notes: list[str] = field(default_factory=list)
+    review_info: ReviewInfo = field(default_factory=ReviewInfo)
 
     @property
     def name(self) -> str:
@@ -70,16 +76,32 @@ class Document:
         return self.record.n_samples
 
     @property
+    def editable_index(self) -> int | None:
+        """Index of the first editable track (the global one when there is one), or ``None``."""
+        return self.editable_indices[0] if self.editable_indices else None
+
+    @property
     def editable_track(self) -> Delineation | None:
-        """The track Save writes, or ``None`` when every track is read-only."""
-        if self.editable_index is None:
-            return None
-        return self.tracks[self.editable_index]
+        """The first editable track (see :attr:`editable_index`), or ``None`` when all are read-only."""
+        index = self.editable_index
+        return None if index is None else self.tracks[index]
+
+    @property
+    def editable_tracks(self) -> list[Delineation]:
+        """Every track Save writes, in file order."""
+        return [self.tracks[i] for i in self.editable_indices]
+
+    def editable_track_for(self, lead: int | None) -> Delineation | None:
+        """The editable track of ``lead`` (``None``: the global one), if there is one."""
+        for track in self.editable_tracks:
+            if track.lead == lead:
+                return track
+        return None
 
     @property
     def reference_tracks(self) -> list[Delineation]:
         """The read-only tracks, in display order."""
-        return [t for i, t in enumerate(self.tracks) if i != self.editable_index]
+        return [t for i, t in enumerate(self.tracks) if i not in self.editable_indices]
 
     def annotation_path(self, ext: str | None = None, out_dir: Path | None = None) -> Path:
         """Path of the annotation file Save writes (``<dir>/<record>.<ext>``)."""

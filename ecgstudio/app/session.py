@@ -8,8 +8,9 @@ the QRS peaks the reference tracks already show). The ``ecgs`` file, if any,
 becomes the editable track with its review sidecar; otherwise the editable
 track starts empty.
 
-Saving writes the editable track (``io.write_tracks``, atomic) and the review
-sidecar, and never replaces a reference file unless the caller says so.
+Saving writes every editable track (global and per-lead ones, ``io.write_tracks``,
+atomic) and the review sidecar, never replaces a reference file unless the
+caller says so, and never writes inside the installed package.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from ecgstudio.app.document import DEFAULT_EXT, Document
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.core.record import Record
-from ecgstudio.core.review import ReviewSpans
+from ecgstudio.core.review import ReviewInfo, ReviewSpans
 from ecgstudio.io.annotations import is_reference_ext, list_annotation_exts, read_tracks, write_tracks
 from ecgstudio.io.records import read_record, resolve_record_path
-from ecgstudio.io.review import read_review, write_review
+from ecgstudio.io.review import read_review_full, write_review
+from ecgstudio.paths import models_dir, resources_dir
 
 _log = logging.getLogger(__name__)
 
@@ -140,7 +142,7 @@ def document_for(
     """
     notes: list[str] = []
     tracks: list[Delineation] = []
-    editable: Delineation | None = None
+    editable: list[Delineation] = []
     for found in list_annotation_exts(record_path):
         if found.lower() in BEAT_ONLY_EXTS and found != ext:
             continue
@@ -152,37 +154,47 @@ def document_for(
             notes.append(f"skipped {record_path.name}.{found}: {exc}")
             continue
         if found == ext:
-            global_tracks = [t for t in read if t.lead is None]
-            editable = global_tracks[0] if global_tracks else read[0]
-            others = [t for t in read if t is not editable]
-            for track in others:
-                track.name = f"{track.name} (read-only)"
-            tracks.extend(others)
+            # every track of the editable file is editable: the global one first, then one per lead
+            editable = sorted(read, key=lambda t: -1 if t.lead is None else t.lead)
         else:
             tracks.extend(read)
     tracks = _without_duplicates(tracks)
     review = ReviewSpans()
+    info = ReviewInfo()
     annotation_path = record_path.with_name(f"{record_path.name}.{ext}")
-    if editable is None:
-        editable = Delineation((), n_samples=record.n_samples, fs=record.fs, name=ext)
+    if not editable:
+        editable = [Delineation((), n_samples=record.n_samples, fs=record.fs, name=ext)]
     else:
         try:
-            review = read_review(annotation_path, fs=record.fs) or ReviewSpans()
+            full = read_review_full(annotation_path, fs=record.fs)
+            if full is not None:
+                review, info = full
         except AnnotationError as exc:
             notes.append(f"review state not read: {exc}")
-    editable.name = ext
-    tracks.append(editable)
+    _name_tracks(editable, ext, record)
+    first = len(tracks)
+    tracks.extend(editable)
     return Document(
         record=record,
         tracks=tracks,
-        editable_index=len(tracks) - 1,
+        editable_indices=tuple(range(first, len(tracks))),
         review=review,
         record_path=record_path,
         annotation_ext=ext,
         annotation_dir=None,
         model_stem=model_stem,
         notes=notes,
+        review_info=info,
     )
+
+
+def _refuse_package_folder(folder: Path, name: str) -> None:
+    """Never write inside the installed package (a reinstall would delete the file)."""
+    target = Path(folder).resolve()
+    for bundled in (resources_dir(), models_dir()):
+        if target == bundled.resolve():
+            raise SaveError(f"{name}: {target} is the program's own folder (a reinstall deletes what is "
+                            "saved there); use Save As to choose another folder")
 
 
 def would_overwrite_reference(doc: Document, *, ext: str | None = None, out_dir: Path | None = None) -> bool:
@@ -225,15 +237,16 @@ def save_document(
         No editable track, refusal to overwrite a reference file, or an
         unwritable folder.
     """
-    track = doc.editable_track
-    if track is None:
+    editable = doc.editable_tracks
+    if not editable:
         raise SaveError(f"{doc.name}: there is no editable track to save")
     ext = ext or doc.annotation_ext
     folder = Path(os.fspath(out_dir)) if out_dir is not None else doc.annotation_dir
     write_dir = folder if folder is not None else doc.record_path.parent
-    path = write_tracks(doc.record_path, ext, [track], out_dir=write_dir,
+    _refuse_package_folder(write_dir, doc.name)
+    path = write_tracks(doc.record_path, ext, editable, out_dir=write_dir,
                         overwrite_reference=overwrite_reference)
-    write_review(path, doc.review, fs=doc.fs)
+    write_review(path, doc.review, fs=doc.fs, info=doc.review_info)
     same_dir = folder is None or Path(folder).absolute() == doc.record_path.parent.absolute()
     doc.annotation_ext = ext
     doc.annotation_dir = None if same_dir else Path(folder)

@@ -125,3 +125,53 @@ class ReviewSpans:
                 break
             mask[start:min(stop, n_samples)] = True
         return mask
+
+
+@dataclass(frozen=True)
+class ReviewMark:
+    """One "marked reviewed" act: who reviewed which samples when.
+
+    Attributes
+    ----------
+    start, stop : int
+        Half-open sample span ``[start, stop)`` the reviewer marked.
+    reviewer : str
+        Who marked it (login name or what the user entered).
+    at : str
+        When, as an ISO 8601 UTC time (``2026-12-03T17:50:00Z``).
+    """
+
+    start: int
+    stop: int
+    reviewer: str
+    at: str
+
+
+@dataclass(frozen=True)
+class ReviewInfo:
+    """Provenance kept beside the reviewed spans (review sidecar, version 2).
+
+    Attributes
+    ----------
+    marks : tuple[ReviewMark, ...]
+        Every marking act, oldest first (a log: the spans of
+        :class:`ReviewSpans` are what is reviewed now; unmarking does not
+        rewrite history).
+    model : str | None
+        Name of the model that produced the unreviewed waves of the file,
+        ``None`` when no model output was ever put into it.
+    model_at : str | None
+        When that pre-annotation ran (ISO 8601 UTC).
+    """
+
+    marks: tuple[ReviewMark, ...] = ()
+    model: str | None = None
+    model_at: str | None = None
+
+    def with_mark(self, mark: ReviewMark) -> ReviewInfo:
+        """A copy with ``mark`` appended."""
+        return ReviewInfo((*self.marks, mark), self.model, self.model_at)
+
+    def with_model(self, model: str, at: str) -> ReviewInfo:
+        """A copy saying that ``model`` produced the unreviewed waves at ``at``."""
+        return ReviewInfo(self.marks, model, at)

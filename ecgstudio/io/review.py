@@ -3,9 +3,14 @@
 For the annotation file ``dir/rec.ecgs`` the sidecar is
 ``dir/rec.ecgs.review.json``::
 
-    {"version": 1, "fs": 250.0, "reviewed": [[start, stop], ...]}
+    {"version": 2, "fs": 250.0, "reviewed": [[start, stop], ...],
+     "marks": [{"start": 0, "stop": 2500, "reviewer": "anna", "at": "2026-12-03T17:50:00Z"}, ...],
+     "unreviewed_source": {"model": "default", "at": "2026-12-03T17:40:00Z"}}
 
-with ``start``/``stop`` in samples, ``stop`` exclusive. The annotation file
+with ``start``/``stop`` in samples, ``stop`` exclusive. ``reviewed`` is what is
+reviewed now (fine-tuning learns from these samples only); ``marks`` is the
+log of who marked what when; ``unreviewed_source`` names the model whose output
+fills the rest of the file. Version 1 files (``reviewed`` only) are still read. The annotation file
 itself stays a plain WFDB file that other tools read unchanged. The sidecar is
 written to a temporary file in the same folder and then renamed, so a crash
 never leaves half a file.
@@ -20,13 +25,19 @@ from pathlib import Path
 
 from ecgstudio import atomic
 from ecgstudio.core.errors import AnnotationError, SaveError
-from ecgstudio.core.review import ReviewSpans
+from ecgstudio.core.review import ReviewInfo, ReviewMark, ReviewSpans
 
 #: Suffix appended to the annotation file's name.
 SIDECAR_SUFFIX = ".review.json"
 
-#: Format version written and understood.
-FORMAT_VERSION = 1
+#: Format version written.
+FORMAT_VERSION = 2
+
+#: Versions read.
+_READ_VERSIONS = (1, 2)
+
+#: Most review marks kept in a sidecar (older ones are dropped from the log, never the spans).
+_MAX_MARKS = 100_000
 
 #: Largest sidecar read (a 24-hour record reviewed beat by beat is < 3 MB).
 _MAX_BYTES = 50_000_000
@@ -39,6 +50,20 @@ def review_path(annotation_path: str | os.PathLike[str]) -> Path:
 
 
 def read_review(annotation_path: str | os.PathLike[str], *, fs: float | None = None) -> ReviewSpans | None:
+    """Read the reviewed spans of an annotation file (see :func:`read_review_full`).
+
+    Returns
+    -------
+    ReviewSpans | None
+        ``None`` when there is no sidecar (nothing reviewed yet).
+    """
+    full = read_review_full(annotation_path, fs=fs)
+    return None if full is None else full[0]
+
+
+def read_review_full(
+    annotation_path: str | os.PathLike[str], *, fs: float | None = None
+) -> tuple[ReviewSpans, ReviewInfo] | None:
     """Read the review state of an annotation file.
 
     Parameters
@@ -51,7 +76,8 @@ def read_review(annotation_path: str | os.PathLike[str], *, fs: float | None = N
 
     Returns
     -------
-    ReviewSpans | None
+    tuple[ReviewSpans, ReviewInfo] | None
+        The reviewed spans and their provenance (empty for version-1 files);
         ``None`` when there is no sidecar (nothing reviewed yet).
 
     Raises
@@ -79,8 +105,8 @@ def read_review(annotation_path: str | os.PathLike[str], *, fs: float | None = N
     if not isinstance(data, dict):
         raise AnnotationError(f"{path}: review file must hold a JSON object")
     version = data.get("version")
-    if version != FORMAT_VERSION:
-        raise AnnotationError(f"{path}: unsupported review file version {version!r} (expected 1)")
+    if isinstance(version, bool) or version not in _READ_VERSIONS:
+        raise AnnotationError(f"{path}: unsupported review file version {version!r} (expected 1 or 2)")
     stored_fs = data.get("fs")
     if stored_fs is not None:
         if isinstance(stored_fs, bool) or not isinstance(stored_fs, int | float) or not stored_fs > 0:
@@ -97,11 +123,44 @@ def read_review(annotation_path: str | os.PathLike[str], *, fs: float | None = N
                 or item[1] < item[0]):
             raise AnnotationError(f"{path}: bad review span {str(item)[:40]} (need [start, stop], 0 <= start <= stop)")
         pairs.append((item[0], item[1]))
-    return ReviewSpans(pairs)
+    return ReviewSpans(pairs), _read_info(path, data)
+
+
+def _text(value: object, what: str, path: Path, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or len(value) > 200:
+        raise AnnotationError(f"{path}: {what} must be a short text, got {str(value)[:40]}")
+    return value
+
+
+def _read_info(path: Path, data: dict) -> ReviewInfo:
+    """The provenance part of a version-2 sidecar (empty for version 1)."""
+    marks_data = data.get("marks", [])
+    if not isinstance(marks_data, list):
+        raise AnnotationError(f"{path}: 'marks' must be a list")
+    marks = []
+    for item in marks_data[-_MAX_MARKS:]:
+        if not isinstance(item, dict):
+            raise AnnotationError(f"{path}: bad review mark {str(item)[:40]}")
+        start, stop = item.get("start"), item.get("stop")
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (start, stop)):
+            raise AnnotationError(f"{path}: bad review mark {str(item)[:40]} (need samples >= 0)")
+        marks.append(ReviewMark(start, stop, _text(item.get("reviewer", ""), "reviewer", path) or "",
+                                _text(item.get("at", ""), "'at'", path) or ""))
+    source = data.get("unreviewed_source")
+    model = model_at = None
+    if source is not None:
+        if not isinstance(source, dict):
+            raise AnnotationError(f"{path}: 'unreviewed_source' must be an object")
+        model = _text(source.get("model"), "model name", path, optional=True)
+        model_at = _text(source.get("at"), "'at'", path, optional=True)
+    return ReviewInfo(tuple(marks), model, model_at)
 
 
 def write_review(
-    annotation_path: str | os.PathLike[str], spans: ReviewSpans, *, fs: float | None = None
+    annotation_path: str | os.PathLike[str], spans: ReviewSpans, *, fs: float | None = None,
+    info: ReviewInfo | None = None,
 ) -> Path:
     """Write the review state of an annotation file, atomically.
 
@@ -113,6 +172,8 @@ def write_review(
         Reviewed intervals in samples.
     fs : float | None
         Sampling frequency in Hz, stored so a reader can check it.
+    info : ReviewInfo | None
+        Who reviewed what when, and which model produced the rest.
 
     Returns
     -------
@@ -130,6 +191,11 @@ def write_review(
         "fs": None if fs is None else float(fs),
         "reviewed": [[start, stop] for start, stop in spans],
     }
+    info = info or ReviewInfo()
+    payload["marks"] = [{"start": m.start, "stop": m.stop, "reviewer": m.reviewer, "at": m.at}
+                        for m in info.marks[-_MAX_MARKS:]]
+    if info.model is not None:
+        payload["unreviewed_source"] = {"model": info.model, "at": info.model_at}
     text = json.dumps(payload, separators=(",", ":")) + "\n"
     if not path.parent.is_dir():
         raise SaveError(f"{path}: folder {path.parent} does not exist")

@@ -23,7 +23,7 @@ def test_round_trip(tmp_path: Path):
     assert read_review(ann) == spans
     assert read_review(ann, fs=250) == spans
     data = json.loads(written.read_text())
-    assert data == {"version": 1, "fs": 250.0, "reviewed": [[0, 2500], [7000, 9000]]}
+    assert data == {"version": 2, "fs": 250.0, "reviewed": [[0, 2500], [7000, 9000]], "marks": []}
 
 
 def test_no_sidecar_means_nothing_reviewed_yet(tmp_path: Path):
@@ -46,7 +46,7 @@ def test_empty_spans_round_trip(tmp_path: Path):
 @pytest.mark.parametrize("content, words", [
     ("{not json", "not valid JSON"),
     ("[1, 2]", "JSON object"),
-    ('{"version": 2, "reviewed": []}', "version"),
+    ('{"version": 3, "reviewed": []}', "version"),
     ('{"version": 1, "reviewed": {"a": 1}}', "list"),
     ('{"version": 1, "reviewed": [[5]]}', "bad review span"),
     ('{"version": 1, "reviewed": [[9, 3]]}', "bad review span"),

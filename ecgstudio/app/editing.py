@@ -1,0 +1,639 @@
+"""The headless editing session: one document, its history, dirty state, saving and recovery (no Qt).
+
+Everything that decides what happens to a clinician's corrections lives here,
+so the editor window, the CLI and scripts get exactly the same semantics
+(docs/ARCHITECTURE.md, "Editing session"):
+
+* **history** — every change is a step of edit values with their inverses
+  (:mod:`ecgstudio.core.edits`; review changes and whole-track swaps too);
+  :meth:`EditingSession.undo` / :meth:`~EditingSession.redo` replay them
+  exactly; a step that fails leaves the document unchanged;
+* **revision and dirty state** — ``revision`` counts changes; ``dirty`` is
+  whether the state differs from the last save (undoing back to it is clean);
+* **one change notification** — :meth:`EditingSession.subscribe`;
+* **every editable track** — a global track and/or one per lead; an edit goes
+  to the track of its wave's lead; Save writes all of them;
+* **pre-annotation keeps reviewed work** — :meth:`~EditingSession.apply_prediction`
+  replaces only unreviewed spans unless told ``replace_reviewed=True`` (then
+  the review marks go too, so nothing claims reviewed what a model wrote);
+* **save, autosave and recovery** — :meth:`~EditingSession.save`,
+  :meth:`~EditingSession.recovery_snapshot`, :meth:`~EditingSession.restore`.
+
+A script::
+
+    session = EditingSession.open("data/sel100")
+    session.apply_prediction(preannotate(session.document.record), model="default")
+    qrs = next(w for w in session.track().waves if w.kind is WaveKind.QRS)
+    session.apply(MoveBoundary(qrs, "onset", qrs.onset - 2, clamp=True))
+    session.undo()
+    session.mark_reviewed(0, 2500, reviewer="anna")
+    session.save()
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from ecgstudio.app import autosave
+from ecgstudio.app.document import DEFAULT_EXT, Document
+from ecgstudio.app.session import open_document, save_document, would_overwrite_reference
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.edits import Edit
+from ecgstudio.core.errors import EditError, SaveError
+from ecgstudio.core.merge import merge_prediction
+from ecgstudio.core.review import ReviewInfo, ReviewMark, ReviewSpans
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601 (``2026-12-03T17:50:00Z``)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def default_reviewer() -> str:
+    """Who marks spans reviewed when nobody is named: ``$ECGSTUDIO_REVIEWER`` or the login name."""
+    name = os.environ.get("ECGSTUDIO_REVIEWER")
+    if name:
+        return name[:100]
+    try:
+        return getpass.getuser()[:100]
+    except (OSError, KeyError):
+        return "unknown"
+
+
+# ---------------------------------------------------------------------- changes (values with inverses)
+class _Change(Protocol):
+    def apply(self, doc: Document) -> _Change: ...
+
+
+@dataclass(frozen=True)
+class _TrackEdit:
+    """Apply ``edit`` to the editable track at ``doc.tracks[index]``."""
+
+    index: int
+    edit: Edit
+
+    def apply(self, doc: Document) -> _TrackEdit:
+        return _TrackEdit(self.index, self.edit.apply(doc.tracks[self.index]))
+
+
+@dataclass(frozen=True)
+class _TrackSwap:
+    """Put track object ``new`` at ``doc.tracks[index]`` (fast whole-track replacement)."""
+
+    index: int
+    new: Delineation
+
+    def apply(self, doc: Document) -> _TrackSwap:
+        old = doc.tracks[self.index]
+        doc.tracks[self.index] = self.new
+        return _TrackSwap(self.index, old)
+
+
+@dataclass(frozen=True)
+class _ReviewChange:
+    """Set the reviewed spans and their provenance."""
+
+    spans: ReviewSpans
+    info: ReviewInfo
+
+    def apply(self, doc: Document) -> _ReviewChange:
+        old = _ReviewChange(doc.review, doc.review_info)
+        doc.review, doc.review_info = self.spans, self.info
+        return old
+
+
+@dataclass(frozen=True)
+class _Step:
+    text: str
+    serial: int
+    forward: tuple[_Change, ...]
+    backward: tuple[_Change, ...]  # inverses, in the order they are to be applied
+
+
+@dataclass(frozen=True)
+class SessionChange:
+    """What :meth:`EditingSession.subscribe` listeners are told after every change.
+
+    Attributes
+    ----------
+    kind : str
+        ``"edit"``, ``"undo"``, ``"redo"``, ``"save"`` or ``"restore"``.
+    text : str
+        The step's user-facing text (``"Move QRS onset"``); empty for saves.
+    revision : int
+        :attr:`EditingSession.revision` after the change.
+    dirty : bool
+        :attr:`EditingSession.dirty` after the change.
+    tracks_replaced : bool
+        Some editable track object was replaced (views must re-read the tracks).
+    """
+
+    kind: str
+    text: str
+    revision: int
+    dirty: bool
+    tracks_replaced: bool
+
+
+@dataclass(frozen=True)
+class PredictionReport:
+    """What :meth:`EditingSession.apply_prediction` did.
+
+    Attributes
+    ----------
+    n_waves : int
+        Waves in the editable tracks afterwards.
+    n_kept : int
+        Reviewed waves kept exactly.
+    n_predicted : int
+        Model waves taken.
+    n_seam_dropped : int
+        Model waves left out at the edges of reviewed spans.
+    replaced_reviewed : bool
+        Reviewed work was replaced on request (the review marks were cleared).
+    """
+
+    n_waves: int
+    n_kept: int
+    n_predicted: int
+    n_seam_dropped: int
+    replaced_reviewed: bool
+
+    def summary(self) -> str:
+        """One line for a status bar or the CLI."""
+        if self.replaced_reviewed:
+            return f"{self.n_waves} waves from the model (reviewed work replaced on request)"
+        if self.n_kept:
+            return (f"{self.n_waves} waves: kept {self.n_kept} reviewed, {self.n_predicted} from the model"
+                    + (f", {self.n_seam_dropped} left out at reviewed edges" if self.n_seam_dropped else ""))
+        return f"{self.n_waves} waves from the model"
+
+
+Listener = Callable[[SessionChange], None]
+
+
+def edit_lead(edit: Edit) -> int | None:
+    """The lead an edit value is about (its wave's lead; ``None`` = global).
+
+    Used to route an edit to the editable track of that lead.
+    """
+    wave = getattr(edit, "wave", None)
+    if wave is not None:
+        return wave.lead
+    for name in ("waves", "removed", "added"):
+        waves = getattr(edit, name, ())
+        if waves:
+            return waves[0].lead
+    return None
+
+
+class EditingSession:
+    """One open document with undo/redo, dirty state, saving and recovery.
+
+    Parameters
+    ----------
+    document : Document
+        The document (from :func:`ecgstudio.app.session.open_document`); the
+        session changes it in place.
+    """
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self._done: list[_Step] = []
+        self._undone: list[_Step] = []
+        self._serial = 0
+        self._saved_serial: int | None = 0  # ``None``: the saved state is no longer reachable
+        self.revision = 0
+        self._listeners: list[Listener] = []
+        self._group: list[tuple[tuple[_Change, ...], tuple[_Change, ...]]] | None = None
+        self._group_text = ""
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, ext: str = DEFAULT_EXT,
+             model_stem: str | None = None) -> EditingSession:
+        """Open a record with its annotation files (see :func:`ecgstudio.app.session.open_document`)."""
+        return cls(open_document(path, ext=ext, model_stem=model_stem))
+
+    # ------------------------------------------------------------------ state
+    @property
+    def dirty(self) -> bool:
+        """Whether the document differs from what was last saved (or opened)."""
+        return self._position() != self._saved_serial
+
+    def _position(self) -> int:
+        return self._done[-1].serial if self._done else 0
+
+    @property
+    def can_undo(self) -> bool:
+        """Whether there is a step to undo."""
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        """Whether there is an undone step to redo."""
+        return bool(self._undone)
+
+    @property
+    def undo_text(self) -> str:
+        """Text of the step :meth:`undo` would undo (empty if none)."""
+        return self._done[-1].text if self._done else ""
+
+    @property
+    def redo_text(self) -> str:
+        """Text of the step :meth:`redo` would redo (empty if none)."""
+        return self._undone[-1].text if self._undone else ""
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(SessionChange)`` after every change; returns the unsubscribe function."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _notify(self, kind: str, text: str, replaced: bool) -> None:
+        change = SessionChange(kind, text, self.revision, self.dirty, replaced)
+        for listener in list(self._listeners):
+            listener(change)
+
+    # ------------------------------------------------------------------ tracks
+    def track(self, lead: int | None = None) -> Delineation:
+        """The editable track of ``lead`` (``None``: the global one, else the first editable track).
+
+        Raises
+        ------
+        EditError
+            If the document has no editable track for that lead.
+        """
+        doc = self.document
+        found = doc.editable_track_for(lead)
+        if found is None and lead is None and doc.editable_tracks:
+            found = doc.editable_tracks[0]
+        if found is None:
+            where = "global" if lead is None else doc.record.lead_names[lead] if \
+                0 <= lead < doc.record.n_leads else f"lead {lead}"
+            raise EditError(f"{doc.name}: no editable {where} track")
+        return found
+
+    def _index_of(self, lead: int | None) -> int:
+        track = self.track(lead)
+        return next(i for i in self.document.editable_indices if self.document.tracks[i] is track)
+
+    # ------------------------------------------------------------------ history
+    def _run(self, forward: Sequence[_Change]) -> tuple[_Change, ...]:
+        """Apply ``forward`` in order; on failure undo what was applied and re-raise."""
+        applied: list[_Change] = []
+        try:
+            for change in forward:
+                applied.append(change.apply(self.document))
+        except EditError:
+            for inverse in reversed(applied):
+                inverse.apply(self.document)
+            raise
+        return tuple(reversed(applied))
+
+    def _commit(self, text: str, forward: Sequence[_Change]) -> None:
+        backward = self._run(forward)
+        if self._group is not None:
+            self._group.append((tuple(forward), backward))
+            return
+        self._record(text, tuple(forward), backward)
+
+    def _record(self, text: str, forward: tuple[_Change, ...], backward: tuple[_Change, ...]) -> None:
+        self._serial += 1
+        if self._saved_serial is not None and any(s.serial == self._saved_serial for s in self._undone):
+            self._saved_serial = None  # the saved state was undone and is now cut off
+        self._undone.clear()
+        self._done.append(_Step(text, self._serial, forward, backward))
+        self.revision += 1
+        self._notify("edit", text, any(isinstance(c, _TrackSwap) for c in forward))
+
+    @contextmanager
+    def group(self, text: str) -> Iterator[None]:
+        """Combine every change made inside the ``with`` block into one undo step.
+
+        If the block raises, every change made in it is undone and the
+        exception propagates.
+        """
+        if self._group is not None:
+            yield
+            return
+        self._group, self._group_text = [], text
+        try:
+            yield
+        except BaseException:
+            parts, self._group = self._group, None
+            for _forward, backward in reversed(parts):
+                for change in backward:
+                    change.apply(self.document)
+            raise
+        parts, self._group = self._group, None
+        if parts:
+            forward = tuple(c for f, _b in parts for c in f)
+            backward = tuple(c for _f, b in reversed(parts) for c in b)
+            self._record(text, forward, backward)
+
+    def apply(self, edit: Edit, *, lead: int | None | str = "auto", text: str | None = None) -> None:
+        """Apply an edit value to an editable track as one undo step.
+
+        Parameters
+        ----------
+        edit : Edit
+            A :mod:`ecgstudio.core.edits` value.
+        lead : int | None | "auto"
+            The editable track to change: ``"auto"`` takes the lead of the
+            edit's wave(s) (:func:`edit_lead`).
+        text : str | None
+            Undo text; ``edit.text`` by default.
+
+        Raises
+        ------
+        EditError
+            If the edit breaks a rule; nothing changed.
+        """
+        target = edit_lead(edit) if lead == "auto" else lead
+        index = self._index_of(target)  # type: ignore[arg-type]
+        self._commit(text or edit.text, [_TrackEdit(index, edit)])
+
+    def undo(self) -> bool:
+        """Undo the last step; ``False`` if there is none."""
+        if not self._done:
+            return False
+        step = self._done.pop()
+        self._run(step.backward)
+        self._undone.append(step)
+        self.revision += 1
+        self._notify("undo", step.text, any(isinstance(c, _TrackSwap) for c in step.forward))
+        return True
+
+    def redo(self) -> bool:
+        """Redo the last undone step; ``False`` if there is none."""
+        if not self._undone:
+            return False
+        step = self._undone.pop()
+        self._run(step.forward)
+        self._done.append(step)
+        self.revision += 1
+        self._notify("redo", step.text, any(isinstance(c, _TrackSwap) for c in step.forward))
+        return True
+
+    # ------------------------------------------------------------------ review
+    def set_review(self, spans: ReviewSpans, text: str = "Mark reviewed", *,
+                   info: ReviewInfo | None = None) -> None:
+        """Replace the reviewed spans (and optionally their provenance) as one undo step."""
+        doc = self.document
+        self._commit(text, [_ReviewChange(spans, info if info is not None else doc.review_info)])
+
+    def mark_reviewed(self, start: int, stop: int, *, reviewer: str | None = None) -> None:
+        """Mark samples ``[start, stop)`` reviewed by ``reviewer`` now, as one undo step."""
+        doc = self.document
+        start, stop = max(0, int(start)), min(doc.n_samples, int(stop))
+        if stop <= start:
+            return
+        mark = ReviewMark(start, stop, reviewer or default_reviewer(), now_iso())
+        self.set_review(doc.review.add(start, stop), "Mark reviewed", info=doc.review_info.with_mark(mark))
+
+    def unmark_reviewed(self, start: int, stop: int) -> None:
+        """Mark samples ``[start, stop)`` not reviewed, as one undo step."""
+        self.set_review(self.document.review.remove(int(start), int(stop)), "Unmark reviewed")
+
+    # ------------------------------------------------------------------ whole tracks
+    def _swap(self, index: int, waves: Sequence, text: str) -> None:
+        old = self.document.tracks[index]
+        new = Delineation(waves, n_samples=old.n_samples, fs=old.fs, lead=old.lead, name=old.name)
+        self._commit(text, [_TrackSwap(index, new)])
+
+    @property
+    def prediction_per_lead(self) -> bool:
+        """Whether pre-annotation should produce per-lead tracks (every editable track is per-lead)."""
+        tracks = self.document.editable_tracks
+        return bool(tracks) and all(t.lead is not None for t in tracks)
+
+    def has_reviewed_work(self) -> bool:
+        """Whether some editable wave lies in a reviewed span (re-annotation would keep it)."""
+        return bool(self.document.review) and any(len(t) for t in self.document.editable_tracks)
+
+    def apply_prediction(self, predicted: Sequence[Delineation], *, model: str,
+                         replace_reviewed: bool = False) -> PredictionReport:
+        """Put a model's tracks into the editable tracks as one undo step.
+
+        By default only unreviewed spans change: every wave touching a
+        reviewed span is kept exactly (:func:`ecgstudio.core.merge.merge_prediction`).
+        With ``replace_reviewed=True`` the prediction replaces everything and
+        the review marks are cleared in the same step (a model's output is
+        never left marked reviewed). The review sidecar's provenance names
+        ``model`` as the source of the unreviewed waves.
+
+        Parameters
+        ----------
+        predicted : Sequence[Delineation]
+            The model's tracks: a global one and/or per-lead ones. Each
+            editable track takes the predicted track of its lead, else the
+            global one.
+        model : str
+            Model name recorded as the source of the unreviewed waves.
+        replace_reviewed : bool
+            Replace reviewed work too (the editor asks first; the CLI needs
+            ``--replace-reviewed``).
+
+        Raises
+        ------
+        EditError
+            If no predicted track fits an editable track.
+        """
+        doc = self.document
+        if not predicted:
+            raise EditError(f"{doc.name}: the model returned no track")
+        by_lead = {t.lead: t for t in predicted}
+        had_review = bool(doc.review)
+        review = ReviewSpans() if replace_reviewed else doc.review
+        n_kept = n_pred = n_drop = 0
+        editable = doc.editable_tracks
+        fits = all(t.lead in by_lead or None in by_lead for t in editable)
+        with self.group(f"Pre-annotate with {model}"):
+            if not fits and not any(len(t) for t in editable):
+                # an empty global track and a per-lead prediction (or the reverse): take the model's layout
+                self._commit("", [_SetEditable(tuple(self._named_copy(t) for t in predicted))])
+                n_pred = sum(len(t) for t in predicted)
+            else:
+                for index in doc.editable_indices:
+                    track = doc.tracks[index]
+                    source = by_lead.get(track.lead, by_lead.get(None))
+                    if source is None:
+                        continue  # no prediction for this lead: left as it is
+                    result = merge_prediction(track, source.waves, review)
+                    n_kept += result.n_kept
+                    n_pred += result.n_predicted
+                    n_drop += result.n_seam_dropped
+                    self._swap(index, result.waves, "Pre-annotate")
+            info = replace(doc.review_info, model=model, model_at=now_iso())
+            self._commit("", [_ReviewChange(review, info)])
+        n_waves = sum(len(t) for t in doc.editable_tracks)
+        return PredictionReport(n_waves, n_kept, n_pred, n_drop, replace_reviewed and had_review)
+
+    def _named_copy(self, track: Delineation) -> Delineation:
+        """A copy of ``track`` named as an editable track of this document (``ecgs`` / ``ecgs:V5``)."""
+        doc = self.document
+        ext = doc.annotation_ext
+        if track.lead is None:
+            return track.copy(ext)
+        return track.copy(f"{ext}:{doc.record.lead_names[track.lead]}")
+
+    def copy_reference(self, names: Sequence[str], text: str = "Edit a copy of the reference") -> int:
+        """Make copies of reference tracks the editable tracks (e.g. LUDB's lead files), one undo step.
+
+        The editable file then holds one track per lead of the copied tracks
+        (a global reference becomes the global editable track). Reference
+        files themselves are never changed. Reviewed marks stay as they are.
+
+        Returns
+        -------
+        int
+            Number of waves copied.
+        """
+        doc = self.document
+        chosen = [t for t in doc.reference_tracks if t.name in set(names)]
+        if not chosen:
+            raise EditError(f"{doc.name}: no reference track named {', '.join(names)}")
+        by_lead: dict[int | None, Delineation] = {}
+        for track in chosen:
+            by_lead.setdefault(track.lead, track)
+        new_tracks = [self._named_copy(by_lead[lead])
+                      for lead in sorted(by_lead, key=lambda k: -1 if k is None else k)]
+        self._commit(text, [_SetEditable(tuple(new_tracks))])
+        return sum(len(t) for t in new_tracks)
+
+    # ------------------------------------------------------------------ saving
+    def would_overwrite_reference(self, ext: str | None = None, out_dir: Path | None = None) -> bool:
+        """Whether saving to ``ext``/``out_dir`` would replace a reference file (ask first)."""
+        return would_overwrite_reference(self.document, ext=ext, out_dir=out_dir)
+
+    def prepare_save(self, *, ext: str | None = None, out_dir: str | os.PathLike[str] | None = None,
+                     overwrite_reference: bool = False) -> SaveJob:
+        """A save that can run in another thread (:meth:`SaveJob.run`), then :meth:`finish_save`."""
+        doc = self.document
+        tracks = [t.copy() for t in doc.editable_tracks]
+        n = len(doc.tracks) - len(tracks)
+        refs = doc.reference_tracks
+        snapshot = replace(doc, tracks=[*refs, *tracks], editable_indices=tuple(range(n, n + len(tracks))),
+                           notes=[])
+        return SaveJob(snapshot, self._position(), ext, None if out_dir is None else Path(out_dir),
+                       overwrite_reference)
+
+    def finish_save(self, job: SaveJob) -> None:
+        """Record a finished :class:`SaveJob`: later saves go to the same place; clean if nothing changed since."""
+        doc = self.document
+        old_key = (doc.record_path, doc.annotation_ext)
+        doc.annotation_ext, doc.annotation_dir = job.document.annotation_ext, job.document.annotation_dir
+        self._saved_serial = job.position
+        autosave.discard_recovery(*old_key)
+        autosave.discard_recovery(doc.record_path, doc.annotation_ext)
+        self._notify("save", "", False)
+
+    def save(self, *, ext: str | None = None, out_dir: str | os.PathLike[str] | None = None,
+             overwrite_reference: bool = False) -> Path:
+        """Write every editable track and the review sidecar; the document becomes clean.
+
+        Raises
+        ------
+        SaveError
+            No editable track, a reference file in the way, the program's own
+            folder, or an unwritable folder (the old file stays intact).
+        """
+        job = self.prepare_save(ext=ext, out_dir=out_dir, overwrite_reference=overwrite_reference)
+        path = job.run()
+        self.finish_save(job)
+        return path
+
+    # ------------------------------------------------------------------ autosave and recovery
+    def recovery_snapshot(self) -> autosave.Snapshot | None:
+        """What the recovery file should hold now, or ``None`` when nothing is unsaved."""
+        doc = self.document
+        if not self.dirty or not doc.editable_tracks:
+            return None
+        return autosave.Snapshot.of(doc.editable_tracks, doc.review.spans)
+
+    def autosave(self) -> Path | None:
+        """Write the recovery file now (synchronously) if there are unsaved changes."""
+        snap = self.recovery_snapshot()
+        if snap is None:
+            return None
+        return autosave.write_recovery(self.document.record_path, self.document.annotation_ext, snap)
+
+    def pending_recovery(self) -> autosave.PendingRecovery | None:
+        """A recovery file newer than the saved annotations, if there is one."""
+        return autosave.pending_recovery(self.document)
+
+    def restore(self, pending: autosave.PendingRecovery) -> None:
+        """Put a recovery's tracks and review spans into the document as one undo step."""
+        doc = self.document
+        tracks = pending.tracks or [pending.track]
+        by_lead = {t.lead: t for t in tracks}
+        with self.group("Restore autosaved edits"):
+            if {t.lead for t in doc.editable_tracks} == set(by_lead):
+                for index in doc.editable_indices:
+                    self._swap(index, by_lead[doc.tracks[index].lead].waves, "Restore")
+            else:
+                self._commit("", [_SetEditable(tuple(t.copy() for t in tracks))])
+            self._commit("", [_ReviewChange(ReviewSpans(pending.recovery.reviewed), doc.review_info)])
+
+    def discard_recovery(self) -> None:
+        """Delete the document's recovery file (the user declined it or closed without saving)."""
+        autosave.discard_recovery(self.document.record_path, self.document.annotation_ext)
+
+
+@dataclass(frozen=True)
+class _SetEditable:
+    """Replace the set of editable track objects (e.g. a global track by per-lead ones)."""
+
+    tracks: tuple[Delineation, ...]
+
+    def apply(self, doc: Document) -> _SetEditable:
+        old = tuple(doc.editable_tracks)
+        refs = doc.reference_tracks
+        doc.tracks[:] = [*refs, *self.tracks]
+        doc.editable_indices = tuple(range(len(refs), len(doc.tracks)))
+        return _SetEditable(old)
+
+
+@dataclass(frozen=True)
+class SaveJob:
+    """A save prepared on the caller's thread; :meth:`run` does the file work (any thread).
+
+    Attributes
+    ----------
+    document : Document
+        A snapshot of the document (copies of the editable tracks).
+    position : int
+        The history position the snapshot was taken at.
+    ext : str | None
+        Extension to write (``None``: the document's).
+    out_dir : Path | None
+        Folder to write into (``None``: the document's).
+    overwrite_reference : bool
+        The user agreed to replace a reference file.
+    """
+
+    document: Document
+    position: int
+    ext: str | None
+    out_dir: Path | None
+    overwrite_reference: bool
+
+    def run(self) -> Path:
+        """Write the files; returns the annotation file.
+
+        Raises
+        ------
+        SaveError
+            See :meth:`EditingSession.save`.
+        """
+        try:
+            return save_document(self.document, ext=self.ext, out_dir=self.out_dir,
+                                 overwrite_reference=self.overwrite_reference)
+        except OSError as exc:
+            raise SaveError(f"{self.document.name}: cannot save ({exc.strerror or exc})") from None
