@@ -133,6 +133,8 @@ def annotate_one(
         record = read_record(record_path)
         progress = _live_progress(name) if live else None
         tracks = preannotate(record, model, per_lead=per_lead, progress=progress)
+        from ecgstudio.app.preannotate import label_from_beat_file  # beat labels (V, A ...) from atr
+        tracks, _ = label_from_beat_file(tracks, record_path, start_sample=record.start_sample)
         written = write_tracks(record_path, ext, tracks, out_dir=out_dir)
     except EcgStudioError as exc:
         return Outcome(name, None, 0, time.perf_counter() - start, str(exc))

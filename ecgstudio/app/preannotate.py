@@ -212,3 +212,66 @@ def preannotate(
     if progress is not None:
         progress(1.0)
     return tracks
+
+
+def label_from_beat_file(
+    tracks: list[Delineation],
+    record_path: str | os.PathLike[str],
+    *,
+    start_sample: int = 0,
+    tolerance_s: float | None = None,
+) -> tuple[list[Delineation], int]:
+    """Tracks whose QRS complexes carry the beat labels of the record's beat file (``atr``).
+
+    Each QRS complex that matches a beat annotation (within ``tolerance_s`` of
+    its peak, or inside it; :func:`ecgstudio.core.beat_labels.label_qrs`) gets
+    that beat's symbol (``V``, ``A``, ``L`` ...); the others, and all P and T
+    waves, are unchanged. Without a beat file the tracks come back as given.
+
+    Parameters
+    ----------
+    tracks : list[Delineation]
+        Tracks of the record (e.g. from :func:`preannotate`).
+    record_path : str | os.PathLike
+        Record path without extension; the beat file is read from beside it
+        (:func:`ecgstudio.io.beats.read_beat_file`: ``atr``, else another
+        beat-only file).
+    start_sample : int
+        Sample of the full record at which the tracks' sample 0 lies
+        (``Record.start_sample`` for a partial record).
+    tolerance_s : float | None
+        Largest peak-to-beat distance in seconds; ``None`` = 150 ms.
+
+    Returns
+    -------
+    tracks : list[Delineation]
+        One per given track, in order: the same object where nothing changed,
+        else a new track with the same name, lead, length and ``fs``.
+    n_matched : int
+        QRS complexes that matched a beat annotation (over all tracks).
+
+    Raises
+    ------
+    AnnotationError
+        If the record's ``atr`` exists but is corrupt or written for another
+        sampling frequency.
+    """
+    from ecgstudio.core.beat_labels import DEFAULT_TOLERANCE_S, label_qrs
+    from ecgstudio.io.beats import read_beat_file
+
+    out = list(tracks)
+    if not out:
+        return out, 0
+    beats = read_beat_file(record_path, fs=out[0].fs)
+    if beats is None:
+        return out, 0
+    samples = beats.samples - int(start_sample)
+    tolerance = DEFAULT_TOLERANCE_S if tolerance_s is None else float(tolerance_s)
+    n_matched = 0
+    for i, track in enumerate(out):
+        waves, matched = label_qrs(track.waves, samples, beats.symbols, track.fs, tolerance)
+        n_matched += matched
+        if any(new is not old for new, old in zip(waves, track.waves, strict=True)):
+            out[i] = Delineation(waves, n_samples=track.n_samples, fs=track.fs, lead=track.lead,
+                                 name=track.name)
+    return out, n_matched

@@ -19,6 +19,8 @@ Shift+Left / Right      pan half a screen
 G                       grid on/off
 Shift+P / Q / T         relabel the selected wave
 Alt+P / Q / T           add a wave over the selected range
+Ctrl+Shift+N/V/A/L/R/F  beat label of the selected QRS (:data:`BEAT_LABELS`;
+Ctrl+Shift+P / Q        P: paced ``/``, Q: unclassifiable ``Q``)
 Ctrl+R                  pre-annotate with the model
 ======================  =========================================
 """
@@ -50,6 +52,18 @@ PALETTES: tuple[tuple[str, str], ...] = (("classic", "Classic"), ("colorblind", 
 
 _KIND_KEYS = {WaveKind.P: "P", WaveKind.QRS: "Q", WaveKind.T: "T"}
 
+#: Beat labels offered for the selected QRS (Edit → Beat label): (WFDB symbol, menu text, key).
+BEAT_LABELS: tuple[tuple[str, str, str], ...] = (
+    ("N", "&N  normal", "Ctrl+Shift+N"),
+    ("V", "&V  premature ventricular (PVC)", "Ctrl+Shift+V"),
+    ("A", "&A  atrial premature (APC)", "Ctrl+Shift+A"),
+    ("L", "&L  left bundle branch block", "Ctrl+Shift+L"),
+    ("R", "&R  right bundle branch block", "Ctrl+Shift+R"),
+    ("F", "&F  fusion of ventricular and normal", "Ctrl+Shift+F"),
+    ("/", "/  &paced", "Ctrl+Shift+P"),
+    ("Q", "&Q  unclassifiable", "Ctrl+Shift+Q"),
+)
+
 
 @dataclass
 class Actions:
@@ -80,6 +94,7 @@ class Actions:
     finetune: QAction
     relabel: dict[WaveKind, QAction] = field(default_factory=dict)
     add_wave: dict[WaveKind, QAction] = field(default_factory=dict)
+    beat_label: dict[str, QAction] = field(default_factory=dict)
     zoom_presets: list[QAction] = field(default_factory=list)
     palettes: dict[str, QAction] = field(default_factory=dict)
     recent_menu: QMenu | None = None
@@ -92,7 +107,7 @@ class Actions:
             self.save, self.save_as, self.delete_wave, self.accept_beat, self.mark_range, self.next_beat,
             self.prev_beat, self.next_uncertain, self.nudge_left, self.nudge_right, self.pan_left,
             self.pan_right, self.zoom_in, self.zoom_out, self.preannotate, *self.relabel.values(),
-            *self.add_wave.values(), *self.zoom_presets,
+            *self.add_wave.values(), *self.beat_label.values(), *self.zoom_presets,
         ]
 
 
@@ -174,6 +189,9 @@ def create_actions(window: MainWindow) -> Actions:
         a.add_wave[kind] = _action(window, f"Add {kind.value} wave over range",
                                    lambda k=kind: ed.add_wave(k), f"Alt+{key}",
                                    "Add a wave over the range selected with Shift+drag", plot=True)
+    for symbol, text, key in BEAT_LABELS:
+        a.beat_label[symbol] = _action(window, text, lambda s=symbol: ed.set_beat_label(s), key,
+                                       f"Label the selected QRS complex as beat '{symbol}'", plot=True)
     for label, seconds, key in ZOOM_PRESETS:
         a.zoom_presets.append(_action(window, label, lambda s=seconds: ed.zoom_seconds(s), key, plot=True))
     group = QActionGroup(window)
@@ -202,6 +220,8 @@ def build_menus(window: MainWindow, a: Actions) -> None:
     edit_menu.addAction(a.delete_wave)
     relabel_menu = edit_menu.addMenu("Re&label")
     relabel_menu.addActions(list(a.relabel.values()))
+    beat_menu = edit_menu.addMenu("&Beat label")
+    beat_menu.addActions(list(a.beat_label.values()))
     add_menu = edit_menu.addMenu("Add &wave")
     add_menu.addActions(list(a.add_wave.values()))
     edit_menu.addActions([a.nudge_left, a.nudge_right])

@@ -8,6 +8,7 @@ applies edits itself.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,7 +16,7 @@ from PyQt5.QtCore import QObject
 
 from ecgstudio.core.edits import AddWave, DeleteWaves, MoveBoundary, Relabel
 from ecgstudio.core.errors import EditError
-from ecgstudio.core.waves import Wave, WaveKind
+from ecgstudio.core.waves import DEFAULT_SYMBOL, QRS_SYMBOLS, Wave, WaveKind
 
 if TYPE_CHECKING:
     from ecgstudio.core.delineation import Delineation
@@ -98,6 +99,27 @@ class EditingController(QObject):
         if self._window.push_edit(edit):
             self._view.select_wave(Wave(kind, wave.onset, wave.peak, wave.offset, wave.lead, symbol,
                                         wave.confidence))
+
+    def set_beat_label(self, symbol: str) -> None:
+        """Give the selected QRS complex the beat label ``symbol`` (``N``, ``V``, ``A`` ...), one undo step.
+
+        ``N`` is stored as no symbol of its own (the default), as a file read back holds it.
+        """
+        if symbol not in QRS_SYMBOLS:
+            raise ValueError(f"{symbol!r} is not a WFDB beat label")
+        wave = self._editable_selection()
+        if wave is None:
+            return
+        if wave.kind is not WaveKind.QRS:
+            self._message("Beat labels belong to QRS complexes: select a QRS first")
+            return
+        if wave.peak_symbol == symbol:
+            return
+        new_symbol = None if symbol == DEFAULT_SYMBOL[WaveKind.QRS] else symbol
+        if self._window.push_edit(Relabel(wave, WaveKind.QRS, new_symbol), f"Beat label {symbol}"):
+            self._view.select_wave(replace(wave, symbol=new_symbol))
+            if wave.peak is None:
+                self._message("This QRS has no peak: its beat label is not saved until it gets one")
 
     def add_wave(self, kind: WaveKind) -> None:
         """Add a ``kind`` wave over the range selected with Shift+drag."""

@@ -8,9 +8,12 @@
   orange marks over low-confidence waves and red ticks where a fiducial
   differs from the chosen reference by more than 40 ms or has no partner;
 * reviewed spans as a thin bar under the editable band;
+* the beat label of each editable QRS complex that is not ``N`` (``V``, ``A``,
+  ``/`` ...) as a small letter just above the editable band at its peak, when
+  few enough waves are visible to read them (as for the handles);
 * the selection (wave, range) as translucent highlights.
 
-Handles are pooled and recycled; the bands are one image row each, coloured
+Handles and beat-label texts are pooled and recycled; the bands are one image row each, coloured
 per pixel column, so panning costs the same with 10 or 100,000 waves.
 """
 
@@ -24,7 +27,7 @@ import pyqtgraph as pg
 from PyQt5 import QtCore, QtGui
 
 from ecgstudio.core.delineation import Delineation
-from ecgstudio.core.waves import SegmentClass, Wave
+from ecgstudio.core.waves import DEFAULT_SYMBOL, SegmentClass, Wave, WaveKind
 from ecgstudio.gui.colors import Palette, segment_rgba_table
 from ecgstudio.gui.handles import BoundaryHandle
 from ecgstudio.gui.plot_items import BandItem, RectsItem, TicksItem
@@ -42,6 +45,8 @@ DISAGREEMENT_S = 0.040
 SUBSAMPLES = 4
 #: Track names are shown only on bands at least this many pixels high.
 MIN_LABEL_BAND_PX = 11
+#: Beat labels are drawn when the visible QRS complexes get at least this many pixels each.
+MIN_SYMBOL_WAVE_PX = 12
 #: A handle can be grabbed this many pixels either side of its line.
 GRAB_HALF_WIDTH_PX = 4.0
 _FIELDS = ("onset", "peak", "offset")
@@ -191,6 +196,7 @@ class TrackItems:
         self._selected = self._add(RectsItem(palette.selection, 45, min_width_px=3), z=-40)
         self._range = self._add(RectsItem(palette.selection, 30), z=-45)
         self._handles: list[BoundaryHandle] = []
+        self._symbols: list[pg.TextItem] = []
         self._edit_label = self._new_label()
         self._review_spans = np.zeros((0, 2), dtype=np.int64)
         self._preview: tuple[Wave, Wave, str] | None = None
@@ -226,6 +232,8 @@ class TrackItems:
         self._ticks.set_color(palette.disagreement)
         self._selected.set_color(palette.selection, 45)
         self._range.set_color(palette.selection, 30)
+        for text in self._symbols:
+            text.setColor(palette.handles[WaveKind.QRS])
 
     def set_tracks(self, references: list[Delineation], editable: Delineation | None,
                    compare_to: Delineation | None) -> None:
@@ -292,6 +300,7 @@ class TrackItems:
             self._low_conf.set_rects([], [], 0, 0)
             self._ticks.set_ticks([], 0, 0)
             self._assign_handles([], 1.0)
+            self._draw_symbols([])
         else:
             swap = self._preview[:2] if self._preview is not None else None
             codes = visible_segments(track, a, b, cache, swap).classes_at(xs).reshape(n_columns, SUBSAMPLES)
@@ -305,6 +314,8 @@ class TrackItems:
             limit = min(MAX_HANDLE_WAVES, n_columns // MIN_HANDLE_WAVE_PX)
             shown = waves if waves is not None and len(waves) <= limit else []
             self._assign_handles(shown, (last - first) / n_columns)
+            readable = waves is not None and len(waves) <= min(MAX_HANDLE_WAVES, n_columns // MIN_SYMBOL_WAVE_PX)
+            self._draw_symbols(waves if readable else [])
         self._draw_selection(a, b)
 
     def _draw_review(self, a: int, b: int) -> None:
@@ -394,6 +405,36 @@ class TrackItems:
                 handle.setVisible(False)
                 handle.wave = None
 
+    def _draw_symbols(self, waves: list[Wave]) -> None:
+        """Show the beat label of each QRS in ``waves`` whose label is not ``N``, above the editable band.
+
+        Texts are pooled: only a changed letter is re-laid out, so panning moves
+        a few dozen items at most.
+        """
+        default = DEFAULT_SYMBOL[WaveKind.QRS]
+        wanted = [w for w in waves if w.kind is WaveKind.QRS and w.symbol and w.symbol != default]
+        while len(self._symbols) < len(wanted):
+            text = pg.TextItem(anchor=(0.5, 1.0), color=self.palette.handles[WaveKind.QRS],
+                               fill=(255, 255, 255, 170))
+            font = text.textItem.font()
+            font.setBold(True)
+            font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+            text.setFont(font)
+            text.setZValue(8)
+            self._plot.addItem(text, ignoreBounds=True)
+            self._symbols.append(text)
+        y = self.geometry.editable[1]
+        for text, wave in zip(self._symbols, wanted, strict=False):
+            if text.toPlainText() != wave.symbol:
+                text.setText(wave.symbol)
+            x = wave.peak if wave.peak is not None else (wave.start + wave.offset) / 2
+            text.setPos(x, y)
+            if not text.isVisible():
+                text.setVisible(True)
+        for text in self._symbols[len(wanted):]:
+            if text.isVisible():
+                text.setVisible(False)
+
     def wave_at(self, sample: int, y_mv: float) -> Wave | None:
         """The wave under a click: on a reference band that track's, else the editable track's."""
         tracks = [ref for i, ref in enumerate(self.references)
@@ -407,9 +448,13 @@ class TrackItems:
         """Handles currently shown (one per defined boundary of each visible editable wave)."""
         return [h for h in self._handles if h.isVisible() and h.wave is not None]
 
+    def visible_symbols(self) -> list[tuple[float, str]]:
+        """``(sample, label)`` of the beat labels drawn, in sample order."""
+        return [(float(t.pos().x()), t.toPlainText()) for t in self._symbols if t.isVisible()]
+
     def item_count(self) -> int:
-        """Number of graphics items this row created (bands, markers and pooled handles)."""
-        return 8 + 2 * len(self._ref_bands) + len(self._handles)
+        """Number of graphics items this row created (bands, markers, pooled handles and labels)."""
+        return 8 + 2 * len(self._ref_bands) + len(self._handles) + len(self._symbols)
 
     def band_colors(self, which: str = "editable", index: int = 0) -> np.ndarray | None:
         """RGBA columns of the editable band or of reference band ``index`` (for tests)."""
