@@ -3,7 +3,10 @@
 Each RECORD is a record path without extension (as wfdb takes it), its
 ``.hea`` file, or a folder (every record in it). For each record the model's
 track(s) are written to ``OUT_DIR/<record>.<EXT>`` (WFDB annotation file,
-PhysioNet boundary convention). A record that cannot be read or written is
+PhysioNet boundary convention) with its review sidecar. Where that file
+already exists, its reviewed waves are kept exactly and only unreviewed spans
+are re-annotated (``--replace-reviewed`` replaces everything and clears the
+review marks). A record that cannot be read or written is
 reported on one line and the run goes on; the exit code is then 1.
 With ``--jobs N`` records are processed by N worker processes, each loading
 the model once.
@@ -33,6 +36,8 @@ class Outcome:
     n_waves: int
     seconds: float
     error: str | None = None
+    kept: int = 0
+    replaced_reviewed: bool = False
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default: 1)")
     parser.add_argument("--per-lead", action="store_true",
                         help="one track per lead (chan = lead index) instead of one global track")
+    parser.add_argument("--replace-reviewed", action="store_true",
+                        help="also replace waves in reviewed spans of an existing annotation file (default: "
+                             "they are kept exactly and only unreviewed spans are re-annotated)")
 
 
 def _err(message: str) -> None:
@@ -115,16 +123,21 @@ def annotate_one(
     model: str | None,
     per_lead: bool,
     live: bool = False,
+    replace_reviewed: bool = False,
 ) -> Outcome:
     """Read, pre-annotate and write one record; never raises for a bad record.
+
+    An existing ``<record>.<ext>`` in ``out_dir`` keeps its reviewed waves
+    exactly (:func:`ecgstudio.app.editing.write_prediction`) unless
+    ``replace_reviewed``; an unreadable one is left alone and reported.
 
     Returns
     -------
     Outcome
-        The written file and wave count, or a one-line error.
+        The written file, wave count and reviewed waves kept, or a one-line error.
     """
+    from ecgstudio.app.editing import write_prediction
     from ecgstudio.app.preannotate import preannotate
-    from ecgstudio.io.annotations import write_tracks
     from ecgstudio.io.records import read_record
 
     start = time.perf_counter()
@@ -135,15 +148,17 @@ def annotate_one(
         tracks = preannotate(record, model, per_lead=per_lead, progress=progress)
         from ecgstudio.app.preannotate import label_from_beat_file  # beat labels (V, A ...) from atr
         tracks, _ = label_from_beat_file(tracks, record_path, start_sample=record.start_sample)
-        written = write_tracks(record_path, ext, tracks, out_dir=out_dir)
+        written, report = write_prediction(record, record_path, tracks, ext=ext, out_dir=out_dir,
+                                           model=Path(model).name if model else "default",
+                                           replace_reviewed=replace_reviewed)
     except EcgStudioError as exc:
         return Outcome(name, None, 0, time.perf_counter() - start, str(exc))
     except (OSError, ValueError) as exc:
         return Outcome(name, None, 0, time.perf_counter() - start, f"{name}: {exc}")
     except MemoryError:
         return Outcome(name, None, 0, time.perf_counter() - start, f"{name}: out of memory")
-    n_waves = sum(len(t) for t in tracks)
-    return Outcome(name, written, n_waves, time.perf_counter() - start)
+    return Outcome(name, written, report.n_waves, time.perf_counter() - start, None, report.n_kept,
+                   report.replaced_reviewed)
 
 
 _worker_error: str | None = None
@@ -161,18 +176,24 @@ def _worker_init(model: str | None) -> None:
 
 
 def _annotate_in_worker(
-    record_path: Path, out_dir: Path, ext: str, model: str | None, per_lead: bool,
+    record_path: Path, out_dir: Path, ext: str, model: str | None, per_lead: bool, replace_reviewed: bool,
 ) -> Outcome:
     if _worker_error is not None:
         return Outcome(record_path.name, None, 0, 0.0, _worker_error)
-    return annotate_one(record_path, out_dir, ext, model, per_lead)
+    return annotate_one(record_path, out_dir, ext, model, per_lead, replace_reviewed=replace_reviewed)
 
 
 def _report(i: int, total: int, outcome: Outcome) -> None:
     width = len(str(total))
     head = f"[{i:>{width}}/{total}]"
     if outcome.error is None:
-        _err(f"{head} {outcome.record}: {outcome.n_waves} waves -> {outcome.written} ({outcome.seconds:.1f} s)")
+        kept = ""
+        if outcome.replaced_reviewed:
+            kept = ", reviewed waves REPLACED (--replace-reviewed)"
+        elif outcome.kept:
+            kept = f", kept {outcome.kept} reviewed waves"
+        _err(f"{head} {outcome.record}: {outcome.n_waves} waves{kept} -> {outcome.written} "
+             f"({outcome.seconds:.1f} s)")
     else:
         reason = outcome.error
         _err(f"{head} error: {reason}" if outcome.record in reason.split(":")[0]
@@ -219,7 +240,8 @@ def run(args: argparse.Namespace) -> int:
             load_model(model)
             _err(f"model loaded ({time.perf_counter() - start:.1f} s)")
         for i, path in enumerate(unique, 1):
-            outcome = annotate_one(path, out_dir, args.ext, model, args.per_lead, live=True)
+            outcome = annotate_one(path, out_dir, args.ext, model, args.per_lead, live=True,
+                                   replace_reviewed=args.replace_reviewed)
             outcomes.append(outcome)
             _report(i, total, outcome)
     else:
@@ -228,7 +250,8 @@ def run(args: argparse.Namespace) -> int:
         context = multiprocessing.get_context("spawn")  # TensorFlow does not survive fork
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
                                  initargs=(model,)) as pool:
-            futures = [pool.submit(_annotate_in_worker, path, out_dir, args.ext, model, args.per_lead)
+            futures = [pool.submit(_annotate_in_worker, path, out_dir, args.ext, model, args.per_lead,
+                                   args.replace_reviewed)
                        for path in unique]
             for i, future in enumerate(as_completed(futures), 1):
                 try:

@@ -48,7 +48,10 @@ from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.edits import Edit
 from ecgstudio.core.errors import EditError, SaveError
 from ecgstudio.core.merge import merge_prediction
+from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewInfo, ReviewMark, ReviewSpans
+from ecgstudio.io.annotations import read_tracks
+from ecgstudio.io.review import read_review_full
 
 
 def now_iso() -> str:
@@ -637,3 +640,49 @@ class SaveJob:
                                  overwrite_reference=self.overwrite_reference)
         except OSError as exc:
             raise SaveError(f"{self.document.name}: cannot save ({exc.strerror or exc})") from None
+
+
+def write_prediction(
+    record: Record,
+    record_path: Path,
+    predicted: Sequence[Delineation],
+    *,
+    ext: str,
+    out_dir: Path,
+    model: str,
+    replace_reviewed: bool = False,
+) -> tuple[Path, PredictionReport]:
+    """Headless re-annotation with the editor's rules: write ``predicted`` into ``out_dir/<record>.<ext>``.
+
+    An existing file there (and its review sidecar) is read first and merged
+    like :meth:`EditingSession.apply_prediction`: reviewed waves are kept
+    exactly unless ``replace_reviewed``; the sidecar is rewritten with the
+    spans still true and ``model`` as the source of the unreviewed waves.
+
+    Raises
+    ------
+    AnnotationError
+        If the existing file or sidecar cannot be read (it is then left alone:
+        overwriting an unreadable file could destroy corrections).
+    SaveError
+        If the file cannot be written (the old one stays intact).
+    """
+    name = record_path.name
+    target_stem = Path(out_dir) / name
+    existing: list[Delineation] = []
+    review, info = ReviewSpans(), ReviewInfo()
+    if target_stem.with_name(f"{name}.{ext}").exists():
+        existing = read_tracks(target_stem, ext, n_samples=record.n_samples, fs=record.fs,
+                               lead_names=record.lead_names)
+        full = read_review_full(target_stem.with_name(f"{name}.{ext}"), fs=record.fs)
+        if full is not None:
+            review, info = full
+    if not existing:
+        existing = [Delineation((), n_samples=record.n_samples, fs=record.fs, name=ext)]
+    existing.sort(key=lambda t: -1 if t.lead is None else t.lead)
+    doc = Document(record=record, tracks=list(existing), editable_indices=tuple(range(len(existing))),
+                   review=review, record_path=record_path, annotation_ext=ext, review_info=info)
+    session = EditingSession(doc)
+    report = session.apply_prediction(predicted, model=model, replace_reviewed=replace_reviewed)
+    same_dir = Path(out_dir).absolute() == record_path.parent.absolute()
+    return session.save(out_dir=None if same_dir else out_dir), report
