@@ -42,6 +42,9 @@ Listener = Callable[[int, int], None]
 #: Edits touching more waves than this are merged in linear time.
 _BULK_EDIT = 64
 
+#: The boundary fields of a wave that an edit may move.
+_FIELDS = ("onset", "peak", "offset")
+
 
 def min_width_samples(kind: WaveKind, fs: float) -> int:
     """Minimum ``offset - start`` of a wave of ``kind`` at ``fs`` Hz, in samples (>= 1)."""
@@ -211,39 +214,97 @@ class Delineation:
 
     # ------------------------------------------------------------------ rules
     def boundary_limits(self, wave: Wave, field: str) -> tuple[int, int]:
-        """Inclusive range of samples that ``field`` of ``wave`` may move to.
+        """Exact inclusive range of samples that ``field`` of ``wave`` may move to.
 
-        The range honours the record bounds, the neighbours and the wave's own
-        other boundaries and minimum width; the GUI clamps drags to it.
+        Every sample in ``[lo, hi]`` gives a valid track when only ``field`` of
+        ``wave`` changes, and no sample outside it does (a move never lets a
+        wave change places with a neighbour). The range honours the record
+        bounds, the neighbours (same-kind neighbours one sample apart), the
+        order ``onset <= peak <= offset`` and the minimum width, which counts
+        from the *start*: for a wave without onset the peak is the start, so
+        moving the peak towards the offset narrows the wave.
+
+        Parameters
+        ----------
+        wave : Wave
+            A wave of this track.
+        field : str
+            ``"onset"``, ``"peak"`` or ``"offset"``.
+
+        Returns
+        -------
+        lo, hi : tuple[int, int]
+            Inclusive limits, in samples. For a set field the range always
+            holds the current position; where no move is possible both limits
+            are the current position. For an unset field (``None``) it is the
+            range the field may be set to, and empty (``lo > hi``) where it
+            cannot be set at all.
+
+        Raises
+        ------
+        EditError
+            If the track does not hold ``wave``.
+        ValueError
+            If ``field`` is not a boundary field.
         """
+        if field not in _FIELDS:
+            raise ValueError(f"unknown boundary field {field!r}")
         before, after = self.neighbours(wave)
-        lo = 0 if before is None else before.offset + (before.kind is wave.kind)
-        hi = self.n_samples - 1 if after is None else after.start - (after.kind is wave.kind)
+        first, last = self._free_span(wave, before, after)
         min_w = min_width_samples(wave.kind, self.fs)
-        if field == "onset":
-            hi_own = wave.peak if wave.peak is not None else wave.offset - min_w
-            return lo, min(hi_own, wave.offset - min_w)
+        onset, peak, offset = wave.onset, wave.peak, wave.offset
+        if field == "onset":  # the onset is the start: room for the width and the peak
+            high = offset - min_w if peak is None else min(peak, offset - min_w)
+            return first, high
         if field == "peak":
-            lo_p = wave.onset if wave.onset is not None else lo
-            return lo_p, wave.offset
-        if field == "offset":
-            if wave.onset is None and wave.peak is None:  # known only by its offset
-                return lo, hi
-            lo_own = wave.start + min_w
-            if wave.peak is not None:
-                lo_own = max(lo_own, wave.peak)
-            return lo_own, hi
-        raise ValueError(f"unknown boundary field {field!r}")
+            if onset is not None:  # the start stays put: only onset <= peak <= offset
+                return onset, offset
+            return first, offset - min_w  # the peak is the start: keep the width
+        if onset is None and peak is None:  # known only by its offset: it is its own start
+            return first, last
+        low = wave.start + min_w if peak is None else max(wave.start + min_w, peak)
+        return low, last
 
-    def clamp_boundary(self, wave: Wave, field: str, sample: int) -> int:
-        """``sample`` clamped to :meth:`boundary_limits` (never crosses a neighbour).
+    def _free_span(self, wave: Wave, before: Wave | None, after: Wave | None) -> tuple[int, int]:
+        """Lowest start and highest offset ``wave`` may have between its neighbours, in samples.
 
-        Where the limits leave no room, the boundary stays where it is.
+        A same-kind neighbour keeps one sample of gap. A wave known only by
+        its offset (zero width) may not reach the start of a zero-width
+        ``after``: with equal sort keys it would be stored after it, i.e. the
+        two waves would change places (unless it already sits there).
+        """
+        first = 0 if before is None else before.offset + (before.kind is wave.kind)
+        if after is None:
+            return first, self.n_samples - 1
+        last = after.start - (after.kind is wave.kind)
+        if wave.onset is None and wave.peak is None and after.width == 0 and wave.offset < after.start:
+            last = min(last, after.start - 1)
+        return first, last
+
+    def clamp_boundary(self, wave: Wave, field: str, sample: int) -> int | None:
+        """The legal position nearest to ``sample`` for ``field`` of ``wave``.
+
+        Parameters
+        ----------
+        wave : Wave
+            A wave of this track.
+        field : str
+            ``"onset"``, ``"peak"`` or ``"offset"``.
+        sample : int
+            Wanted position, in samples (may lie outside the record).
+
+        Returns
+        -------
+        int | None
+            ``sample`` clamped to :meth:`boundary_limits`, in samples: it never
+            crosses a neighbour or breaks a rule, and where no move is possible
+            it is the current position. ``None`` only for an unset field that
+            cannot be set (the field stays unset).
         """
         lo, hi = self.boundary_limits(wave, field)
-        if lo > hi:
+        if lo > hi:  # only an unset field that cannot be set
             current = getattr(wave, field)
-            return int(current if current is not None else lo)
+            return None if current is None else int(current)
         return int(min(max(int(sample), lo), hi))
 
     def _wave_problem(self, wave: Wave) -> str | None:

@@ -46,8 +46,21 @@ class ReplaceWaves:
 class MoveBoundary:
     """Move ``field`` (``onset``/``peak``/``offset``) of ``wave`` to ``sample``.
 
-    With ``clamp=True`` the sample is first clamped to what the rules allow
-    (as a drag does); otherwise an illegal position raises.
+    With ``clamp=True`` (a drag or a nudge) the boundary stops at the legal
+    position nearest to ``sample`` (:meth:`Delineation.clamp_boundary`), so the
+    move never fails for a wave of the track: at worst it leaves the wave
+    where it is. Otherwise an illegal position raises.
+
+    Attributes
+    ----------
+    wave : Wave
+        The wave as it is in the track.
+    field : str
+        ``"onset"``, ``"peak"`` or ``"offset"``.
+    sample : int
+        Wanted position, in samples.
+    clamp : bool
+        Clamp ``sample`` to the legal range instead of refusing it.
     """
 
     wave: Wave
@@ -60,14 +73,29 @@ class MoveBoundary:
         return f"Move {self.wave.kind.value} {self.field}"
 
     def moved_wave(self, track: Delineation) -> Wave:
-        """The wave as it will be after the move."""
-        sample = track.clamp_boundary(self.wave, self.field, self.sample) if self.clamp else self.sample
-        return self.wave.with_boundary(self.field, int(sample))
+        """The wave as it will be after the move (``wave`` itself where it cannot move)."""
+        if not self.clamp:
+            return self.wave.with_boundary(self.field, int(self.sample))
+        sample = track.clamp_boundary(self.wave, self.field, self.sample)
+        return self.wave if sample is None else self.wave.with_boundary(self.field, sample)
 
     def apply(self, track: Delineation) -> ReplaceWaves:
+        """Move the boundary and return the inverse edit.
+
+        A move that ends where the boundary already is leaves the track
+        untouched (no revision, no listener call) and returns an empty edit.
+
+        Raises
+        ------
+        EditError
+            If the track does not hold ``wave``, or (without ``clamp``) the
+            new position breaks a rule; the track is then unchanged.
+        """
+        track.index_of(self.wave)
         moved = self.moved_wave(track)
-        inverse = ReplaceWaves((self.wave,), (moved,), self.text).apply(track)
-        return inverse
+        if moved == self.wave:
+            return ReplaceWaves((), (), self.text)
+        return ReplaceWaves((self.wave,), (moved,), self.text).apply(track)
 
 
 @dataclass(frozen=True)
