@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import Protocol
 
 from ecgstudio.app import autosave
+from ecgstudio.app import session as files
 from ecgstudio.app.document import DEFAULT_EXT, Document
-from ecgstudio.app.session import open_document, save_document, would_overwrite_reference
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.edits import Edit
 from ecgstudio.core.errors import EditError, SaveError
@@ -222,7 +222,7 @@ class EditingSession:
     def open(cls, path: str | os.PathLike[str], *, ext: str = DEFAULT_EXT,
              model_stem: str | None = None) -> EditingSession:
         """Open a record with its annotation files (see :func:`ecgstudio.app.session.open_document`)."""
-        return cls(open_document(path, ext=ext, model_stem=model_stem))
+        return cls(files.open_document(path, ext=ext, model_stem=model_stem))
 
     # ------------------------------------------------------------------ state
     @property
@@ -360,7 +360,15 @@ class EditingSession:
         """
         target = edit_lead(edit) if lead == "auto" else lead
         index = self._index_of(target)  # type: ignore[arg-type]
-        self._commit(text or edit.text, [_TrackEdit(index, edit)])
+        track = self.document.tracks[index]
+        revision = track.revision
+        backward = self._run([_TrackEdit(index, edit)])
+        if track.revision == revision:
+            return  # nothing changed (a clamped move that stayed put): no undo step, not dirty
+        if self._group is not None:
+            self._group.append(((_TrackEdit(index, edit),), backward))
+            return
+        self._record(text or edit.text, (_TrackEdit(index, edit),), backward)
 
     def undo(self) -> bool:
         """Undo the last step; ``False`` if there is none."""
@@ -391,14 +399,15 @@ class EditingSession:
         doc = self.document
         self._commit(text, [_ReviewChange(spans, info if info is not None else doc.review_info)])
 
-    def mark_reviewed(self, start: int, stop: int, *, reviewer: str | None = None) -> None:
+    def mark_reviewed(self, start: int, stop: int, *, reviewer: str | None = None,
+                      text: str = "Mark reviewed") -> None:
         """Mark samples ``[start, stop)`` reviewed by ``reviewer`` now, as one undo step."""
         doc = self.document
         start, stop = max(0, int(start)), min(doc.n_samples, int(stop))
         if stop <= start:
             return
         mark = ReviewMark(start, stop, reviewer or default_reviewer(), now_iso())
-        self.set_review(doc.review.add(start, stop), "Mark reviewed", info=doc.review_info.with_mark(mark))
+        self.set_review(doc.review.add(start, stop), text, info=doc.review_info.with_mark(mark))
 
     def unmark_reviewed(self, start: int, stop: int) -> None:
         """Mark samples ``[start, stop)`` not reviewed, as one undo step."""
@@ -513,7 +522,7 @@ class EditingSession:
     # ------------------------------------------------------------------ saving
     def would_overwrite_reference(self, ext: str | None = None, out_dir: Path | None = None) -> bool:
         """Whether saving to ``ext``/``out_dir`` would replace a reference file (ask first)."""
-        return would_overwrite_reference(self.document, ext=ext, out_dir=out_dir)
+        return files.would_overwrite_reference(self.document, ext=ext, out_dir=out_dir)
 
     def prepare_save(self, *, ext: str | None = None, out_dir: str | os.PathLike[str] | None = None,
                      overwrite_reference: bool = False) -> SaveJob:
@@ -636,7 +645,7 @@ class SaveJob:
             See :meth:`EditingSession.save`.
         """
         try:
-            return save_document(self.document, ext=self.ext, out_dir=self.out_dir,
+            return files.save_document(self.document, ext=self.ext, out_dir=self.out_dir,
                                  overwrite_reference=self.overwrite_reference)
         except OSError as exc:
             raise SaveError(f"{self.document.name}: cannot save ({exc.strerror or exc})") from None

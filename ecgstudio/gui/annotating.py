@@ -1,10 +1,11 @@
 """Annotate menu: pre-annotation with the current model, model choice and fine-tuning.
 
-The model work itself runs in engineer C's :class:`PreannotateController` (a
-worker thread with a progress dialog); this controller only decides what
-happens with its result: the predicted waves replace the editable track's
-content in ONE undoable step (``ReplaceRange`` over the whole record), or
-become a new editable track when the document has none.
+The model work itself runs in :class:`PreannotateController` (a worker thread
+with a progress dialog); this controller only hands its result to the editing
+session (:meth:`ecgstudio.app.editing.EditingSession.apply_prediction`) as ONE
+undoable step. Reviewed waves are kept exactly unless the user chose "Replace
+everything" when asked (the question comes before the model runs, only when the
+record holds reviewed work). Beats are labelled from the record's ``atr``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import QObject
 
+from ecgstudio.app.editing import PredictionReport
 from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.gui import dialogs
-from ecgstudio.gui.bulk_edit import replace_all_waves
 
 if TYPE_CHECKING:
     from ecgstudio.gui.main_window import MainWindow
@@ -35,6 +37,7 @@ class AnnotateController(QObject):
         #: instead of the real model service when set (tests, benchmarks).
         self.preannotate_fn = None
         self._target = None  # the document the running pre-annotation is for
+        self._replace_reviewed = False
 
     # ------------------------------------------------------------------ model
     def set_model(self, model_stem: str) -> None:
@@ -67,11 +70,18 @@ class AnnotateController(QObject):
 
     def preannotate(self) -> None:
         """Delineate the open record with the current model (in a worker thread)."""
-        doc = self._window.document
-        if doc is None:
+        window = self._window
+        doc, session = window.document, window.session
+        if doc is None or session is None:
             return
-        self._window.status.showMessage(f"Pre-annotating {doc.name} with {Path(self.model_stem).name}…")
-        if not self._controller().start(doc.record, self.model_stem, per_lead=False):
+        self._replace_reviewed = False
+        if session.has_reviewed_work():
+            answer = dialogs.ask_reannotate(window, doc.name, doc.review.total_samples / doc.fs)
+            if answer == dialogs.CANCEL:
+                return
+            self._replace_reviewed = answer == dialogs.REPLACE_ALL
+        window.status.showMessage(f"Pre-annotating {doc.name} with {Path(self.model_stem).name}…")
+        if not self._controller().start(doc.record, self.model_stem, per_lead=session.prediction_per_lead):
             self._window.status.showMessage("A pre-annotation is already running", 4000)
             return
         self._target = doc
@@ -95,26 +105,30 @@ class AnnotateController(QObject):
         dialogs.show_error(self._window, "Pre-annotation failed", message)
 
     def apply_prediction(self, tracks: list[Delineation]) -> None:
-        """Put the model's waves into the editable track as one undo step."""
+        """Put the model's waves into the editable track(s) as one undo step, keeping reviewed work."""
+        from ecgstudio.app.preannotate import label_from_beat_file
+
         window = self._window
-        doc = window.document
+        doc, session = window.document, window.session
         window.status.clearMessage()
         target, self._target = self._target, None
-        if doc is None or not tracks or (target is not None and doc is not target):
+        if doc is None or session is None or not tracks or (target is not None and doc is not target):
             return  # another record was opened meanwhile: the prediction is not for it
-        predicted = next((t for t in tracks if t.lead is None), tracks[0])
+        note = ""
+        try:
+            tracks, _ = label_from_beat_file(tracks, doc.record_path, start_sample=doc.record.start_sample)
+        except EcgStudioError as exc:
+            note = f" (beat labels not read: {exc})"
         name = Path(self.model_stem).name
-        track = doc.editable_track
-        if track is None:
-            new = predicted.copy(doc.unique_track_name(doc.annotation_ext))
-            doc.tracks.append(new)
-            doc.editable_index = len(doc.tracks) - 1
-            window.show_tracks()
-            window.undo_stack.resetClean()
-            window.status.showMessage(f"{len(new)} waves from {name}", 5000)
-            return
-        if replace_all_waves(window, predicted, f"Pre-annotate with {name}"):
-            window.status.showMessage(f"{len(doc.editable_track)} waves from {name} (Ctrl+Z undoes)", 5000)
+        replace_reviewed = self._replace_reviewed
+        reports: list[PredictionReport] = []
+
+        def perform() -> None:
+            reports.append(session.apply_prediction(tracks, model=name, replace_reviewed=replace_reviewed))
+
+        if window.push_step(perform, f"Pre-annotate with {name}") and reports:
+            window.status.showMessage(f"Pre-annotated with {name}: {reports[0].summary()} (Ctrl+Z undoes){note}",
+                                      8000)
 
     # ------------------------------------------------------------------ fine-tuning
     def finetune(self) -> None:

@@ -1,8 +1,14 @@
-"""Undo commands: thin QUndoCommand wrappers around core edit values.
+"""Undo commands: the window's ``QUndoStack`` wraps the editing session's history.
 
-The rules live in :mod:`ecgstudio.core` (an edit's ``apply`` returns its
-inverse); these classes only keep the inverse so that the window's
-``QUndoStack`` can undo and redo.
+The history itself (edit values and their inverses, dirty state) lives in
+:class:`ecgstudio.app.editing.EditingSession`; a :class:`SessionCommand` only
+keeps Qt's undo stack (menus, texts, clean state) in step with it: its first
+``redo`` performs the session step, later ``undo``/``redo`` calls replay the
+session's ``undo``/``redo``. Every change to a window's document goes through
+one of these commands, so both stacks always hold the same steps.
+
+:class:`EditCommand` and :class:`ReviewCommand` apply a value to a bare track
+or document (tests and tools without a session).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 
 from PyQt5.QtWidgets import QUndoCommand
 
+from ecgstudio.app.editing import EditingSession
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.edits import Edit
 from ecgstudio.core.errors import EditError
@@ -20,23 +27,62 @@ from ecgstudio.core.errors import EditError
 log = logging.getLogger(__name__)
 
 
-class EditCommand(QUndoCommand):
-    """Apply ``edit`` to ``track`` on redo; apply its inverse on undo.
-
-    A failed edit raises nothing into Qt: the message is logged, stored in
-    :attr:`error`, passed to ``on_error`` and the command marks itself
-    obsolete, so ``QUndoStack.push`` drops it.
+class SessionCommand(QUndoCommand):
+    """One step of an :class:`EditingSession` on a ``QUndoStack``.
 
     Parameters
     ----------
-    track : Delineation
-        The track changed.
-    edit : Edit
-        A :mod:`ecgstudio.core.edits` value.
-    text : str | None
-        Undo-menu text; defaults to ``edit.text``.
+    session : EditingSession
+        The session the step belongs to.
+    perform : Callable[[], object]
+        Makes the step the first time (e.g. ``lambda: session.apply(edit)``);
+        must record exactly one session step or raise :class:`EditError`.
+    text : str
+        Undo-menu text.
     on_error : Callable[[str], None] | None
-        Told the one-line message when the edit (or its undo) fails.
+        Told the one-line message when the step is refused; the command then
+        marks itself obsolete and ``QUndoStack.push`` drops it.
+    """
+
+    def __init__(self, session: EditingSession, perform: Callable[[], object], text: str, *,
+                 on_error: Callable[[str], None] | None = None) -> None:
+        super().__init__(text)
+        self.session = session
+        self._perform: Callable[[], object] | None = perform
+        self._on_error = on_error
+        self.error: str | None = None
+        self.result: object = None
+
+    def redo(self) -> None:
+        if self._perform is None:
+            self.session.redo()
+            return
+        perform, self._perform = self._perform, None
+        revision = self.session.revision
+        try:
+            self.result = perform()
+        except EditError as exc:
+            self._fail(str(exc))
+            return
+        if self.session.revision == revision:  # nothing to record (e.g. an empty range)
+            self.setObsolete(True)
+
+    def undo(self) -> None:
+        self.session.undo()
+
+    def _fail(self, message: str) -> None:
+        self.error = message
+        self.setObsolete(True)
+        log.warning("edit refused: %s", message)
+        if self._on_error is not None:
+            self._on_error(message)
+
+
+class EditCommand(QUndoCommand):
+    """Apply ``edit`` to a bare ``track`` on redo and its inverse on undo (no session).
+
+    A failed edit marks the command obsolete (``QUndoStack.push`` drops it)
+    and tells ``on_error``.
     """
 
     def __init__(self, track: Delineation, edit: Edit, text: str | None = None, *,
@@ -52,40 +98,19 @@ class EditCommand(QUndoCommand):
         try:
             self.inverse = self.edit.apply(self.track)
         except EditError as exc:
-            self._fail(str(exc))
+            self.error = str(exc)
+            self.inverse = None
+            self.setObsolete(True)
+            if self._on_error is not None:
+                self._on_error(str(exc))
 
     def undo(self) -> None:
-        if self.inverse is None:
-            return
-        try:
+        if self.inverse is not None:
             self.edit = self.inverse.apply(self.track)
-        except EditError as exc:
-            self._fail(str(exc))
-
-    def _fail(self, message: str) -> None:
-        self.error = message
-        self.inverse = None
-        self.setObsolete(True)
-        log.warning("edit failed: %s", message)
-        if self._on_error is not None:
-            self._on_error(message)
 
 
 class ReviewCommand(QUndoCommand):
-    """Swap ``document.review`` for ``new_spans`` (redo) and back (undo).
-
-    Parameters
-    ----------
-    document : Any
-        Anything with a ``review`` attribute (the app's ``Document``).
-    new_spans : ReviewSpans
-        The review state after the command.
-    on_change : Callable[[Any], None] | None
-        Called with the review state now in force after every redo/undo
-        (e.g. ``view.set_review``).
-    text : str
-        Undo-menu text.
-    """
+    """Swap ``document.review`` for ``new_spans`` (redo) and back (undo) (no session)."""
 
     def __init__(self, document: Any, new_spans: Any, on_change: Callable[[Any], None] | None = None,
                  text: str = "Mark reviewed") -> None:

@@ -57,6 +57,38 @@ def ask_save_changes(parent: QWidget | None, name: str) -> str:
     return CANCEL
 
 
+KEEP_REVIEWED, REPLACE_ALL = "keep", "replace"
+
+
+def ask_reannotate(parent: QWidget | None, name: str, reviewed_s: float) -> str:
+    """Ask how to pre-annotate a record that holds reviewed work.
+
+    Returns
+    -------
+    str
+        :data:`KEEP_REVIEWED` (the default: only unreviewed spans change),
+        :data:`REPLACE_ALL` (reviewed corrections are replaced and their marks
+        cleared; Ctrl+Z undoes) or :data:`CANCEL`.
+    """
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Question)
+    box.setWindowTitle("Pre-annotate")
+    box.setText(f"{name} has {reviewed_s:.0f} s of reviewed annotations.")
+    box.setInformativeText("Pre-annotation keeps reviewed waves exactly and re-annotates only the rest. "
+                           "Replace everything instead (the review marks are cleared)?")
+    keep = box.addButton("Keep reviewed", QMessageBox.AcceptRole)
+    replace_all = box.addButton("Replace everything", QMessageBox.DestructiveRole)
+    box.addButton(QMessageBox.Cancel)
+    box.setDefaultButton(keep)
+    box.exec_()
+    clicked = box.clickedButton()
+    if clicked is keep:
+        return KEEP_REVIEWED
+    if clicked is replace_all:
+        return REPLACE_ALL
+    return CANCEL
+
+
 def ask_restore(parent: QWidget | None, name: str, saved_at: float) -> bool:
     """Offer to restore the autosaved edits of ``name`` written at ``saved_at`` (epoch s)."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(saved_at))

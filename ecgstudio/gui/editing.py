@@ -62,8 +62,13 @@ class EditingController(QObject):
         return self._window.view
 
     def _track(self) -> Delineation | None:
+        """The editable track in focus: that of the selected wave's (or the last clicked row's) lead."""
         doc = self._window.document
-        return None if doc is None else doc.editable_track
+        if doc is None:
+            return None
+        wave = self._view.selected_wave()
+        lead = wave.lead if wave is not None else self._view.focus_lead()
+        return doc.editable_track_for(lead) or doc.editable_track_for(None) or doc.editable_track
 
     def _message(self, text: str) -> None:
         self._window.statusBar().showMessage(text, 4000)
@@ -152,11 +157,14 @@ class EditingController(QObject):
         if current is None:
             self._message(f"The {field} of this wave is not set")
             return
-        edit = MoveBoundary(wave, field, int(current) + int(delta))
+        edit = MoveBoundary(wave, field, int(current) + int(delta), clamp=True)
         try:
             moved = edit.moved_wave(track)
         except EditError as exc:
             self._message(str(exc))
+            return
+        if moved == wave:
+            self._message(f"The {field} is at its limit (a neighbour or the minimum width)")
             return
         if self._window.push_edit(edit):
             self._view.select_wave(moved)
@@ -178,7 +186,7 @@ class EditingController(QObject):
             self._view.goto_beat(+1)
             return
         start, stop = (int(v) for v in beat)
-        self._window.set_review(doc.review.add(start, stop + 1), "Accept beat")
+        self._window.mark_reviewed(start, stop + 1, "Accept beat")
         self._view.goto_beat(+1)
 
     def mark_range_reviewed(self) -> None:
@@ -190,7 +198,7 @@ class EditingController(QObject):
         start, stop = sorted(int(v) for v in chosen)
         start, stop = max(0, start), min(doc.n_samples, stop + 1)
         if stop > start:
-            self._window.set_review(doc.review.add(start, stop), "Mark range reviewed")
+            self._window.mark_reviewed(start, stop, "Mark range reviewed")
 
     # ------------------------------------------------------------------ navigation
     def goto_beat(self, step: int) -> None:

@@ -44,11 +44,12 @@ class RowGestures:
 
     def row_click(self, lead: int, sample: float, y_mv: float) -> None:
         wave = self._view.rows[lead].tracks.wave_at(int(round(sample)), y_mv)
+        self._view.set_focus_lead(lead)
         self._view.set_selected_range(None)
         self._view.select_wave(wave)
 
     def handle_clamp(self, handle: BoundaryHandle, sample: float) -> int:
-        track = self._view.editable_track()
+        track = self._view.editable_track_for(handle.wave.lead) if handle.wave is not None else None
         try:
             allowed = track.clamp_boundary(handle.wave, handle.field, int(round(sample)))
         except (EditError, AttributeError):
@@ -62,7 +63,7 @@ class RowGestures:
         if wave is not None and sample is not None and getattr(wave, field) != sample:
             moved = wave.with_boundary(field, sample)
             self._view.sigEditRequested.emit(MoveBoundary(wave, field, int(sample), clamp=True))
-            track = self._view.editable_track()
+            track = self._view.editable_track_for(wave.lead)
             try:
                 if track is not None:
                     track.index_of(moved)  # the owner applied it: keep the boundary selected

@@ -78,7 +78,8 @@ class LeadsView(QtWidgets.QWidget):
         # worker thread must not tear them down while Qt still holds (and may paint) the widgets
         self._retired_rows: list[LeadRow] = []
         self.tracks: list[Delineation] = []
-        self.editable_index: int | None = None
+        self.editable_indices: tuple[int, ...] = ()
+        self._focus_lead: int | None = None
         self.reference_index: int | None = None
         self._palette = get_palette("classic")
         self._grid_visible = True
@@ -119,7 +120,8 @@ class LeadsView(QtWidgets.QWidget):
     def set_record(self, record: Record | None) -> None:
         """Show ``record`` (``None`` clears); tracks, selection and review are reset."""
         self._set_listeners(False)
-        self.tracks, self.editable_index, self.reference_index = [], None, None
+        self.tracks, self.editable_indices, self.reference_index = [], (), None
+        self._focus_lead = None
         self._cache.clear()
         self._wave, self._boundary, self._selected_range = None, None, None
         self._review = np.zeros((0, 2), dtype=np.int64)
@@ -150,18 +152,19 @@ class LeadsView(QtWidgets.QWidget):
         self._range = (-1.0, -1.0)
         self.set_view_range(0, INITIAL_SPAN_S * record.fs)
 
-    def set_tracks(self, tracks: list[Delineation], editable_index: int | None) -> None:
-        """Show ``tracks``; ``tracks[editable_index]`` (if any) gets the editing handles.
+    def set_tracks(self, tracks: list[Delineation], editable: int | None | tuple[int, ...] | list[int]) -> None:
+        """Show ``tracks``; ``tracks[i]`` for ``i`` in ``editable`` get the editing handles.
 
-        Global tracks show on every lead, per-lead tracks on their own lead.
-        The editable track is compared with :attr:`reference_index` (by default
-        the first other track shown on the same lead).
+        Global tracks show on every lead, per-lead tracks on their own lead; a
+        lead's row edits its own editable track (per-lead files), else the
+        global one. The editable track is compared with :attr:`reference_index`
+        (by default the first other track shown on the same lead).
         """
         self._set_listeners(False)
         self.tracks = list(tracks)
         self._cache.retain(self.tracks)
-        self.editable_index = editable_index if editable_index is not None and \
-            0 <= editable_index < len(self.tracks) else None
+        indices = (editable,) if isinstance(editable, int) else tuple(editable or ())
+        self.editable_indices = tuple(i for i in indices if 0 <= i < len(self.tracks))
         if self.reference_index is not None and not 0 <= self.reference_index < len(self.tracks):
             self.reference_index = None
         self._set_listeners(True)
@@ -179,9 +182,36 @@ class LeadsView(QtWidgets.QWidget):
         """Redraw every annotation item from the tracks."""
         self._redraw()
 
+    @property
+    def editable_index(self) -> int | None:
+        """Index of the first editable track (``None`` if there is none)."""
+        return self.editable_indices[0] if self.editable_indices else None
+
+    def editable_tracks(self) -> list[Delineation]:
+        """Every editable track."""
+        return [self.tracks[i] for i in self.editable_indices]
+
+    def editable_track_for(self, lead: int | None) -> Delineation | None:
+        """The editable track shown on ``lead``'s row: its own per-lead track, else the global one."""
+        tracks = self.editable_tracks()
+        own = next((t for t in tracks if t.lead == lead), None) if lead is not None else None
+        return own or next((t for t in tracks if t.lead is None), None)
+
+    def focus_lead(self) -> int | None:
+        """Lead of the row last clicked (``None`` before any click)."""
+        return self._focus_lead
+
+    def set_focus_lead(self, lead: int | None) -> None:
+        """Remember the row the user works in (edits without a selected wave go to its track)."""
+        self._focus_lead = lead
+
     def editable_track(self) -> Delineation | None:
-        """The track being edited, if any."""
-        return None if self.editable_index is None else self.tracks[self.editable_index]
+        """The editable track in focus: that of the selected wave's lead or the last clicked row."""
+        tracks = self.editable_tracks()
+        if not tracks:
+            return None
+        lead = self._wave.lead if self._wave is not None else self._focus_lead
+        return self.editable_track_for(lead) or tracks[0]
 
     def _set_listeners(self, on: bool) -> None:
         for listener in self._listeners:
@@ -191,11 +221,11 @@ class LeadsView(QtWidgets.QWidget):
             listener.track.add_listener(listener)
 
     def _assign_tracks(self) -> None:
-        editable = self.editable_track()
+        editable = self.editable_tracks()
         for row in self.rows:
             mine = [t for t in self.tracks if t.lead is None or t.lead == row.lead]
-            refs = [t for t in mine if t is not editable]
-            edit = editable if editable is not None and editable in mine else None
+            refs = [t for t in mine if not any(t is e for e in editable)]
+            edit = self.editable_track_for(row.lead)
             chosen = self.tracks[self.reference_index] if self.reference_index is not None else None
             compare = chosen if chosen in refs else (refs[0] if refs else None)
             row.tracks.set_tracks(refs, edit, compare if edit is not None else None)
@@ -451,7 +481,7 @@ class LeadsView(QtWidgets.QWidget):
         if self._wave is None:
             return None
         for track in [self.editable_track(), *self.tracks]:
-            if track is not None:
+            if track is not None and (track.lead is None or track.lead == self._wave.lead):
                 beat = beat_of(track, self._wave)
                 if beat is not None:
                     return beat

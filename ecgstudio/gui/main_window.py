@@ -1,9 +1,12 @@
-"""The editor's main window: one open document, its undo stack, open/save/autosave and the wiring.
+"""The editor's main window: one open document's editing session, open/save/autosave and the wiring.
 
-The window owns the :class:`QUndoStack`; the plot (:class:`LeadsView`) only
-reports what the user did (``sigEditRequested(edit)``) and the window pushes an
-``EditCommand`` for it. Records are read in a worker thread, so the window
-stays responsive while a 24-hour record loads.
+The rules of editing, undo, dirty state, saving and pre-annotation live in
+the Qt-free :class:`~ecgstudio.app.editing.EditingSession`; the window's
+:class:`QUndoStack` wraps the session's history (:class:`SessionCommand`), so
+menus and shortcuts show it. The plot (:class:`LeadsView`) only reports what
+the user did (``sigEditRequested(edit)``) and the window pushes the step.
+Records are read in a worker thread, so the window stays responsive while a
+24-hour record loads.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from PyQt5.QtWidgets import QDockWidget, QMainWindow, QUndoStack, QWidget
 
 from ecgstudio.app import autosave
 from ecgstudio.app.document import Document
+from ecgstudio.app.editing import EditingSession, SessionChange
 from ecgstudio.core.edits import Edit
 from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewSpans
 from ecgstudio.gui import dialogs
 from ecgstudio.gui.actions import build_menus, create_actions
 from ecgstudio.gui.annotating import AnnotateController
-from ecgstudio.gui.commands import EditCommand, ReviewCommand
+from ecgstudio.gui.commands import SessionCommand
 from ecgstudio.gui.editing import EditingController
 from ecgstudio.gui.leads_view import LeadsView
 from ecgstudio.gui.measurements_panel import MeasurementsPanel
@@ -78,6 +82,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("ecgstudio_main_window")
         self.settings = make_settings()
         self.document: Document | None = None
+        self.session: EditingSession | None = None
+        self._shown_review: object = None
         self.undo_stack = QUndoStack(self)
         self.view = LeadsView(self)
         self.setCentralWidget(self.view)
@@ -129,7 +135,9 @@ class MainWindow(QMainWindow):
     @property
     def is_dirty(self) -> bool:
         """Whether the document has changes not saved (edits or review marks)."""
-        return self.document is not None and not self.undo_stack.isClean()
+        session = self.session
+        return self.document is not None and session is not None and session.document is self.document \
+            and session.dirty
 
     def _update_title(self) -> None:
         doc = self.document
@@ -143,7 +151,6 @@ class MainWindow(QMainWindow):
 
     def _on_clean_changed(self, _clean: bool) -> None:
         self._update_title()
-        self.sigDirtyChanged.emit(self.is_dirty)
 
     def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -237,6 +244,8 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.document = doc
+        self.session = EditingSession(doc)
+        self.session.subscribe(self._on_session_change)
         doc.model_stem = self.annotating.model_stem
         self._show(doc)
         add_recent_record(doc.record_path, self.settings)
@@ -269,35 +278,55 @@ class MainWindow(QMainWindow):
         doc = self.document
         if doc is None:
             return
-        self.view.set_tracks(doc.tracks, doc.editable_index)
+        self.view.set_tracks(doc.tracks, doc.editable_indices)
         self.view.set_review(doc.review)
+        self._shown_review = doc.review
         self.measurements.set_track(doc.editable_track, doc.fs)
 
     # ------------------------------------------------------------------ editing
-    def push_edit(self, edit: Edit, text: str | None = None) -> bool:
-        """Apply ``edit`` to the editable track as one undo step; ``False`` if it was refused."""
-        doc = self.document
-        track = None if doc is None else doc.editable_track
-        if track is None:
+    def push_step(self, perform: object, text: str) -> bool:
+        """Make one session step (``perform()`` records it) as one undo step; ``False`` if refused."""
+        session = self.session
+        if session is None or self.document is None:
             return False
-        revision = track.revision
-        self.undo_stack.push(EditCommand(track, edit, text, on_error=self._on_edit_failed))
-        return track.revision != revision
+        revision = session.revision
+        self.undo_stack.push(SessionCommand(session, perform, text, on_error=self._on_edit_failed))
+        return session.revision != revision
+
+    def push_edit(self, edit: Edit, text: str | None = None) -> bool:
+        """Apply ``edit`` to the editable track of its wave's lead as one undo step; ``False`` if refused."""
+        session = self.session
+        if session is None:
+            return False
+        return self.push_step(lambda: session.apply(edit, text=text), text or edit.text)
 
     def _on_edit_failed(self, message: str) -> None:
         self.status.showMessage(f"Not possible: {message}", 6000)
 
     def set_review(self, spans: ReviewSpans, text: str = "Mark reviewed") -> None:
         """Replace the reviewed spans as one undo step."""
-        if self.document is None:
-            return
-        command = ReviewCommand(self.document, spans, self._on_review_changed)
-        command.setText(text)
-        self.undo_stack.push(command)
+        session = self.session
+        if session is not None:
+            self.push_step(lambda: session.set_review(spans, text), text)
 
-    def _on_review_changed(self, *_args: object) -> None:
-        if self.document is not None:
-            self.view.set_review(self.document.review)
+    def mark_reviewed(self, start: int, stop: int, text: str = "Mark reviewed") -> bool:
+        """Mark samples ``[start, stop)`` reviewed by this user now, as one undo step."""
+        session = self.session
+        if session is None:
+            return False
+        return self.push_step(lambda: session.mark_reviewed(start, stop, text=text), text)
+
+    def _on_session_change(self, change: SessionChange) -> None:
+        doc = self.document
+        if doc is None or self.session is None or self.session.document is not doc:
+            return
+        if change.tracks_replaced:
+            self.show_tracks()
+        elif doc.review is not self._shown_review:
+            self.view.set_review(doc.review)
+            self._shown_review = doc.review
+        self._update_title()
+        self.sigDirtyChanged.emit(self.is_dirty)
 
     # ------------------------------------------------------------------ saving (gui.saving)
     def save(self) -> bool:

@@ -7,7 +7,6 @@ message box and leaves the edits in place.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +15,7 @@ from PyQt5.QtWidgets import QProgressDialog
 
 from ecgstudio.app import autosave, session
 from ecgstudio.app.document import Document
-from ecgstudio.core.review import ReviewSpans
 from ecgstudio.gui import dialogs
-from ecgstudio.gui.bulk_edit import replace_all_waves
 from ecgstudio.gui.workers import TaskFn, TaskRunner
 
 if TYPE_CHECKING:
@@ -82,22 +79,19 @@ class SaveController(QObject):
         edits made during the write keep the document dirty.
         """
         window = self._window
-        track = doc.editable_track
-        if track is None:
+        session = window.session
+        if session is None or session.document is not doc or not doc.editable_tracks:
             dialogs.show_error(window, "Cannot save annotations", f"{doc.name}: there is no editable track")
             return False
         old_key = (doc.record_path, doc.annotation_ext)
-        snapshot = replace(doc, tracks=[track.copy()], editable_index=0, notes=[])
+        job = session.prepare_save(ext=ext, out_dir=out_dir, overwrite_reference=overwrite_reference)
         index = window.undo_stack.index()
-        outcome = self._run_blocking(
-            lambda _progress, _cancel: session.save_document(snapshot, ext=ext, out_dir=out_dir,
-                                                             overwrite_reference=overwrite_reference),
-            f"Saving the annotations of {doc.name}…")
+        outcome = self._run_blocking(lambda _progress, _cancel: job.run(), f"Saving the annotations of {doc.name}…")
         if isinstance(outcome, str):
             dialogs.show_error(window, "Cannot save annotations", outcome)
             return False
-        doc.annotation_ext, doc.annotation_dir = snapshot.annotation_ext, snapshot.annotation_dir
         self._writer.discard(*old_key)
+        session.finish_save(job)
         self._writer.discard(doc.record_path, doc.annotation_ext)
         if window.undo_stack.index() == index:
             window.undo_stack.setClean()
@@ -157,12 +151,14 @@ class SaveController(QObject):
             The recovery file, or ``None`` when there is nothing to save.
         """
         window = self._window
-        doc = window.document
-        if self._closed or doc is None or doc.editable_track is None or not window.is_dirty:
+        doc, session = window.document, window.session
+        if self._closed or doc is None or session is None or not window.is_dirty:
             return None
         if self._writer.last_error:
             window.status.showMessage(f"Autosave failed: {self._writer.last_error}", 6000)
-        snapshot = autosave.Snapshot.of(doc.editable_track, doc.review.spans)
+        snapshot = session.recovery_snapshot()
+        if snapshot is None:
+            return None
         self._writer.submit(doc.record_path, doc.annotation_ext, snapshot)
         if wait:
             self._writer.wait()
@@ -179,16 +175,14 @@ class SaveController(QObject):
         ``None`` it is looked up here.
         """
         window = self._window
+        session = window.session
         pending = pending or autosave.pending_recovery(doc)
-        if pending is None or doc.editable_track is None:
+        if pending is None or session is None or session.document is not doc:
             return
         if not dialogs.ask_restore(window, doc.name, pending.recovery.saved_at):
             self.discard_recovery(doc)
             return
-        window.undo_stack.beginMacro("Restore autosaved edits")
-        replace_all_waves(window, pending.track, "Restore autosaved edits")
-        window.set_review(ReviewSpans(pending.recovery.reviewed), "Restore review marks")
-        window.undo_stack.endMacro()
+        window.push_step(lambda: session.restore(pending), "Restore autosaved edits")
         note = f" ({len(pending.dropped)} invalid waves left out)" if pending.dropped else ""
         window.status.showMessage(f"Restored autosaved edits{note}", 6000)
 

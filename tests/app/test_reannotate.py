@@ -14,7 +14,7 @@ from ecgstudio.core.waves import WaveKind
 from ecgstudio.io.annotations import read_tracks
 from ecgstudio.io.records import read_record
 from ecgstudio.io.review import read_review_full
-from tests.app.test_annotate import _copy_record, fake_inference, tiny_model  # noqa: F401 - fixtures
+from tests.app.test_annotate import _copy_record
 
 
 def _corrected_folder(folder: Path, model: Path) -> tuple[Path, list, tuple[int, int]]:

@@ -105,6 +105,12 @@ class DialogLog:
         self.restore_answer = True
         self.overwrite_answer = False
         self.save_target: tuple[Path, str] | None = None
+        self.asked_reannotate: list[str] = []
+        self.reannotate_answer = "keep"
+
+    def ask_reannotate(self, parent, name: str, reviewed_s: float) -> str:  # noqa: ANN001
+        self.asked_reannotate.append(name)
+        return self.reannotate_answer
 
     def show_error(self, parent, title: str, message: str) -> None:  # noqa: ANN001
         self.errors.append((title, message))
@@ -132,7 +138,7 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
 
     log = DialogLog()
     for name in ("show_error", "ask_save_changes", "ask_restore", "confirm_overwrite_reference",
-                 "choose_save_target"):
+                 "choose_save_target", "ask_reannotate"):
         monkeypatch.setattr(dialogs, name, getattr(log, name))
     return log
 

@@ -12,7 +12,6 @@ from PyQt5.QtWidgets import QTableView
 
 from ecgstudio.core.edits import AddWave
 from ecgstudio.core.waves import Wave, WaveKind
-from ecgstudio.gui.commands import EditCommand
 from ecgstudio.gui.settings import recent_records
 from ecgstudio.paths import sample_record_path
 
@@ -40,7 +39,7 @@ def test_edit_undo_redo_and_dirty_title(make_window, open_and_wait, excerpt: Pat
     open_and_wait(window, excerpt)
     track = window.document.editable_track
     wave = Wave(WaveKind.QRS, 1000, 1010, 1020)
-    window.undo_stack.push(EditCommand(track, AddWave(wave)))
+    assert window.push_edit(AddWave(wave))
     assert list(track.waves) == [wave]
     assert window.windowTitle() == "sel100x* — ECG Studio"
     assert "unsaved" in window.status.dirty_label.text()

@@ -6,13 +6,10 @@ import os
 import time
 from pathlib import Path
 
-import pytest
-
 from ecgstudio.app import autosave
 from ecgstudio.app.session import open_document, save_document
 from ecgstudio.core.edits import AddWave
 from ecgstudio.core.waves import Wave, WaveKind
-from ecgstudio.gui import bulk_edit
 
 
 def _recovery(excerpt: Path) -> Path:
@@ -34,11 +31,8 @@ def test_autosave_is_written_while_dirty_and_deleted_on_save(qtbot, make_window,
     assert not _recovery(excerpt).exists()
 
 
-@pytest.mark.parametrize("bulk_threshold", [4000, 0], ids=["in-place", "swapped"])
 def test_recovery_is_offered_and_restored_after_a_crash(qtbot, make_window, open_and_wait, excerpt: Path,
-                                                        dialog_log, monkeypatch: pytest.MonkeyPatch,
-                                                        bulk_threshold: int) -> None:
-    monkeypatch.setattr(bulk_edit, "BULK_THRESHOLD", bulk_threshold)
+                                                        dialog_log) -> None:
     crashed = make_window(autosave_interval_ms=60_000)
     open_and_wait(crashed, excerpt)
     crashed.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))

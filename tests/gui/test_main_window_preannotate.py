@@ -37,13 +37,13 @@ def test_prediction_replaces_the_editable_track_in_one_undo_step(qtbot, make_win
     steps = window.undo_stack.count()
     window.action_set.preannotate.trigger()
     assert window.annotating.wait(10_000)
-    assert track.waves == PREDICTED
+    assert window.document.editable_track.waves == PREDICTED
     assert window.undo_stack.count() == steps + 1
     assert window.undo_stack.undoText().startswith("Pre-annotate")
     window.undo_stack.undo()
-    assert track.waves == before
+    assert window.document.editable_track.waves == before
     window.undo_stack.redo()
-    assert track.waves == PREDICTED
+    assert window.document.editable_track.waves == PREDICTED
 
 
 def test_failed_prediction_shows_an_error(qtbot, make_window, open_and_wait, excerpt: Path,
@@ -77,7 +77,7 @@ def test_preannotate_with_the_shipped_model(qtbot, make_window, open_and_wait, e
     assert all(w.confidence is not None for w in track)
     assert window.is_dirty and window.undo_stack.count() == 1
     window.undo_stack.undo()
-    assert len(track) == 0
+    assert len(window.document.editable_track) == 0 and not window.is_dirty
 
 
 def test_choose_model_switches_the_model(make_window, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -144,11 +144,7 @@ def test_u_goes_to_the_uncertain_wave_and_space_accepts_it(qtbot, make_window, o
     assert window.undo_stack.undoText() == "Accept beat"
 
 
-def test_large_prediction_swaps_the_track_in_one_undo_step(qtbot, make_window, open_and_wait, excerpt: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from ecgstudio.gui import bulk_edit
-
-    monkeypatch.setattr(bulk_edit, "BULK_THRESHOLD", 2)  # take the path of 24-hour tracks
+def test_prediction_swaps_the_track_in_one_undo_step(qtbot, make_window, open_and_wait, excerpt: Path) -> None:
     window = make_window()
     open_and_wait(window, excerpt)
     window.push_edit(AddWave(Wave(WaveKind.QRS, 3000, 3010, 3020)))

@@ -1,0 +1,113 @@
+"""In the editor, reviewed corrections survive re-annotation, and per-lead tracks are edited and saved per lead."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+import wfdb
+
+from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.edits import MoveBoundary, Relabel
+from ecgstudio.core.waves import Wave, WaveKind
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+BEAT = (Wave(WaveKind.P, 100, 110, 120), Wave(WaveKind.QRS, 150, 160, 170), Wave(WaveKind.T, 200, 230, 260))
+
+
+_SHIFT = {"samples": 0}
+
+
+def _fake_model(record, model_stem, *, per_lead=False, progress=None, cancel=None):  # noqa: ANN001, ANN202
+    """Four beats, shifted by ``_SHIFT["samples"]`` (the controller keeps the function it was given)."""
+    shift = _SHIFT["samples"]
+    waves = [w.shifted(shift + k * 400) for k in range(4) for w in BEAT]
+    if per_lead:
+        return [Delineation([Wave(w.kind, w.onset, w.peak, w.offset, lead) for w in waves],
+                            n_samples=record.n_samples, fs=record.fs, lead=lead, name=f"m {lead}")
+                for lead in range(record.n_leads)]
+    return [Delineation(waves, n_samples=record.n_samples, fs=record.fs, name="model")]
+
+
+def _preannotate(window, shift: int) -> None:  # noqa: ANN001
+    _SHIFT["samples"] = shift
+    window.annotating.preannotate_fn = _fake_model
+    window.annotating.preannotate()
+    assert window.annotating.wait(10_000)
+
+
+@pytest.mark.parametrize("answer", ["keep", "replace", "cancel"])
+def test_preannotating_again_asks_and_keeps_reviewed_work(qtbot, make_window, open_and_wait, excerpt: Path,
+                                                          dialog_log, answer: str) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    _preannotate(window, 0)
+    assert dialog_log.asked_reannotate == []  # nothing reviewed yet: no question
+    qrs = window.document.editable_track.waves[1]
+    assert window.push_edit(Relabel(qrs, WaveKind.QRS, "V"))
+    assert window.mark_reviewed(90, 300)
+    reviewed = window.document.editable_track.waves[:3]
+    dialog_log.reannotate_answer = answer
+    _preannotate(window, 7)
+    assert dialog_log.asked_reannotate == ["sel100x"]
+    waves = window.document.editable_track.waves
+    if answer == "keep":
+        assert waves[:3] == reviewed and waves[3] == BEAT[0].shifted(407)
+        assert window.document.review.spans == ((90, 300),)
+        assert "kept 3 reviewed" in window.status.currentMessage()
+    elif answer == "replace":
+        assert waves[0] == BEAT[0].shifted(7) and not window.document.review
+    else:
+        assert waves[:3] == reviewed and waves[3] == BEAT[0].shifted(400)
+    window.undo_stack.undo()
+    if answer != "cancel":
+        assert window.document.editable_track.waves[:3] == reviewed
+
+
+def test_a_12_lead_record_edits_and_saves_each_leads_track(qtbot, make_window, open_and_wait, tmp_path: Path,
+                                                           dialog_log) -> None:
+    for path in (DATA / "ludb").glob("1.*"):
+        shutil.copy(path, tmp_path / path.name)
+    record = tmp_path / "1"
+    window = make_window()
+    open_and_wait(window, record)
+    leads = [t.name for t in window.document.reference_tracks]
+    assert window.push_step(lambda: window.session.copy_reference(leads), "Edit a copy")
+    window.show_tracks()
+    assert [t.lead for t in window.document.editable_tracks] == list(range(12))
+    # each row edits its own lead's track
+    for row in window.view.rows:
+        assert row.tracks.editable is window.document.editable_tracks[row.lead]
+    v2 = window.document.editable_tracks[7]
+    wave = next(w for w in v2.waves if w.kind is WaveKind.QRS)
+    window.view.select_wave(wave)
+    assert window.push_edit(MoveBoundary(wave, "onset", wave.onset - 3, clamp=True))
+    assert window.document.editable_tracks[7].waves != v2.waves or wave not in v2.waves
+    assert window.save()
+    ann = wfdb.rdann(str(record), "ecgs")
+    assert sorted(set(np.asarray(ann.chan).tolist())) == list(range(12))
+    onsets_v2 = [s for s, sym, c in zip(ann.sample, ann.symbol, ann.chan, strict=True) if c == 7 and sym == "("]
+    assert wave.onset - 3 in onsets_v2 and wave.onset not in onsets_v2
+
+
+def test_dragging_a_boundary_on_a_per_lead_track_changes_only_that_lead(qtbot, make_window, open_and_wait,
+                                                                        tmp_path: Path, dialog_log) -> None:
+    pg.setConfigOptions(mouseRateLimit=0)
+    for path in (DATA / "ludb").glob("1.*"):
+        shutil.copy(path, tmp_path / path.name)
+    window = make_window()
+    open_and_wait(window, tmp_path / "1")
+    leads = [t.name for t in window.document.reference_tracks]
+    window.push_step(lambda: window.session.copy_reference(leads), "Edit a copy")
+    before = [t.waves for t in window.document.editable_tracks]
+    wave = next(w for w in window.document.editable_tracks[1].waves if w.kind is WaveKind.T)
+    window.view.select_boundary(wave, "offset")
+    window.editing.nudge(+1)
+    after = [t.waves for t in window.document.editable_tracks]
+    assert after[1] != before[1]
+    assert all(a == b for i, (a, b) in enumerate(zip(after, before, strict=True)) if i != 1)
+    window.undo_stack.undo()
+    assert [t.waves for t in window.document.editable_tracks] == before
