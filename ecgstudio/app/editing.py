@@ -500,7 +500,9 @@ class EditingSession:
 
         The editable file then holds one track per lead of the copied tracks
         (a global reference becomes the global editable track). Reference
-        files themselves are never changed. Reviewed marks stay as they are.
+        files themselves are never changed. The reviewed spans are cleared in
+        the same step (they described the replaced waves), and the sidecar
+        names the copied files as the source of the unreviewed waves.
 
         Returns
         -------
@@ -516,7 +518,9 @@ class EditingSession:
             by_lead.setdefault(track.lead, track)
         new_tracks = [self._named_copy(by_lead[lead])
                       for lead in sorted(by_lead, key=lambda k: -1 if k is None else k)]
-        self._commit(text, [_SetEditable(tuple(new_tracks))])
+        source = "copy of " + ", ".join(sorted({t.name for t in chosen}))[:150]
+        info = replace(doc.review_info, model=source, model_at=now_iso())
+        self._commit(text, [_SetEditable(tuple(new_tracks)), _ReviewChange(ReviewSpans(), info)])
         return sum(len(t) for t in new_tracks)
 
     # ------------------------------------------------------------------ saving

@@ -90,6 +90,7 @@ class Actions:
     zoom_out: QAction
     grid: QAction
     preannotate: QAction
+    copy_reference: QAction
     choose_model: QAction
     finetune: QAction
     relabel: dict[WaveKind, QAction] = field(default_factory=dict)
@@ -106,7 +107,8 @@ class Actions:
         return [
             self.save, self.save_as, self.delete_wave, self.accept_beat, self.mark_range, self.next_beat,
             self.prev_beat, self.next_uncertain, self.nudge_left, self.nudge_right, self.pan_left,
-            self.pan_right, self.zoom_in, self.zoom_out, self.preannotate, *self.relabel.values(),
+            self.pan_right, self.zoom_in, self.zoom_out, self.preannotate, self.copy_reference,
+            *self.relabel.values(),
             *self.add_wave.values(), *self.beat_label.values(), *self.zoom_presets,
         ]
 
@@ -168,7 +170,11 @@ def create_actions(window: MainWindow) -> Actions:
         zoom_out=_action(window, "Zoom &out", lambda: ed.zoom(2.0), ["-", QKeySequence.ZoomOut], plot=True),
         grid=_action(window, "&Grid", lambda: window.options.set_grid_visible(a.grid.isChecked()), "G", plot=True),
         preannotate=_action(window, "&Pre-annotate", window.annotating.preannotate, "Ctrl+R",
-                            "Delineate the record with the model (replaces the editable track)"),
+                            "Delineate the record with the model (reviewed waves are kept)"),
+        copy_reference=_action(window, "&Edit a copy of the reference annotations…",
+                               window.annotating.copy_reference,
+                               tip="Start the editable track from a reference file (e.g. LUDB's lead files, "
+                                   "q1c); the reference files are never changed"),
         choose_model=_action(window, "Choose &model…", window.annotating.choose_model),
         finetune=_action(window, "&Fine-tune on reviewed records…", window.annotating.finetune),
     )
@@ -242,7 +248,7 @@ def build_menus(window: MainWindow, a: Actions) -> None:
     a.panels_menu = view_menu.addMenu("P&anels")
 
     annotate_menu = bar.addMenu("&Annotate")
-    annotate_menu.addActions([a.preannotate, a.choose_model, a.finetune])
+    annotate_menu.addActions([a.preannotate, a.copy_reference, a.choose_model, a.finetune])
 
     toolbar = window.addToolBar("Main")
     toolbar.setObjectName("main_toolbar")

@@ -130,6 +130,49 @@ class AnnotateController(QObject):
             window.status.showMessage(f"Pre-annotated with {name}: {reports[0].summary()} (Ctrl+Z undoes){note}",
                                       8000)
 
+    def reference_groups(self) -> dict[str, list[str]]:
+        """Reference track groups that can be copied: by file (``q1c``), and all per-lead files together."""
+        doc = self._window.document
+        if doc is None:
+            return {}
+        refs = doc.reference_tracks
+        groups: dict[str, list[str]] = {}
+        per_lead = [t.name for t in refs if t.lead is not None and t.name.lower() in
+                    {n.lower() for n in doc.record.lead_names}]
+        if per_lead:
+            groups[f"the {len(per_lead)} per-lead files ({', '.join(per_lead[:3])}…)"] = per_lead
+        for track in refs:
+            groups.setdefault(track.name, [track.name])
+        return groups
+
+    def copy_reference(self, names: list[str] | None = None) -> bool:
+        """Annotate → Edit a copy of the reference: the chosen reference tracks become the editable ones.
+
+        One undo step; the reference files are never changed. With per-lead
+        references (LUDB's ``N.i`` … ``N.v6``) every lead gets its own
+        editable track, saved into one ``.ecgs`` (``chan`` = lead).
+        """
+        window = self._window
+        session = window.session
+        if session is None:
+            return False
+        if names is None:
+            groups = self.reference_groups()
+            if not groups:
+                window.status.showMessage("This record has no reference annotations to copy", 5000)
+                return False
+            chosen = dialogs.choose_reference(window, list(groups))
+            if chosen is None:
+                return False
+            names = groups[chosen]
+        counts: list[int] = []
+        if not window.push_step(lambda: counts.append(session.copy_reference(names)), "Edit a copy of the reference"):
+            return False
+        window.show_tracks()
+        window.status.showMessage(f"{counts[0] if counts else 0} waves copied into the editable track "
+                                  "(Ctrl+Z undoes)", 6000)
+        return True
+
     # ------------------------------------------------------------------ fine-tuning
     def finetune(self) -> None:
         """Open the fine-tuning dialog on the browsed folder (or the record's folder)."""

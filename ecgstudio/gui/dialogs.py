@@ -89,6 +89,18 @@ def ask_reannotate(parent: QWidget | None, name: str, reviewed_s: float) -> str:
     return CANCEL
 
 
+def choose_reference(parent: QWidget | None, groups: list[str]) -> str | None:
+    """Pick the reference annotations to start the editable track from (``None``: cancelled)."""
+    from PyQt5.QtWidgets import QInputDialog
+
+    if not groups:
+        return None
+    chosen, ok = QInputDialog.getItem(parent, "Edit a copy of the reference annotations",
+                                      "Copy into the editable track (the reference stays unchanged):",
+                                      groups, 0, False)
+    return str(chosen) if ok and chosen else None
+
+
 def ask_restore(parent: QWidget | None, name: str, saved_at: float) -> bool:
     """Offer to restore the autosaved edits of ``name`` written at ``saved_at`` (epoch s)."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(saved_at))

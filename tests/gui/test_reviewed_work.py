@@ -111,3 +111,22 @@ def test_dragging_a_boundary_on_a_per_lead_track_changes_only_that_lead(qtbot, m
     assert all(a == b for i, (a, b) in enumerate(zip(after, before, strict=True)) if i != 1)
     window.undo_stack.undo()
     assert [t.waves for t in window.document.editable_tracks] == before
+
+
+def test_the_menu_copies_ludbs_lead_files_into_per_lead_editable_tracks(qtbot, make_window, open_and_wait,
+                                                                        tmp_path: Path, dialog_log,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecgstudio.gui import dialogs
+
+    for path in (DATA / "ludb").glob("2.*"):
+        shutil.copy(path, tmp_path / path.name)
+    offered: list[list[str]] = []
+    monkeypatch.setattr(dialogs, "choose_reference", lambda parent, groups: offered.append(groups) or groups[0])
+    window = make_window()
+    open_and_wait(window, tmp_path / "2")
+    window.action_set.copy_reference.trigger()
+    assert offered and offered[0][0].startswith("the 12 per-lead files")
+    assert [t.lead for t in window.document.editable_tracks] == list(range(12))
+    assert [t.name for t in window.document.editable_tracks][:2] == ["ecgs:i", "ecgs:ii"]
+    window.undo_stack.undo()
+    assert [t.lead for t in window.document.editable_tracks] == [None]
