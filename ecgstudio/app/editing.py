@@ -46,12 +46,12 @@ from ecgstudio.app import session as files
 from ecgstudio.app.document import DEFAULT_EXT, Document
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.edits import Edit
-from ecgstudio.core.errors import EditError, SaveError
+from ecgstudio.core.errors import AnnotationError, EditError, SaveError
 from ecgstudio.core.merge import merge_prediction
 from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewInfo, ReviewMark, ReviewSpans
 from ecgstudio.io.annotations import read_tracks
-from ecgstudio.io.review import read_review_full
+from ecgstudio.io.review import StaleReviewError, read_review_full
 
 
 def now_iso() -> str:
@@ -687,7 +687,13 @@ def write_prediction(
     if target_stem.with_name(f"{name}.{ext}").exists():
         existing = read_tracks(target_stem, ext, n_samples=record.n_samples, fs=record.fs,
                                lead_names=record.lead_names)
-        full = read_review_full(target_stem.with_name(f"{name}.{ext}"), fs=record.fs)
+        try:
+            full = read_review_full(target_stem.with_name(f"{name}.{ext}"), fs=record.fs)
+        except StaleReviewError as exc:
+            if not replace_reviewed:
+                raise AnnotationError(f"{exc}; not re-annotated (check it in the editor, or use "
+                                      "--replace-reviewed)") from None
+            full = None
         if full is not None:
             review, info = full
     if not existing:

@@ -10,7 +10,12 @@ For the annotation file ``dir/rec.ecgs`` the sidecar is
 with ``start``/``stop`` in samples, ``stop`` exclusive. ``reviewed`` is what is
 reviewed now (fine-tuning learns from these samples only); ``marks`` is the
 log of who marked what when; ``unreviewed_source`` names the model whose output
-fills the rest of the file. Version 1 files (``reviewed`` only) are still read. The annotation file
+fills the rest of the file; ``annotation_sha256`` is the hash of the annotation
+file the spans describe. The annotation file is written first and the sidecar
+second; a sidecar whose hash does not match its annotation file (a save cut
+short between the two, or the file changed by another program) is refused
+(:class:`StaleReviewError`), so reviewed marks never describe other waves.
+Version 1 files (``reviewed`` only) are still read. The annotation file
 itself stays a plain WFDB file that other tools read unchanged. The sidecar is
 written to a temporary file in the same folder and then renamed, so a crash
 never leaves half a file.
@@ -26,6 +31,11 @@ from pathlib import Path
 from ecgstudio import atomic
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.core.review import ReviewInfo, ReviewMark, ReviewSpans
+
+
+class StaleReviewError(AnnotationError):
+    """The sidecar's reviewed spans were written for another version of the annotation file."""
+
 
 #: Suffix appended to the annotation file's name.
 SIDECAR_SUFFIX = ".review.json"
@@ -84,7 +94,9 @@ def read_review_full(
     ------
     AnnotationError
         If the sidecar is unreadable, not valid JSON, of an unknown version,
-        malformed, or written for another sampling frequency.
+        malformed, or written for another sampling frequency;
+        :class:`StaleReviewError` if its reviewed spans were written for
+        another version of the annotation file.
     """
     path = review_path(annotation_path)
     try:
@@ -123,7 +135,34 @@ def read_review_full(
                 or item[1] < item[0]):
             raise AnnotationError(f"{path}: bad review span {str(item)[:40]} (need [start, stop], 0 <= start <= stop)")
         pairs.append((item[0], item[1]))
+    if pairs:
+        _check_pair(path, Path(os.fspath(annotation_path)).expanduser(), data)
     return ReviewSpans(pairs), _read_info(path, data)
+
+
+def _annotation_digest(annotation_path: Path) -> str | None:
+    """SHA-256 of the annotation file the sidecar describes (``None`` if it does not exist)."""
+    import hashlib
+
+    try:
+        with open(annotation_path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def _check_pair(path: Path, annotation_path: Path, data: dict) -> None:
+    """Refuse a sidecar written for another version of its annotation file (a save cut short)."""
+    stored = data.get("annotation_sha256")
+    if stored is None:
+        return  # version 1, or written before the annotation file existed
+    try:
+        actual = _annotation_digest(annotation_path)
+    except OSError:
+        actual = None
+    if stored != actual:
+        raise StaleReviewError(f"{path}: its review marks belong to another version of {annotation_path.name} "
+                               "(a save was interrupted, or the file was changed by another program)")
 
 
 def _text(value: object, what: str, path: Path, *, optional: bool = False) -> str | None:
@@ -192,6 +231,9 @@ def write_review(
         "reviewed": [[start, stop] for start, stop in spans],
     }
     info = info or ReviewInfo()
+    digest = _annotation_digest(Path(os.fspath(annotation_path)).expanduser())
+    if digest is not None:
+        payload["annotation_sha256"] = digest
     payload["marks"] = [{"start": m.start, "stop": m.stop, "reviewer": m.reviewer, "at": m.at}
                         for m in info.marks[-_MAX_MARKS:]]
     if info.model is not None:

@@ -268,3 +268,18 @@ def test_undo_and_redo_are_exact_after_any_edit_sequence(excerpt: Path, script):
     for _ in range(n_undone):
         session.redo()
     assert (session.track().waves, session.document.review) == final
+
+
+def test_review_marks_of_another_version_of_the_file_are_never_applied(excerpt: Path):
+    session = EditingSession.open(excerpt)
+    session.apply_prediction(_prediction(session), model="m")
+    session.mark_reviewed(0, 2000)
+    path = session.save()
+    # a save cut short between the two files: the annotation file is new, the sidecar old
+    other = EditingSession.open(excerpt)
+    other.apply(DeleteWaves(other.track().waves[:3]))
+    write_tracks(excerpt, "ecgs", other.document.editable_tracks)
+    reopened = EditingSession.open(excerpt)
+    assert not reopened.document.review
+    assert any("another version" in note for note in reopened.document.notes)
+    assert path.is_file()

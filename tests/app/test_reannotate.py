@@ -74,3 +74,15 @@ def test_an_unreadable_existing_file_is_left_alone(
     assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--model", str(tiny_model)]) == 1
     assert rec.with_name("sel100x.ecgs").read_bytes() == garbage
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_sidecar_that_does_not_match_its_file_stops_reannotation(
+    tmp_path: Path, tiny_model: Path, fake_inference: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rec, _reviewed, _span = _corrected_folder(tmp_path, tiny_model)
+    ecgs = rec.with_name("sel100x.ecgs")
+    ecgs.write_bytes(ecgs.read_bytes()[:-6] + b"\x00\x00\x00\x00\x00\x00")  # changed behind our back
+    before = ecgs.read_bytes()
+    assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--model", str(tiny_model)]) == 1
+    assert "another version" in capsys.readouterr().err
+    assert ecgs.read_bytes() == before
