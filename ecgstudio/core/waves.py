@@ -15,7 +15,7 @@ class WaveKind(Enum):
 
 
 class SegmentClass(IntEnum):
-    """Per-sample classes of the segmentation model (DESIGN.md section 2)."""
+    """Per-sample classes of the segmentation model (docs/ARCHITECTURE.md §2)."""
 
     P = 0  #: P onset -> P offset
     PQ = 1  #: P offset -> QRS onset

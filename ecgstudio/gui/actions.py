@@ -2,7 +2,7 @@
 
 :func:`create_actions` builds every action and connects it to the window's
 (or its controllers') handler; :func:`build_menus` lays them out. The
-keyboard map (DESIGN.md §5, keyboard first); the plot keys below work while
+keyboard map (docs/ARCHITECTURE.md §4, keyboard first); the plot keys below work while
 the plot has the keyboard focus (click it), so the docks' tables and fields
 keep their own keys. Ctrl+O/S/Shift+S/Z/Shift+Z/Q work everywhere:
 

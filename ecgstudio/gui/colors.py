@@ -4,7 +4,7 @@ Colours are plain ``(r, g, b)`` tuples (0-255) so that the palettes can be
 tested without a display; the plot turns them into ``QColor``/RGBA tables.
 
 The ``classic`` palette follows the original research tool's figure
-(DESIGN.md section 5): P on -> P off yellow, P off -> QRS on green,
+(docs/ARCHITECTURE.md §4): P on -> P off yellow, P off -> QRS on green,
 QRS on -> R red, R -> QRS off purple, QRS off -> T off brown,
 T off -> next P pink, with the shades tuned to read on pink ECG paper.
 ``colorblind`` uses the Okabe-Ito colours, which stay distinct under the

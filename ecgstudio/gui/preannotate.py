@@ -2,7 +2,7 @@
 
 TensorFlow is imported by :func:`ecgstudio.app.preannotate.preannotate`
 inside the worker thread, never on the GUI thread, so the main window opens
-and stays responsive while the model loads (DESIGN.md section 5).
+and stays responsive while the model loads (docs/ARCHITECTURE.md §4).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The BiLSTM segmentation model: architecture, and the ``.keras`` + ``.json`` model pair.
 
 TensorFlow/Keras is imported inside the functions only: ``import
-ecgstudio.ml.model`` stays instant (DESIGN.md section 1).
+ecgstudio.ml.model`` stays instant (docs/ARCHITECTURE.md §1).
 
 Architecture (per-sample classification of one lead at :data:`MODEL_FS` Hz)::
 

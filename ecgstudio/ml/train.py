@@ -7,7 +7,7 @@ sparse categorical cross-entropy: samples with weight 0 (unlabelled) do not
 count. Optimiser: Adam with gradient-norm clipping; the learning rate halves
 when the validation loss stops improving, and training stops (restoring the
 best weights) after ``patience`` epochs without improvement — the prototype's
-collapse after ~15 epochs (DESIGN.md section 7) is never kept.
+collapse after ~15 epochs (docs/ARCHITECTURE.md §6) is never kept.
 """
 
 from __future__ import annotations
