@@ -47,6 +47,15 @@ class Document:
     review_info : ReviewInfo
         Who reviewed which spans when, and which model produced the
         unreviewed waves (review sidecar version 2).
+    protected_path : Path | None
+        An annotation file that holds annotations this document could not
+        represent (waves breaking a rule, lone boundary marks): Save does not
+        replace it unless the user confirms, so opening and saving never
+        loses content.
+    disk_state : tuple[int, int] | None
+        ``(size, mtime_ns)`` of the annotation file when it was read or last
+        written (``None``: it did not exist); Save refuses to replace a file
+        that changed since, unless the user confirms.
     """
 
     record: Record
@@ -59,6 +68,8 @@ class Document:
     model_stem: str | None = None
     notes: list[str] = field(default_factory=list)
     review_info: ReviewInfo = field(default_factory=ReviewInfo)
+    protected_path: Path | None = None
+    disk_state: tuple[int, int] | None = None
 
     @property
     def name(self) -> str:

@@ -528,8 +528,24 @@ class EditingSession:
         """Whether saving to ``ext``/``out_dir`` would replace a reference file (ask first)."""
         return files.would_overwrite_reference(self.document, ext=ext, out_dir=out_dir)
 
+    def save_conflict(self, ext: str | None = None, out_dir: Path | None = None) -> str | None:
+        """Why Save to ``ext``/``out_dir`` needs the user's confirmation, or ``None``.
+
+        The target holds annotations this document could not open, or it
+        changed on disk since it was read or last written (another editor or
+        program saved it).
+        """
+        doc = self.document
+        target = doc.annotation_path(ext, out_dir)
+        if doc.protected_path is not None and target.absolute() == doc.protected_path.absolute():
+            return (f"{target.name} holds annotations that could not be opened here; replacing it loses them "
+                    "(Save As keeps it)")
+        if files.changed_on_disk(doc, ext, out_dir):
+            return f"{target.name} changed on disk since it was opened (another editor or program saved it)"
+        return None
+
     def prepare_save(self, *, ext: str | None = None, out_dir: str | os.PathLike[str] | None = None,
-                     overwrite_reference: bool = False) -> SaveJob:
+                     overwrite_reference: bool = False, confirmed: bool = False) -> SaveJob:
         """A save that can run in another thread (:meth:`SaveJob.run`), then :meth:`finish_save`."""
         doc = self.document
         tracks = [t.copy() for t in doc.editable_tracks]
@@ -538,29 +554,32 @@ class EditingSession:
         snapshot = replace(doc, tracks=[*refs, *tracks], editable_indices=tuple(range(n, n + len(tracks))),
                            notes=[])
         return SaveJob(snapshot, self._position(), ext, None if out_dir is None else Path(out_dir),
-                       overwrite_reference)
+                       overwrite_reference, confirmed)
 
     def finish_save(self, job: SaveJob) -> None:
         """Record a finished :class:`SaveJob`: later saves go to the same place; clean if nothing changed since."""
         doc = self.document
         old_key = (doc.record_path, doc.annotation_ext)
         doc.annotation_ext, doc.annotation_dir = job.document.annotation_ext, job.document.annotation_dir
+        doc.protected_path, doc.disk_state = job.document.protected_path, job.document.disk_state
         self._saved_serial = job.position
         autosave.discard_recovery(*old_key)
         autosave.discard_recovery(doc.record_path, doc.annotation_ext)
         self._notify("save", "", False)
 
     def save(self, *, ext: str | None = None, out_dir: str | os.PathLike[str] | None = None,
-             overwrite_reference: bool = False) -> Path:
+             overwrite_reference: bool = False, confirmed: bool = False) -> Path:
         """Write every editable track and the review sidecar; the document becomes clean.
 
         Raises
         ------
         SaveError
             No editable track, a reference file in the way, the program's own
-            folder, or an unwritable folder (the old file stays intact).
+            folder, a :meth:`save_conflict` not ``confirmed``, or an unwritable
+            folder (the old file stays intact).
         """
-        job = self.prepare_save(ext=ext, out_dir=out_dir, overwrite_reference=overwrite_reference)
+        job = self.prepare_save(ext=ext, out_dir=out_dir, overwrite_reference=overwrite_reference,
+                                confirmed=confirmed)
         path = job.run()
         self.finish_save(job)
         return path
@@ -632,6 +651,8 @@ class SaveJob:
         Folder to write into (``None``: the document's).
     overwrite_reference : bool
         The user agreed to replace a reference file.
+    confirmed : bool
+        The user agreed to replace a file with a :meth:`EditingSession.save_conflict`.
     """
 
     document: Document
@@ -639,6 +660,7 @@ class SaveJob:
     ext: str | None
     out_dir: Path | None
     overwrite_reference: bool
+    confirmed: bool = False
 
     def run(self) -> Path:
         """Write the files; returns the annotation file.
@@ -650,7 +672,8 @@ class SaveJob:
         """
         try:
             return files.save_document(self.document, ext=self.ext, out_dir=self.out_dir,
-                                 overwrite_reference=self.overwrite_reference)
+                                       overwrite_reference=self.overwrite_reference,
+                                       accept_loss=self.confirmed, overwrite_changed=self.confirmed)
         except OSError as exc:
             raise SaveError(f"{self.document.name}: cannot save ({exc.strerror or exc})") from None
 
@@ -700,8 +723,11 @@ def write_prediction(
         existing = [Delineation((), n_samples=record.n_samples, fs=record.fs, name=ext)]
     existing.sort(key=lambda t: -1 if t.lead is None else t.lead)
     doc = Document(record=record, tracks=list(existing), editable_indices=tuple(range(len(existing))),
-                   review=review, record_path=record_path, annotation_ext=ext, review_info=info)
+                   review=review, record_path=record_path, annotation_ext=ext, review_info=info,
+                   disk_state=files.disk_state(target_stem.with_name(f"{name}.{ext}")))
     session = EditingSession(doc)
     report = session.apply_prediction(predicted, model=model, replace_reviewed=replace_reviewed)
     same_dir = Path(out_dir).absolute() == record_path.parent.absolute()
-    return session.save(out_dir=None if same_dir else out_dir), report
+    if not same_dir:
+        doc.annotation_dir = Path(out_dir)
+    return session.save(), report

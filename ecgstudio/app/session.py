@@ -24,7 +24,13 @@ from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewInfo, ReviewSpans
-from ecgstudio.io.annotations import is_reference_ext, list_annotation_exts, read_tracks, write_tracks
+from ecgstudio.io.annotations import (
+    is_reference_ext,
+    list_annotation_exts,
+    read_annotation_file,
+    read_tracks,
+    write_tracks,
+)
 from ecgstudio.io.records import read_record, resolve_record_path
 from ecgstudio.io.review import read_review_full, write_review
 from ecgstudio.paths import models_dir, resources_dir
@@ -51,6 +57,24 @@ def _read_ext(record_path: Path, record: Record, ext: str) -> list[Delineation]:
                          lead_names=record.lead_names)
     _name_tracks(tracks, ext, record)
     return tracks
+
+
+def _read_editable(record_path: Path, record: Record, ext: str) -> tuple[list[Delineation], str | None]:
+    """The editable file's tracks, and a one-line warning when writing them back would lose annotations."""
+    found = read_annotation_file(record_path, ext, n_samples=record.n_samples, fs=record.fs,
+                                 lead_names=record.lead_names)
+    _name_tracks(found.tracks, ext, record)
+    warning = None
+    if found.n_lost:
+        example = ""
+        dropped = [w for waves in found.dropped.values() for w in waves]
+        if dropped:
+            w = dropped[0]
+            example = f", e.g. a {w.kind.value} wave at {w.start / record.fs:.2f}-{w.offset / record.fs:.2f} s"
+        warning = (f"{found.path.name}: {found.n_lost} of its {found.n_annotations} annotations cannot be edited "
+                   f"here (they break the delineation rules{example}); Save will not overwrite the file unless "
+                   "you confirm — Save As keeps it")
+    return found.tracks, warning
 
 
 def _without_duplicates(tracks: list[Delineation]) -> list[Delineation]:
@@ -143,11 +167,15 @@ def document_for(
     notes: list[str] = []
     tracks: list[Delineation] = []
     editable: list[Delineation] = []
+    loss_warning: str | None = None
     for found in list_annotation_exts(record_path):
         if found.lower() in BEAT_ONLY_EXTS and found != ext:
             continue
         try:
-            read = _read_ext(record_path, record, found)
+            if found == ext:
+                read, loss_warning = _read_editable(record_path, record, found)
+            else:
+                read = _read_ext(record_path, record, found)
         except AnnotationError as exc:
             if found == ext:
                 raise
@@ -172,6 +200,8 @@ def document_for(
         except AnnotationError as exc:
             notes.append(f"review state not read: {exc}")
     _name_tracks(editable, ext, record)
+    if loss_warning:
+        notes.insert(0, loss_warning)
     first = len(tracks)
     tracks.extend(editable)
     return Document(
@@ -185,7 +215,26 @@ def document_for(
         model_stem=model_stem,
         notes=notes,
         review_info=info,
+        protected_path=annotation_path if loss_warning else None,
+        disk_state=disk_state(annotation_path),
     )
+
+
+def disk_state(path: Path) -> tuple[int, int] | None:
+    """``(size in bytes, modification time in ns)`` of a file, ``None`` if it does not exist."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def changed_on_disk(doc: Document, ext: str | None = None, out_dir: Path | None = None) -> bool:
+    """Whether the file Save would replace changed since this document read or last wrote it."""
+    target = doc.annotation_path(ext, out_dir)
+    if target.absolute() != doc.annotation_path().absolute():
+        return False  # another file: nothing of ours to compare with (Save As asks before replacing)
+    return disk_state(target) != doc.disk_state
 
 
 def _refuse_package_folder(folder: Path, name: str) -> None:
@@ -210,6 +259,8 @@ def save_document(
     ext: str | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     overwrite_reference: bool = False,
+    accept_loss: bool = False,
+    overwrite_changed: bool = False,
 ) -> Path:
     """Write the editable track and its review sidecar.
 
@@ -225,6 +276,9 @@ def save_document(
     overwrite_reference : bool
         Allow replacing a reference file (``q1c``, ``atr``, ``pu0`` ...);
         the GUI sets it only after asking the user.
+    accept_loss : bool
+        Allow replacing ``doc.protected_path`` (a file that held annotations
+        the document could not represent); the GUI asks first.
 
     Returns
     -------
@@ -244,10 +298,20 @@ def save_document(
     folder = Path(os.fspath(out_dir)) if out_dir is not None else doc.annotation_dir
     write_dir = folder if folder is not None else doc.record_path.parent
     _refuse_package_folder(write_dir, doc.name)
+    target = write_dir / f"{doc.record_path.name}.{ext}"
+    if doc.protected_path is not None and not accept_loss and target.absolute() == doc.protected_path.absolute():
+        raise SaveError(f"{target.name}: not overwritten, it holds annotations that could not be opened here "
+                        "(see the note when it was opened); use Save As, or confirm replacing it")
+    if not overwrite_changed and changed_on_disk(doc, ext, Path(write_dir) if folder is not None else None):
+        raise SaveError(f"{target.name}: changed on disk since it was opened (another editor or program saved "
+                        "it); not overwritten — use Save As, or confirm replacing it")
     path = write_tracks(doc.record_path, ext, editable, out_dir=write_dir,
                         overwrite_reference=overwrite_reference)
     write_review(path, doc.review, fs=doc.fs, info=doc.review_info)
     same_dir = folder is None or Path(folder).absolute() == doc.record_path.parent.absolute()
     doc.annotation_ext = ext
     doc.annotation_dir = None if same_dir else Path(folder)
+    if doc.protected_path is not None and path.absolute() == doc.protected_path.absolute():
+        doc.protected_path = None  # replaced on purpose
+    doc.disk_state = disk_state(path)
     return path

@@ -57,6 +57,14 @@ def ask_save_changes(parent: QWidget | None, name: str) -> str:
     return CANCEL
 
 
+def confirm_replace(parent: QWidget | None, message: str) -> bool:
+    """Ask before replacing an annotation file that Save would otherwise refuse (``message`` says why)."""
+    answer = QMessageBox.warning(parent, "Replace the annotation file?",
+                                 f"{message}.\n\nReplace it with the annotations shown here?",
+                                 QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+    return answer == QMessageBox.Yes
+
+
 KEEP_REVIEWED, REPLACE_ALL = "keep", "replace"
 
 

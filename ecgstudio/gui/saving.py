@@ -53,7 +53,10 @@ class SaveController(QObject):
         overwrite = session.would_overwrite_reference(doc)
         if overwrite and not dialogs.confirm_overwrite_reference(self._window, doc.annotation_path()):
             return False
-        return self._write(doc, overwrite_reference=overwrite)
+        confirmed = self._confirm_conflict()
+        if confirmed is False:
+            return False
+        return self._write(doc, overwrite_reference=overwrite, confirmed=bool(confirmed))
 
     def save_as(self) -> bool:
         """Ask for a folder and an extension, then save there (later saves go there too)."""
@@ -69,10 +72,24 @@ class SaveController(QObject):
         if overwrite and not dialogs.confirm_overwrite_reference(self._window,
                                                                  doc.annotation_path(ext, out_dir)):
             return False
-        return self._write(doc, ext=ext, out_dir=out_dir, overwrite_reference=overwrite)
+        confirmed = self._confirm_conflict(ext, out_dir)
+        if confirmed is False:
+            return False
+        return self._write(doc, ext=ext, out_dir=out_dir, overwrite_reference=overwrite, confirmed=bool(confirmed))
+
+    def _confirm_conflict(self, ext: str | None = None, out_dir: Path | None = None) -> bool | None:
+        """Ask when the target holds unopenable annotations or changed on disk.
+
+        ``None``: nothing to ask; ``True``: the user agreed to replace it; ``False``: declined.
+        """
+        session = self._window.session
+        conflict = None if session is None else session.save_conflict(ext, out_dir)
+        if conflict is None:
+            return None
+        return dialogs.confirm_replace(self._window, conflict)
 
     def _write(self, doc: Document, *, ext: str | None = None, out_dir: Path | None = None,
-               overwrite_reference: bool = False) -> bool:
+               overwrite_reference: bool = False, confirmed: bool = False) -> bool:
         """Write a snapshot of ``doc`` in a worker thread, waiting for it behind a modal progress box.
 
         The GUI keeps painting while a 24-hour track is written (seconds);
@@ -84,7 +101,8 @@ class SaveController(QObject):
             dialogs.show_error(window, "Cannot save annotations", f"{doc.name}: there is no editable track")
             return False
         old_key = (doc.record_path, doc.annotation_ext)
-        job = session.prepare_save(ext=ext, out_dir=out_dir, overwrite_reference=overwrite_reference)
+        job = session.prepare_save(ext=ext, out_dir=out_dir, overwrite_reference=overwrite_reference,
+                                   confirmed=confirmed)
         index = window.undo_stack.index()
         outcome = self._run_blocking(lambda _progress, _cancel: job.run(), f"Saving the annotations of {doc.name}…")
         if isinstance(outcome, str):

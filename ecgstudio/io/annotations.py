@@ -77,12 +77,22 @@ class AnnotationFile:
     n_unparsed : int
         Annotations that are not part of a P/QRS/T wave (U waves, unmatched
         boundaries, other labels); they are kept for writing back.
+    n_annotations : int
+        Annotations in the file.
     """
 
     path: Path
     tracks: list[Delineation]
     dropped: dict[int | None, list[Wave]] = field(default_factory=dict)
     n_unparsed: int = 0
+    n_annotations: int = 0
+
+    @property
+    def n_lost(self) -> int:
+        """Annotations of the file that writing :attr:`tracks` back would not reproduce (0: lossless)."""
+        from ecgstudio.io._boundaries import track_annotations
+
+        return max(0, self.n_annotations - sum(len(track_annotations(t.waves)) for t in self.tracks))
 
     @property
     def n_dropped(self) -> int:
@@ -222,7 +232,7 @@ def read_annotation_file(
         tracks.append(track)
         if lost:
             dropped[lead] = lost
-    return AnnotationFile(path, tracks, dropped, n_unparsed)
+    return AnnotationFile(path, tracks, dropped, n_unparsed, n)
 
 
 def read_tracks(

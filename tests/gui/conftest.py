@@ -107,6 +107,12 @@ class DialogLog:
         self.save_target: tuple[Path, str] | None = None
         self.asked_reannotate: list[str] = []
         self.reannotate_answer = "keep"
+        self.asked_replace: list[str] = []
+        self.replace_answer = False
+
+    def confirm_replace(self, parent, message: str) -> bool:  # noqa: ANN001
+        self.asked_replace.append(message)
+        return self.replace_answer
 
     def ask_reannotate(self, parent, name: str, reviewed_s: float) -> str:  # noqa: ANN001
         self.asked_reannotate.append(name)
@@ -138,7 +144,7 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
 
     log = DialogLog()
     for name in ("show_error", "ask_save_changes", "ask_restore", "confirm_overwrite_reference",
-                 "choose_save_target", "ask_reannotate"):
+                 "choose_save_target", "ask_reannotate", "confirm_replace"):
         monkeypatch.setattr(dialogs, name, getattr(log, name))
     return log
 

@@ -130,3 +130,20 @@ def test_the_menu_copies_ludbs_lead_files_into_per_lead_editable_tracks(qtbot, m
     assert [t.name for t in window.document.editable_tracks][:2] == ["ecgs:i", "ecgs:ii"]
     window.undo_stack.undo()
     assert [t.lead for t in window.document.editable_tracks] == [None]
+
+
+def test_saving_over_another_editors_save_asks_first(qtbot, make_window, open_and_wait, excerpt: Path,
+                                                     dialog_log) -> None:
+    first, second = make_window(), make_window()
+    open_and_wait(first, excerpt)
+    open_and_wait(second, excerpt)
+    _preannotate(first, 0)
+    assert first.save()
+    saved = excerpt.with_name("sel100x.ecgs").read_bytes()
+    _preannotate(second, 9)
+    dialog_log.replace_answer = False
+    assert not second.save()
+    assert dialog_log.asked_replace and "changed on disk" in dialog_log.asked_replace[0]
+    assert excerpt.with_name("sel100x.ecgs").read_bytes() == saved and second.is_dirty
+    dialog_log.replace_answer = True
+    assert second.save() and not second.is_dirty
