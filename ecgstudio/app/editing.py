@@ -217,6 +217,8 @@ class EditingSession:
         self._listeners: list[Listener] = []
         self._group: list[tuple[tuple[_Change, ...], tuple[_Change, ...]]] | None = None
         self._group_text = ""
+        #: Why the document may not be changed (another editor holds it), or ``None``.
+        self.read_only_reason: str | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, ext: str = DEFAULT_EXT,
@@ -299,7 +301,12 @@ class EditingSession:
             raise
         return tuple(reversed(applied))
 
+    def _check_writable(self) -> None:
+        if self.read_only_reason is not None:
+            raise EditError(f"read-only: {self.read_only_reason}")
+
     def _commit(self, text: str, forward: Sequence[_Change]) -> None:
+        self._check_writable()
         backward = self._run(forward)
         if self._group is not None:
             self._group.append((tuple(forward), backward))
@@ -358,6 +365,7 @@ class EditingSession:
         EditError
             If the edit breaks a rule; nothing changed.
         """
+        self._check_writable()
         target = edit_lead(edit) if lead == "auto" else lead
         index = self._index_of(target)  # type: ignore[arg-type]
         track = self.document.tracks[index]
@@ -548,6 +556,8 @@ class EditingSession:
                      overwrite_reference: bool = False, confirmed: bool = False) -> SaveJob:
         """A save that can run in another thread (:meth:`SaveJob.run`), then :meth:`finish_save`."""
         doc = self.document
+        if self.read_only_reason is not None:
+            raise SaveError(f"{doc.name} is open read-only ({self.read_only_reason})")
         tracks = [t.copy() for t in doc.editable_tracks]
         n = len(doc.tracks) - len(tracks)
         refs = doc.reference_tracks

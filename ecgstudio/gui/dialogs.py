@@ -65,6 +65,20 @@ def confirm_replace(parent: QWidget | None, message: str) -> bool:
     return answer == QMessageBox.Yes
 
 
+def ask_take_over(parent: QWidget | None, message: str) -> bool:
+    """Another editor holds the record: ``True`` = take over knowingly, ``False`` = open read-only."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Warning)
+    box.setWindowTitle("Record in use")
+    box.setText(f"{message}.")
+    box.setInformativeText("Open it read-only, or take over (their next Save will ask before replacing yours)?")
+    read_only = box.addButton("Open read-only", QMessageBox.AcceptRole)
+    take_over = box.addButton("Take over", QMessageBox.DestructiveRole)
+    box.setDefaultButton(read_only)
+    box.exec_()
+    return box.clickedButton() is take_over
+
+
 KEEP_REVIEWED, REPLACE_ALL = "keep", "replace"
 
 

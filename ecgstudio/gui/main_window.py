@@ -19,7 +19,7 @@ from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PyQt5.QtWidgets import QDockWidget, QMainWindow, QUndoStack, QWidget
 
-from ecgstudio.app import autosave
+from ecgstudio.app import autosave, locks
 from ecgstudio.app.document import Document
 from ecgstudio.app.editing import EditingSession, SessionChange
 from ecgstudio.core.edits import Edit
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.settings = make_settings()
         self.document: Document | None = None
         self.session: EditingSession | None = None
+        self._lock: locks.EditLock | None = None
         self._shown_review: object = None
         self.undo_stack = QUndoStack(self)
         self.view = LeadsView(self)
@@ -144,7 +145,8 @@ class MainWindow(QMainWindow):
         if doc is None:
             self.setWindowTitle(APP_TITLE)
         else:
-            self.setWindowTitle(f"{doc.name}{'*' if self.is_dirty else ''} — {APP_TITLE}")
+            ro = " [read-only]" if self.is_read_only else ""
+            self.setWindowTitle(f"{doc.name}{'*' if self.is_dirty else ''}{ro} — {APP_TITLE}")
         self.status.set_dirty(self.is_dirty)
         for action in self.action_set.document_actions():
             action.setEnabled(doc is not None)
@@ -239,13 +241,15 @@ class MainWindow(QMainWindow):
         up when ``None``) is offered back to the user.
         """
         old = self.document
-        if old is not None:
+        if old is not None and not self.is_read_only:
             self.saving.discard_recovery(old)
+        self._release_lock()
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.document = doc
         self.session = EditingSession(doc)
         self.session.subscribe(self._on_session_change)
+        self._take_lock(doc)
         doc.model_stem = self.annotating.model_stem
         self._show(doc)
         add_recent_record(doc.record_path, self.settings)
@@ -261,8 +265,34 @@ class MainWindow(QMainWindow):
                                     f"{doc.name} with the model")
         self._update_title()
         self.view.setFocus()
-        self.saving.offer_recovery(doc, recovery)
+        if not self.is_read_only:  # a read-only window never touches the owner's recovery file
+            self.saving.offer_recovery(doc, recovery)
         self.sigDocumentChanged.emit(doc)
+
+    # ------------------------------------------------------------------ one writer per record
+    @property
+    def is_read_only(self) -> bool:
+        """Whether the document is open read-only (another editor holds its annotation file)."""
+        return self.session is not None and self.session.read_only_reason is not None
+
+    def _take_lock(self, doc: Document) -> None:
+        """Lock the annotation file; if another editor holds it, open read-only or take over knowingly."""
+        self._lock = None
+        try:
+            self._lock = locks.acquire(doc.annotation_path())
+        except locks.LockedError as exc:
+            if dialogs.ask_take_over(self, str(exc)):
+                self._lock = locks.acquire(doc.annotation_path(), take_over=True)
+                self.status.showMessage(f"Took over {doc.annotation_path().name} ({exc.owner.describe()} "
+                                        "was editing it; their unsaved edits stay theirs)", 8000)
+            elif self.session is not None:
+                self.session.read_only_reason = str(exc)
+                self.status.showMessage(f"Read-only: {exc}", 10_000)
+
+    def _release_lock(self) -> None:
+        lock, self._lock = getattr(self, "_lock", None), None
+        if lock is not None:
+            lock.release()
 
     def _show(self, doc: Document) -> None:
         """Put ``doc`` into the plot, the measurements dock, the leads menu and the status bar."""
@@ -349,8 +379,9 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()  # the window stays, and so does the record being opened
             return
-        if self.document is not None:
+        if self.document is not None and not self.is_read_only:
             self.saving.discard_recovery(self.document)
+        self._release_lock()
         self.options.save()
         self.stop_background_work()
         event.accept()

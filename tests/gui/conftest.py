@@ -108,7 +108,13 @@ class DialogLog:
         self.asked_reannotate: list[str] = []
         self.reannotate_answer = "keep"
         self.asked_replace: list[str] = []
+        self.asked_take_over: list[str] = []
+        self.take_over_answer = False
         self.replace_answer = False
+
+    def ask_take_over(self, parent, message: str) -> bool:  # noqa: ANN001
+        self.asked_take_over.append(message)
+        return self.take_over_answer
 
     def confirm_replace(self, parent, message: str) -> bool:  # noqa: ANN001
         self.asked_replace.append(message)
@@ -144,7 +150,7 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
 
     log = DialogLog()
     for name in ("show_error", "ask_save_changes", "ask_restore", "confirm_overwrite_reference",
-                 "choose_save_target", "ask_reannotate", "confirm_replace"):
+                 "choose_save_target", "ask_reannotate", "confirm_replace", "ask_take_over"):
         monkeypatch.setattr(dialogs, name, getattr(log, name))
     return log
 

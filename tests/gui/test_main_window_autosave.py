@@ -42,6 +42,7 @@ def test_recovery_is_offered_and_restored_after_a_crash(qtbot, make_window, open
     crashed.undo_stack.setClean()  # simulate the crash: the window goes without cleaning up
     crashed.undo_stack.clear()
     crashed.document = None
+    _process_died()
 
     dialog_log.restore_answer = True
     window = make_window()
@@ -57,11 +58,19 @@ def test_recovery_is_offered_and_restored_after_a_crash(qtbot, make_window, open
     assert len(window.document.editable_track) == 2
 
 
+def _process_died() -> None:
+    """Simulate the death of the editor process that holds the record's lock (the lock becomes stale)."""
+    from ecgstudio.app import locks
+
+    locks._LIVE_TOKENS.clear()
+
+
 def test_declined_recovery_is_deleted(qtbot, make_window, open_and_wait, excerpt: Path, dialog_log) -> None:
     window = make_window()
     open_and_wait(window, excerpt)
     window.push_edit(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
     window.autosave_now(wait=True)
+    _process_died()  # the first editor crashed: its lock is stale, its recovery file is offered
     dialog_log.restore_answer = False
     other = make_window()
     open_and_wait(other, excerpt)

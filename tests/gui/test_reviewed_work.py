@@ -136,7 +136,9 @@ def test_saving_over_another_editors_save_asks_first(qtbot, make_window, open_an
                                                      dialog_log) -> None:
     first, second = make_window(), make_window()
     open_and_wait(first, excerpt)
+    dialog_log.take_over_answer = True
     open_and_wait(second, excerpt)
+    assert dialog_log.asked_take_over and not second.is_read_only
     _preannotate(first, 0)
     assert first.save()
     saved = excerpt.with_name("sel100x.ecgs").read_bytes()
@@ -147,3 +149,24 @@ def test_saving_over_another_editors_save_asks_first(qtbot, make_window, open_an
     assert excerpt.with_name("sel100x.ecgs").read_bytes() == saved and second.is_dirty
     dialog_log.replace_answer = True
     assert second.save() and not second.is_dirty
+
+
+def test_a_record_in_use_opens_read_only_and_leaves_the_owners_files_alone(qtbot, make_window, open_and_wait,
+                                                                          excerpt: Path, dialog_log) -> None:
+    owner = make_window()
+    open_and_wait(owner, excerpt)
+    _preannotate(owner, 0)
+    assert owner.save()
+    owner.push_edit(Relabel(owner.document.editable_track.waves[1], WaveKind.QRS, "V"))
+    recovery = owner.autosave_now(wait=True)
+    assert recovery is not None and recovery.is_file()
+    dialog_log.take_over_answer = False
+    viewer = make_window()
+    open_and_wait(viewer, excerpt)
+    assert viewer.is_read_only and "[read-only]" in viewer.windowTitle()
+    assert dialog_log.asked_restore == []  # the owner's live recovery is not offered...
+    assert not viewer.push_edit(Relabel(viewer.document.editable_track.waves[1], WaveKind.QRS, "A"))
+    assert "read-only" in viewer.status.currentMessage()
+    viewer.close()
+    assert recovery.is_file()  # ...nor deleted
+    assert owner.save() and not owner.is_dirty
