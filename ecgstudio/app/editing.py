@@ -172,10 +172,10 @@ class PredictionReport:
     def summary(self) -> str:
         """One line for a status bar or the CLI."""
         if self.replaced_reviewed:
-            return f"{self.n_waves} waves from the model (reviewed work replaced on request)"
+            return f"reviewed work replaced on request; {self.n_waves} waves from the model"
         if self.n_kept:
-            return (f"{self.n_waves} waves: kept {self.n_kept} reviewed, {self.n_predicted} from the model"
-                    + (f", {self.n_seam_dropped} left out at reviewed edges" if self.n_seam_dropped else ""))
+            return (f"kept {self.n_kept} reviewed waves, {self.n_predicted} from the model"
+                    + (f" ({self.n_seam_dropped} left out at reviewed edges)" if self.n_seam_dropped else ""))
         return f"{self.n_waves} waves from the model"
 
 
@@ -490,7 +490,8 @@ class EditingSession:
                     n_pred += result.n_predicted
                     n_drop += result.n_seam_dropped
                     self._swap(index, result.waves, "Pre-annotate")
-            info = replace(doc.review_info, model=model, model_at=now_iso())
+            marks = () if replace_reviewed else doc.review_info.marks  # replaced work is no longer reviewed
+            info = ReviewInfo(marks, model, now_iso())
             self._commit("", [_ReviewChange(review, info)])
         n_waves = sum(len(t) for t in doc.editable_tracks)
         return PredictionReport(n_waves, n_kept, n_pred, n_drop, replace_reviewed and had_review)
@@ -527,7 +528,7 @@ class EditingSession:
         new_tracks = [self._named_copy(by_lead[lead])
                       for lead in sorted(by_lead, key=lambda k: -1 if k is None else k)]
         source = "copy of " + ", ".join(sorted({t.name for t in chosen}))[:150]
-        info = replace(doc.review_info, model=source, model_at=now_iso())
+        info = ReviewInfo((), source, now_iso())
         self._commit(text, [_SetEditable(tuple(new_tracks)), _ReviewChange(ReviewSpans(), info)])
         return sum(len(t) for t in new_tracks)
 

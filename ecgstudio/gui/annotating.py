@@ -75,7 +75,8 @@ class AnnotateController(QObject):
         if doc is None or session is None:
             return
         self._replace_reviewed = False
-        if session.has_reviewed_work():
+        if session.has_reviewed_work() or (window.is_dirty and any(len(t) for t in doc.editable_tracks)):
+            # reviewed corrections, or unsaved edits (maybe not marked reviewed yet): ask first
             answer = dialogs.ask_reannotate(window, doc.name, doc.review.total_samples / doc.fs)
             if answer == dialogs.CANCEL:
                 return
@@ -127,8 +128,8 @@ class AnnotateController(QObject):
             reports.append(session.apply_prediction(tracks, model=name, replace_reviewed=replace_reviewed))
 
         if window.push_step(perform, f"Pre-annotate with {name}") and reports:
-            window.status.showMessage(f"Pre-annotated with {name}: {reports[0].summary()} (Ctrl+Z undoes){note}",
-                                      8000)
+            window.status.showMessage(f"{reports[0].summary()[:1].upper()}{reports[0].summary()[1:]} "
+                                      f"({name}; Ctrl+Z undoes){note}", 8000)
 
     def reference_groups(self) -> dict[str, list[str]]:
         """Reference track groups that can be copied: by file (``q1c``), and all per-lead files together."""

@@ -123,7 +123,7 @@ def test_replacing_reviewed_work_clears_the_review_marks(excerpt: Path):
     session.mark_reviewed(0, 3000)
     report = session.apply_prediction(_prediction(session, 4), model="m2", replace_reviewed=True)
     assert report.replaced_reviewed and not session.document.review
-    assert session.document.review_info.model == "m2"
+    assert session.document.review_info.model == "m2" and not session.document.review_info.marks
     session.undo()
     assert session.document.review.spans == ((0, 3000),)
 
