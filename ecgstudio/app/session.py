@@ -28,7 +28,6 @@ from ecgstudio.io.annotations import (
     is_reference_ext,
     list_annotation_exts,
     read_annotation_file,
-    read_tracks,
     write_tracks,
 )
 from ecgstudio.io.records import read_record, resolve_record_path
@@ -52,11 +51,15 @@ def _name_tracks(tracks: list[Delineation], ext: str, record: Record) -> None:
             track.name = f"{ext}:{label}"
 
 
-def _read_ext(record_path: Path, record: Record, ext: str) -> list[Delineation]:
-    tracks = read_tracks(record_path, ext, n_samples=record.n_samples, fs=record.fs,
-                         lead_names=record.lead_names)
-    _name_tracks(tracks, ext, record)
-    return tracks
+def _read_ext(record_path: Path, record: Record, ext: str, notes: list[str]) -> list[Delineation]:
+    """A reference file's tracks; a note when some of its annotations could not be read as waves."""
+    found = read_annotation_file(record_path, ext, n_samples=record.n_samples, fs=record.fs,
+                                 lead_names=record.lead_names)
+    if found.n_lost:
+        notes.append(f"{found.path.name}: {found.n_lost} of its {found.n_annotations} annotations do not form "
+                     "valid waves and are not shown (the file is unchanged)")
+    _name_tracks(found.tracks, ext, record)
+    return found.tracks
 
 
 def _read_editable(record_path: Path, record: Record, ext: str) -> tuple[list[Delineation], str | None]:
@@ -175,7 +178,7 @@ def document_for(
             if found == ext:
                 read, loss_warning = _read_editable(record_path, record, found)
             else:
-                read = _read_ext(record_path, record, found)
+                read = _read_ext(record_path, record, found, notes)
         except AnnotationError as exc:
             if found == ext:
                 raise
