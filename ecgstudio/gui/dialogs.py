@@ -123,17 +123,22 @@ def choose_reference(parent: QWidget | None, groups: list[str]) -> str | None:
     return str(chosen) if ok and chosen else None
 
 
-def ask_restore(parent: QWidget | None, name: str, saved_at: float) -> bool:
-    """Offer to restore the autosaved edits of ``name`` written at ``saved_at`` (epoch s)."""
+def ask_restore(parent: QWidget | None, name: str, saved_at: float, warning: str | None = None) -> bool:
+    """Offer to restore the autosaved edits of ``name`` written at ``saved_at`` (epoch s).
+
+    ``warning`` is one line shown with the question (the record or its
+    annotation file changed since the edits were autosaved).
+    """
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(saved_at))
-    answer = QMessageBox.question(
-        parent,
-        "Restore unsaved edits?",
-        f"{name} has unsaved edits from {when} that were never saved. Restore them?",
-        QMessageBox.Yes | QMessageBox.No,
-        QMessageBox.Yes,
-    )
-    return answer == QMessageBox.Yes
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Warning if warning else QMessageBox.Question)
+    box.setWindowTitle("Restore unsaved edits?")
+    box.setText(f"{name} has unsaved edits from {when} that were never saved. Restore them?")
+    if warning:
+        box.setInformativeText(f"Warning: {warning}.")
+    box.setStandardButtons(QMessageBox.Yes | QMessageBox.No)
+    box.setDefaultButton(QMessageBox.Yes)
+    return box.exec_() == QMessageBox.Yes
 
 
 def confirm_overwrite_reference(parent: QWidget | None, path: Path) -> bool:

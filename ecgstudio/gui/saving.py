@@ -183,24 +183,45 @@ class SaveController(QObject):
         return autosave.recovery_path(doc.record_path, doc.annotation_ext)
 
     def discard_recovery(self, doc: Document) -> None:
-        """Delete ``doc``'s recovery file (saved, discarded or closed cleanly)."""
+        """Delete this window's recovery file of ``doc`` and the ones it restored (saved, discarded, closed cleanly).
+
+        Another editor's recovery file is never deleted (:func:`ecgstudio.app.autosave.discard_recovery`).
+        """
         self._writer.discard(doc.record_path, doc.annotation_ext)
 
     def offer_recovery(self, doc: Document, pending: autosave.PendingRecovery | None = None) -> None:
-        """After opening ``doc``: offer its newer recovery file; restoring is one undo step.
+        """After opening ``doc``: offer its newest usable recovery file; restoring is one undo step.
 
         ``pending`` is the recovery already read by the opening worker; when
-        ``None`` it is looked up here.
+        ``None`` it is looked up here. Recovery files not offered (in use by
+        another editor, unusable and moved aside) are told in the status bar;
+        a warning (the record or its annotation file changed) goes into the
+        question. Declining deletes only the file offered; restoring makes it
+        this window's (deleted at the next save or clean close).
         """
         window = self._window
         session = window.session
         pending = pending or autosave.pending_recovery(doc)
+        notes = autosave.recovery_notes(doc)
+        if notes:
+            more = f" (+{len(notes) - 1} more in the log)" if len(notes) > 1 else ""
+            window.status.showMessage(notes[0] + more, 15000)
         if pending is None or session is None or session.document is not doc:
             return
-        if not dialogs.ask_restore(window, doc.name, pending.recovery.saved_at):
-            self.discard_recovery(doc)
+        saved_at = pending.recovery.saved_at
+        if pending.warning:
+            wanted = dialogs.ask_restore(window, doc.name, saved_at, warning=pending.warning)
+        else:
+            wanted = dialogs.ask_restore(window, doc.name, saved_at)
+        if not wanted:
+            autosave.decline(pending)
             return
-        window.push_step(lambda: session.restore(pending), "Restore autosaved edits")
+        if not window.push_step(lambda: session.restore(pending), "Restore autosaved edits"):
+            kept = autosave.set_aside(pending.recovery.path, pending.recovery.file_id)
+            where = kept.name if kept else pending.recovery.path.name
+            window.status.showMessage(f"Autosaved edits could not be restored; kept as {where}", 15000)
+            return
+        autosave.adopt(pending)
         note = f" ({len(pending.dropped)} invalid waves left out)" if pending.dropped else ""
         window.status.showMessage(f"Restored autosaved edits{note}", 6000)
 

@@ -1,4 +1,4 @@
-"""Recovery files: written atomically, read back exactly, offered only when newer."""
+"""Recovery files: written atomically, one per process, read back exactly, offered only when newer."""
 
 from __future__ import annotations
 
@@ -61,14 +61,26 @@ def test_not_offered_when_saved_file_is_newer(tmp_path: Path) -> None:
     assert autosave.find_recovery(record, "ecgs", saved) is None
 
 
-def test_discard_and_corrupt_files_are_ignored(tmp_path: Path) -> None:
+def test_corrupt_file_is_kept_aside_and_discard_deletes_only_the_own_file(tmp_path: Path, _home: Path) -> None:
     record = tmp_path / "rec"
     path = autosave.write_recovery(record, "ecgs", _track(), [])
     path.write_text("{not json", encoding="utf-8")
     assert autosave.find_recovery(record, "ecgs") is None
+    (aside,) = (_home / "autosave").glob("*.unusable-*")
+    assert aside.read_text(encoding="utf-8") == "{not json"
+    path = autosave.write_recovery(record, "ecgs", _track(), [])
     autosave.discard_recovery(record, "ecgs")
-    assert not path.exists()
+    assert not path.exists() and aside.exists()
     autosave.discard_recovery(record, "ecgs")  # twice is fine
+
+
+def test_every_process_writes_its_own_file(tmp_path: Path) -> None:
+    path = autosave.write_recovery(tmp_path / "rec", "ecgs", _track(), [])
+    owner = autosave.this_process()
+    assert path.name.endswith(f".ecgs.{owner.token[:12]}.json")
+    recovery = autosave.read_recovery(path)
+    assert recovery.owner == owner and recovery.version == autosave.FORMAT_VERSION
+    assert recovery.annotation is not None and not recovery.annotation.exists
 
 
 def test_background_writer_keeps_the_newest_snapshot(tmp_path: Path) -> None:
