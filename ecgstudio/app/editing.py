@@ -626,6 +626,11 @@ class EditingSession:
             else:
                 self._commit("", [_SetEditable(tuple(t.copy() for t in tracks))])
             self._commit("", [_ReviewChange(ReviewSpans(pending.recovery.reviewed), doc.review_info)])
+        autosave.adopt(pending)  # its file is now this session's: deleted when this session saves
+
+    def decline_recovery(self, pending: autosave.PendingRecovery) -> bool:
+        """The user does not want ``pending``: delete its file (only that file); ``True`` if deleted."""
+        return autosave.decline(pending)
 
     def discard_recovery(self) -> None:
         """Delete the document's recovery file (the user declined it or closed without saving)."""

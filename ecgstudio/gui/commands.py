@@ -64,6 +64,10 @@ class SessionCommand(QUndoCommand):
         except EditError as exc:
             self._fail(str(exc))
             return
+        except (ValueError, TypeError, OverflowError) as exc:  # bad data from outside: refuse, keep the stack sane
+            log.exception("step refused")
+            self._fail(f"unexpected data ({exc})")
+            return
         if self.session.revision == revision:  # nothing to record (e.g. an empty range)
             self.setObsolete(True)
 

@@ -95,9 +95,11 @@ def ask_reannotate(parent: QWidget | None, name: str, reviewed_s: float) -> str:
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Question)
     box.setWindowTitle("Pre-annotate")
-    box.setText(f"{name} has {reviewed_s:.0f} s of reviewed annotations.")
-    box.setInformativeText("Pre-annotation keeps reviewed waves exactly and re-annotates only the rest. "
-                           "Replace everything instead (the review marks are cleared)?")
+    box.setText(f"{name} has {reviewed_s:.0f} s of reviewed annotations." if reviewed_s > 0 else
+                f"{name} has unsaved edits that are not marked reviewed.")
+    box.setInformativeText("Pre-annotation keeps reviewed waves exactly and re-annotates only the rest "
+                           "(unreviewed edits are replaced; Ctrl+Z undoes). Replace everything instead "
+                           "(the review marks are cleared)?")
     keep = box.addButton("Keep reviewed", QMessageBox.AcceptRole)
     replace_all = box.addButton("Replace everything", QMessageBox.DestructiveRole)
     box.addButton(QMessageBox.Cancel)

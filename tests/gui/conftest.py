@@ -109,6 +109,7 @@ class DialogLog:
         self.reannotate_answer = "keep"
         self.asked_replace: list[str] = []
         self.asked_take_over: list[str] = []
+        self.restore_warnings: list[str | None] = []
         self.take_over_answer = False
         self.replace_answer = False
 
@@ -131,8 +132,9 @@ class DialogLog:
         self.asked_save.append(name)
         return self.save_answer
 
-    def ask_restore(self, parent, name: str, saved_at: float) -> bool:  # noqa: ANN001
+    def ask_restore(self, parent, name: str, saved_at: float, warning: str | None = None) -> bool:  # noqa: ANN001
         self.asked_restore.append(name)
+        self.restore_warnings.append(warning)
         return self.restore_answer
 
     def confirm_overwrite_reference(self, parent, path: Path) -> bool:  # noqa: ANN001
