@@ -28,7 +28,7 @@ import numpy as np
 
 from ecgstudio.core.decode import decode
 from ecgstudio.core.delineation import Delineation
-from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.core.errors import EcgStudioError, ModelError
 from ecgstudio.core.metrics import DEFAULT_TOLERANCE_S, Fiducial, Score, format_table, pool, score_tracks
 from ecgstudio.core.record import Record
 
@@ -204,6 +204,30 @@ def model_tracks(model: Any, metadata: dict[str, Any], record: Record, *, per_le
     return out
 
 
+def split_test_records(metadata: dict[str, Any], model: str | Path = "the model") -> list[str]:
+    """The test records a model's metadata lists (``split.test``); empty when it lists none.
+
+    Raises
+    ------
+    ModelError
+        One line when ``split`` is not an object or ``split.test`` not a list of record names (a text such as
+        ``"sel100"`` is refused, not read letter by letter).
+    """
+    split = metadata.get("split")
+    if split is None:
+        return []
+    if not isinstance(split, dict):
+        raise ModelError(f"corrupt model metadata {model}: 'split' must be an object with a 'test' list, "
+                         f"got {type(split).__name__}")
+    listed = split.get("test")
+    if listed is None:
+        return []
+    if not isinstance(listed, list) or not all(isinstance(name, str) and name for name in listed):
+        raise ModelError(f"corrupt model metadata {model}: split 'test' must be a list of record names, "
+                         f"got {str(listed)[:40]!r}")
+    return list(listed)
+
+
 def _records_with(folder: Path, ext: str) -> list[str]:
     from ecgstudio.io.records import list_records
 
@@ -269,7 +293,7 @@ def evaluate_model(
     stem = resolve_model_stem(model_stem)
     model, metadata = load_model(stem)
     if records is None:
-        listed = list(metadata.get("split", {}).get("test", []) or [])
+        listed = split_test_records(metadata, stem.with_suffix(".json"))
         records = listed or _records_with(folder, ref_ext)
         if log:
             source = "the model's test records" if listed else f"every record with a {ref_ext} file"

@@ -7,11 +7,14 @@ Shipped models live in :func:`ecgstudio.paths.models_dir`, fine-tuned ones in
 :func:`ecgstudio.app.evaluate.evaluate_model`: ``{"columns": {"model": {fiducial
 label: {"sensitivity", "ppv", "mean_error_ms", "sd_error_ms", ...}}, "pu0": ...},
 "table": text, ...}``).
+
+Each ``.json`` is read with :func:`ecgstudio.ml.model.read_metadata` (``complete=False``): a regular file of at most
+8 MiB, nested at most 64 levels, whose fields have the types the metadata schema gives; a file that is not is listed
+as unusable with a one-line ``problem``, never raised.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.paths import DEFAULT_MODEL_NAME, models_dir, user_models_dir
 
 #: Fiducials shown in the one-line metrics summary, in order.
@@ -173,18 +177,18 @@ def read_model_info(json_path: str | os.PathLike[str], source: str = "shipped") 
     source : str
         ``"shipped"`` or ``"user"``.
     """
+    from ecgstudio.ml.model import read_metadata  # no TensorFlow: reads and checks the JSON only
+
     path = Path(os.fspath(json_path))
     stem = path.with_suffix("")
     keras_path = stem.with_suffix(".keras")
     problem: str | None = None
     meta: dict[str, Any] = {}
     try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(loaded, dict):
-            meta = loaded
-        else:
-            problem = "metadata is not a JSON object"
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        meta = read_metadata(path, complete=False)
+    except EcgStudioError as exc:
+        problem = f"unreadable metadata: {_reason(exc, path)}"
+    except Exception as exc:  # noqa: BLE001 - listing must never fail on a bad file
         problem = f"unreadable metadata ({type(exc).__name__})"
     if problem is None and not keras_path.is_file():
         problem = f"{keras_path.name} is missing"
@@ -201,6 +205,15 @@ def read_model_info(json_path: str | os.PathLike[str], source: str = "shipped") 
         source=source,
         problem=problem,
     )
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    """The one-line message of ``exc`` without the file path (the model's name is shown beside it)."""
+    text = " ".join(str(exc).split())
+    for prefix in (f"{path}: ", f"corrupt model metadata {path}: ", f"incompatible model metadata {path}: "):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text.replace(str(path), path.name)
 
 
 def _is_model_json(path: Path) -> bool:

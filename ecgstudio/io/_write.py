@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
+import tempfile  # noqa: F401 - the scratch folder comes from tempfile.mkdtemp (via atomic); tests patch it here
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
 
+from ecgstudio import atomic
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import RecordError, SaveError
 from ecgstudio.io._boundaries import Annotation, track_annotations
@@ -44,6 +45,25 @@ def _wfdb_symbols() -> frozenset[str]:
     from wfdb.io.annotation import ann_label_table
 
     return frozenset(str(s) for s in ann_label_table["symbol"] if str(s).strip())
+
+
+def _check_codes(target: Path, annotations: list[Annotation], chans: list[int]) -> None:
+    """Refuse, in one line, annotations wfdb cannot write (unknown labels, num/chan out of range)."""
+    known = _wfdb_symbols()
+    unknown = {symbol for _, symbol, _ in annotations if not isinstance(symbol, str) or symbol not in known}
+    if unknown:
+        shown = ", ".join(sorted(repr(s) for s in unknown)[:8])
+        raise SaveError(f"{target}: label codes {shown} are not WFDB annotation labels; "
+                        "relabel those waves before saving")
+    for sample, symbol, num in annotations:
+        if isinstance(sample, bool) or not isinstance(sample, int | np.integer) or sample < 0:
+            raise SaveError(f"{target}: annotation {symbol!r} at {sample!r} has no valid sample position")
+        if isinstance(num, bool) or not isinstance(num, int | np.integer) or not 0 <= num <= 127:
+            raise SaveError(f"{target}: annotation {symbol!r} at sample {sample} has num code {num!r}; "
+                            "WFDB files hold 0..127")
+    bad_chan = next((c for c in chans if not 0 <= c <= 255), None)
+    if bad_chan is not None:
+        raise SaveError(f"{target}: a track of lead {bad_chan} cannot be written (WFDB channels are 0..255)")
 
 
 def is_reference_ext(record: Path, ext: str) -> bool:
@@ -143,40 +163,37 @@ def write_tracks(
     if target.exists() and not overwrite_reference and is_reference_ext(record, ext):
         raise SaveError(f"{target}: is a reference annotation file; refusing to overwrite it")
     annotations, chans, fs = _merge(record, tracks)
-    known = _wfdb_symbols()
-    unknown = sorted({a[1] for a in annotations} - known)
-    if unknown:
-        raise SaveError(f"{target}: symbols {', '.join(unknown)} are not WFDB annotation labels")
+    _check_codes(target, annotations, chans)
     aux_notes: list[str] | None = None
     if (annotations and set(chans) == {0} and any(t.lead is not None for t in tracks)
             and not re.fullmatch(r"pu\d+", ext.lower())):
         aux_notes = [PER_LEAD_NOTE] + [""] * (len(annotations) - 1)
-    try:
-        tmp_dir = Path(tempfile.mkdtemp(prefix=f".{record.name}.{ext}.", dir=folder))
-    except OSError as exc:
-        raise SaveError(f"{target}: cannot write into {folder} ({exc.strerror or exc})") from None
-    try:
-        # wfdb only accepts letter-only extensions ("q1c" fails) and restricts
-        # record names: write fixed temporary names and rename.
-        tmp_file = tmp_dir / f"{_TMP_RECORD}.{_TMP_EXT}"
-        if annotations:
-            wfdb.wrann(
-                _TMP_RECORD, _TMP_EXT,
-                sample=np.array([a[0] for a in annotations], dtype=np.int64),
-                symbol=[a[1] for a in annotations],
-                chan=np.array(chans, dtype=np.int64),
-                num=np.array([a[2] for a in annotations], dtype=np.int64),
-                aux_note=aux_notes,
-                fs=fs or None,
-                write_dir=str(tmp_dir),
-            )
-        else:
-            tmp_file.write_bytes(_EMPTY_FILE)
-        os.replace(tmp_file, target)
-    except OSError as exc:
-        raise SaveError(f"{target}: cannot write ({exc.strerror or exc})") from None
-    except (ValueError, TypeError) as exc:
-        raise SaveError(f"{target}: cannot write annotations ({' '.join(str(exc).split())[:120]})") from None
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+    with ExitStack() as stack:
+        try:
+            tmp_dir = stack.enter_context(atomic.scratch_folder(target))
+        except OSError as exc:
+            raise SaveError(f"{target}: cannot write into {folder} ({exc.strerror or exc})") from None
+        try:
+            # wfdb only accepts letter-only extensions ("q1c" fails) and restricts
+            # record names: write fixed temporary names and rename. The scratch
+            # folder is locked; one left by a killed save is removed by the next save.
+            tmp_file = tmp_dir / f"{_TMP_RECORD}.{_TMP_EXT}"
+            if annotations:
+                wfdb.wrann(
+                    _TMP_RECORD, _TMP_EXT,
+                    sample=np.array([a[0] for a in annotations], dtype=np.int64),
+                    symbol=[a[1] for a in annotations],
+                    chan=np.array(chans, dtype=np.int64),
+                    num=np.array([a[2] for a in annotations], dtype=np.int64),
+                    aux_note=aux_notes,
+                    fs=fs or None,
+                    write_dir=str(tmp_dir),
+                )
+            else:
+                tmp_file.write_bytes(_EMPTY_FILE)
+            os.replace(tmp_file, target)
+        except OSError as exc:
+            raise SaveError(f"{target}: cannot write ({exc.strerror or exc})") from None
+        except (ValueError, TypeError) as exc:
+            raise SaveError(f"{target}: cannot write annotations ({' '.join(str(exc).split())[:120]})") from None
     return target

@@ -21,6 +21,12 @@ Tracks are named after the extension. Waves that break a
 in :class:`AnnotationFile`); annotations that are not P/QRS/T waves (U waves,
 unmatched boundaries) ride along on the neighbouring wave so that writing the
 track back reproduces the file.
+
+Files are read once, as regular files of at most :data:`MAX_ANNOTATION_FILE_BYTES`
+(:mod:`ecgstudio.safe_read`: a FIFO or a link to a device is refused without
+blocking), and decoded without wfdb touching the disk again; every reader takes
+``cancel`` (``cancel() -> bool``, checked every few thousand annotations; it
+raises :class:`~ecgstudio.safe_read.ReadCancelled`).
 """
 
 from __future__ import annotations
@@ -28,22 +34,25 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
 import numpy as np
 
+from ecgstudio import safe_read
 from ecgstudio.core.delineation import Delineation
-from ecgstudio.core.errors import AnnotationError, RecordError
+from ecgstudio.core.errors import AnnotationError, EcgStudioError, RecordError
 from ecgstudio.core.waves import QRS_SYMBOLS, Wave
-from ecgstudio.io._annscan import rdann_would_hang
+from ecgstudio.io import _annscan
 from ecgstudio.io._boundaries import OFFSET, ONSET, attach_unparsed, parse_channel
+from ecgstudio.io._header import MAX_HEADER_BYTES
 from ecgstudio.io._write import PER_LEAD_NOTE, REFERENCE_EXTS, is_reference_ext, write_tracks
 
 __all__ = [
-    "DEFAULT_EXT", "REFERENCE_EXTS", "AnnotationFile", "AnnotationKind", "annotation_kind", "is_reference_ext",
-    "list_annotation_exts", "read_annotation_file",
+    "DEFAULT_EXT", "MAX_ANNOTATION_FILE_BYTES", "REFERENCE_EXTS", "AnnotationFile", "AnnotationKind",
+    "annotation_kind", "is_reference_ext", "list_annotation_exts", "read_annotation_file",
     "read_beats", "read_tracks", "write_tracks",
 ]
 
@@ -51,6 +60,16 @@ _log = logging.getLogger(__name__)
 
 #: Extension of the files ECG Studio writes by default.
 DEFAULT_EXT = "ecgs"
+
+#: Largest annotation file read (64 MiB): a 24-hour 12-lead delineation at 100 beats/min (P, QRS and T with
+#: onset, peak and offset on every lead: ~15.6 M annotations of ~4 bytes) is about 60 MiB; a 24-hour 2-lead
+#: Holter delineation is ~8 MiB. Bounds the reader's memory (~20x the file) and time.
+MAX_ANNOTATION_FILE_BYTES = 64 << 20
+
+CancelFn = Callable[[], bool]
+
+#: Annotations parsed between two ``cancel()`` checks.
+_CANCEL_EVERY = 8192
 
 #: Extensions beside a record that are never annotation files.
 NON_ANNOTATION_EXTS: frozenset[str] = frozenset({
@@ -113,25 +132,59 @@ def _annotation_path(record: Path, ext: str) -> Path:
     return record.with_name(f"{record.name}.{ext}")
 
 
-def _rdann(record: Path, ext: str):  # noqa: ANN202 - wfdb.Annotation
-    import wfdb
+def _rdann(record: Path, ext: str, *, cancel: CancelFn | None = None, limit: int | None = None,
+           n_samples: int | None = None):  # noqa: ANN202 - wfdb.Annotation
+    """The file ``<record>.<ext>`` as ``wfdb.rdann`` reads it, read once with a size limit, cancellably.
 
+    With ``n_samples``, an annotation outside ``0..n_samples - 1`` fails the read as soon as it is decoded.
+    """
     path = _annotation_path(record, ext)
-    if not path.is_file():
-        raise AnnotationError(f"{path}: annotation file not found")
+    raw = safe_read.read_bytes(path, MAX_ANNOTATION_FILE_BYTES if limit is None else limit,
+                               what="annotation file", error=AnnotationError, cancel=cancel)
+    assert raw is not None
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise AnnotationError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if rdann_would_hang(raw):
-        raise AnnotationError(f"{path}: corrupt WFDB annotation file (malformed '## ' definition notes)")
-    try:
-        return wfdb.rdann(str(record), ext)
+        if _annscan.can_decode():
+            ann = _annscan.decode_annotation(raw, record.name, ext, cancel=cancel,
+                                             sample_range=None if n_samples is None else (0, n_samples))
+        else:  # a wfdb without the routines: it reads the (checked) file again itself
+            if _annscan.rdann_would_hang(raw):
+                raise _annscan.HangingDefinitions("malformed '## ' definition notes")
+            import wfdb
+
+            ann = wfdb.rdann(str(record), ext)
+    except _annscan.Cancelled:
+        raise safe_read.ReadCancelled(f"{path}: reading cancelled") from None
+    except _annscan.SampleOutOfRange as exc:
+        raise AnnotationError(f"{path}: annotation at sample {exc.sample} is outside the record "
+                              f"(0..{n_samples - 1 if n_samples is not None else '?'})") from None
+    except _annscan.HangingDefinitions:
+        raise AnnotationError(f"{path}: corrupt WFDB annotation file (malformed '## ' definition notes)") from None
+    except EcgStudioError:
+        raise
     except PermissionError:
         raise AnnotationError(f"{path}: permission denied") from None
     except Exception as exc:  # wfdb raises assorted errors on corrupt files
         text = " ".join(str(exc).split())[:120] or type(exc).__name__
         raise AnnotationError(f"{path}: not a readable WFDB annotation file ({text})") from None
+    if ann.fs is None:  # as wfdb.rdann: the header's fs, read by the guarded reader
+        from ecgstudio.io.records import read_header
+
+        try:
+            ann.fs = read_header(record).fs
+        except RecordError:
+            pass
+    return ann
+
+
+def _checked(items: Iterable, cancel: CancelFn | None, path: Path) -> Iterator:
+    """``items``, with a ``cancel()`` check every :data:`_CANCEL_EVERY` items."""
+    if cancel is None:
+        yield from items
+        return
+    for i, item in enumerate(items):
+        if not i % _CANCEL_EVERY:
+            safe_read.check_cancel(cancel, path)
+        yield item
 
 
 def _header_lead_names(record: Path) -> tuple[str, ...]:
@@ -150,6 +203,7 @@ def read_annotation_file(
     n_samples: int,
     fs: float,
     lead_names: tuple[str, ...] | list[str] = (),
+    cancel: CancelFn | None = None,
 ) -> AnnotationFile:
     """Read a boundary annotation file into tracks, with a report of what was left out.
 
@@ -165,17 +219,22 @@ def read_annotation_file(
         Sampling frequency of the record in Hz.
     lead_names : sequence of str
         The record's lead names; read from the header when empty.
+    cancel : callable | None
+        ``cancel() -> bool``, checked while the file is read, decoded and parsed.
 
     Raises
     ------
     AnnotationError
-        If the file is missing or corrupt, was written for another sampling
+        If the file is missing, not a regular file, larger than
+        :data:`MAX_ANNOTATION_FILE_BYTES` or corrupt, was written for another sampling
         frequency, has annotations beyond the record, names a lead the record
         lacks, or holds no P/QRS/T boundaries at all.
+    ReadCancelled
+        If ``cancel()`` returned True.
     """
     record = _record(record_path)
     path = _annotation_path(record, ext)
-    ann = _rdann(record, ext)
+    ann = _rdann(record, ext, cancel=cancel, n_samples=n_samples)
     samples = np.asarray(ann.sample, dtype=np.int64)
     symbols = list(ann.symbol or [])
     n = samples.size
@@ -216,12 +275,15 @@ def read_annotation_file(
     dropped: dict[int | None, list[Wave]] = {}
     n_unparsed = 0
     for lead, index in groups.items():
+        safe_read.check_cancel(cancel, path)
         picked = index.tolist()
         items = list(zip(samples[index].tolist(), [symbols[i] for i in picked], nums[index].tolist(),
                          strict=True))
-        parsed = parse_channel(items, lead)
+        parsed = parse_channel(_checked(items, cancel, path), lead)
+        safe_read.check_cancel(cancel, path)
         track, lost = Delineation.from_waves_lenient(parsed.waves, n_samples=n_samples, fs=fs,
                                                      lead=lead, name=ext)
+        safe_read.check_cancel(cancel, path)
         if parsed.skipped or lost:
             kept_ids = {id(w) for w in track.waves}
             kept = [id(w) in kept_ids for w in parsed.waves]
@@ -242,6 +304,7 @@ def read_tracks(
     n_samples: int,
     fs: float,
     lead_names: tuple[str, ...] | list[str] = (),
+    cancel: CancelFn | None = None,
 ) -> list[Delineation]:
     """Read a boundary annotation file into tracks (see the module docs for the mapping).
 
@@ -253,13 +316,15 @@ def read_tracks(
     AnnotationError
         See :func:`read_annotation_file`.
     """
-    result = read_annotation_file(record_path, ext, n_samples=n_samples, fs=fs, lead_names=lead_names)
+    result = read_annotation_file(record_path, ext, n_samples=n_samples, fs=fs, lead_names=lead_names,
+                                  cancel=cancel)
     if result.n_dropped:
         _log.info("%s: dropped %d waves that break the delineation rules", result.path, result.n_dropped)
     return result.tracks
 
 
-def read_beats(record_path: str | os.PathLike[str], ext: str = "atr") -> tuple[np.ndarray, list[str]]:
+def read_beats(record_path: str | os.PathLike[str], ext: str = "atr", *,
+               cancel: CancelFn | None = None) -> tuple[np.ndarray, list[str]]:
     """Beat annotations of a record.
 
     Parameters
@@ -268,6 +333,8 @@ def read_beats(record_path: str | os.PathLike[str], ext: str = "atr") -> tuple[n
         Record path without extension.
     ext : str
         Annotation extension, ``"atr"`` by default (QTDB ``man`` works too).
+    cancel : callable | None
+        ``cancel() -> bool`` (see :func:`read_annotation_file`).
 
     Returns
     -------
@@ -280,10 +347,10 @@ def read_beats(record_path: str | os.PathLike[str], ext: str = "atr") -> tuple[n
     Raises
     ------
     AnnotationError
-        If the file is missing or corrupt.
+        If the file is missing, not a regular file, too large or corrupt.
     """
     record = _record(record_path)
-    ann = _rdann(record, ext)
+    ann = _rdann(record, ext, cancel=cancel)
     samples = np.asarray(ann.sample, dtype=np.int64)
     symbols = list(ann.symbol or [])
     keep = [i for i, s in enumerate(symbols) if s in QRS_SYMBOLS]
@@ -298,15 +365,16 @@ class AnnotationKind(Enum):
     OTHER = "other"  #: neither (rhythm/noise labels, unlabelled marks, empty)
 
 
-def annotation_kind(record_path: str | os.PathLike[str], ext: str) -> AnnotationKind:
+def annotation_kind(record_path: str | os.PathLike[str], ext: str, *,
+                    cancel: CancelFn | None = None) -> AnnotationKind:
     """Whether ``<record>.<ext>`` holds wave boundaries, beat labels or neither.
 
     Raises
     ------
     AnnotationError
-        If the file is missing or corrupt.
+        If the file is missing, not a regular file, too large or corrupt.
     """
-    symbols = set(_rdann(_record(record_path), ext).symbol or [])
+    symbols = set(_rdann(_record(record_path), ext, cancel=cancel).symbol or [])
     if symbols & {ONSET, OFFSET}:
         return AnnotationKind.BOUNDARIES
     if symbols & QRS_SYMBOLS and "|" not in symbols:
@@ -352,8 +420,12 @@ def list_annotation_exts(record_path: str | os.PathLike[str]) -> list[str]:
 def _signal_file_names(record: Path) -> set[str]:
     header = record.with_name(record.name + ".hea")
     try:
-        text = header.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        raw = safe_read.read_bytes(header, MAX_HEADER_BYTES, what="WFDB header", error=RecordError,
+                                   missing_ok=True)
+    except RecordError:
         return set()
+    if raw is None:
+        return set()
+    text = raw.decode("utf-8", errors="replace")
     lines = [ln.split() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     return {fields[0] for fields in lines[1:] if fields}

@@ -7,9 +7,12 @@ files such as ``q1c``, ``pu*``, LUDB lead files and ``ecgs`` are never
 probed). Only beat symbols (:data:`~ecgstudio.core.waves.QRS_SYMBOLS`) are
 kept; rhythm, noise and comment annotations are left out.
 
-Reading follows :mod:`ecgstudio.io.annotations`: files are size-checked and
-guarded against the inputs on which ``wfdb.rdann`` hangs, and every failure is
-an :class:`~ecgstudio.core.errors.AnnotationError` with a one-line message.
+Reading follows :mod:`ecgstudio.io.annotations`: only regular files are read
+(a FIFO or a link to a device is refused without blocking), their size is
+checked on the opened file and at most :data:`MAX_BEAT_FILE_BYTES` + 1 bytes are
+read, decoding is guarded against the inputs on which ``wfdb.rdann`` hangs and
+can be cancelled, and every failure is an
+:class:`~ecgstudio.core.errors.AnnotationError` with a one-line message.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +30,14 @@ from ecgstudio.core.errors import AnnotationError, RecordError
 from ecgstudio.core.waves import QRS_SYMBOLS
 from ecgstudio.io._boundaries import OFFSET, ONSET
 from ecgstudio.io._write import LEAD_EXTS
-from ecgstudio.io.annotations import DEFAULT_EXT, _annotation_path, _rdann, _record, list_annotation_exts
+from ecgstudio.io.annotations import (
+    DEFAULT_EXT,
+    MAX_ANNOTATION_FILE_BYTES,
+    _annotation_path,
+    _rdann,
+    _record,
+    list_annotation_exts,
+)
 
 __all__ = ["BEAT_EXT", "MAX_BEAT_FILE_BYTES", "BeatAnnotations", "read_beat_file"]
 
@@ -38,8 +49,8 @@ BEAT_EXT = "atr"
 #: Other beat-only files tried first, in this order, when there is no ``atr``.
 PREFERRED_FALLBACK_EXTS: tuple[str, ...] = ("man",)
 
-#: Larger files are refused (a 24-hour Holter ``atr`` is about 1 MB).
-MAX_BEAT_FILE_BYTES = 64_000_000
+#: Larger files are refused (a 24-hour Holter ``atr`` is about 1 MB; same limit as boundary files).
+MAX_BEAT_FILE_BYTES = MAX_ANNOTATION_FILE_BYTES
 
 #: At most this many other files are probed for beat labels when there is no ``atr``.
 MAX_FALLBACK_FILES = 8
@@ -82,25 +93,21 @@ class BeatAnnotations:
         return out
 
 
-def _read(record: Path, ext: str, fs: float | None) -> tuple[BeatAnnotations, set[str]] | None:
+def _read(record: Path, ext: str, fs: float | None, cancel: Callable[[], bool] | None = None,
+          ) -> tuple[BeatAnnotations, set[str]] | None:
     """The beats of ``<record>.<ext>`` and the set of all its symbols; ``None`` if there is no file.
 
     Raises
     ------
     AnnotationError
-        If the file is unreadable, too large, corrupt or written for another ``fs``.
+        If the file is unreadable, not a regular file, too large, corrupt or written for another ``fs``.
+    ReadCancelled
+        If ``cancel()`` returned True.
     """
     path = _annotation_path(record, ext)
-    try:
-        if not path.is_file():
-            return None
-        size = path.stat().st_size
-    except OSError as exc:
-        raise AnnotationError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if size > MAX_BEAT_FILE_BYTES:
-        raise AnnotationError(f"{path}: {size / 1e6:.0f} MB is too large for a beat annotation file "
-                              f"(limit {MAX_BEAT_FILE_BYTES / 1e6:.0f} MB)")
-    ann = _rdann(record, ext)
+    if not os.path.lexists(path):
+        return None
+    ann = _rdann(record, ext, cancel=cancel, limit=MAX_BEAT_FILE_BYTES)
     samples = np.asarray(ann.sample, dtype=np.int64).reshape(-1)
     symbols = [str(s) for s in (ann.symbol or [])]
     if len(symbols) != samples.size:
@@ -137,6 +144,7 @@ def read_beat_file(
     ext: str | None = None,
     *,
     fs: float | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> BeatAnnotations | None:
     """The beat labels of a record, or ``None`` when it has no beat annotation file.
 
@@ -152,6 +160,9 @@ def read_beat_file(
     fs : float | None
         The record's sampling frequency in Hz; a file that stores another one
         is refused. ``None``: not checked.
+    cancel : callable | None
+        ``cancel() -> bool``, checked while files are read and decoded
+        (:class:`~ecgstudio.safe_read.ReadCancelled` is raised).
 
     Returns
     -------
@@ -163,18 +174,19 @@ def read_beat_file(
     ------
     AnnotationError
         If the named file, or ``atr``, exists but is corrupt, too large,
-        unreadable or written for another sampling frequency.
+        unreadable, not a regular file (a FIFO, a link to a device) or written
+        for another sampling frequency.
     """
     record = _record(record_path)
     if ext is not None:
-        found = _read(record, ext, fs)
+        found = _read(record, ext, fs, cancel)
         return None if found is None or not len(found[0]) else found[0]
-    found = _read(record, BEAT_EXT, fs)
+    found = _read(record, BEAT_EXT, fs, cancel)
     if found is not None and len(found[0]):
         return found[0]
     for candidate in _fallback_exts(record):
         try:
-            found = _read(record, candidate, fs)
+            found = _read(record, candidate, fs, cancel)
         except AnnotationError as exc:
             _log.info("not a beat annotation file: %s", exc)
             continue

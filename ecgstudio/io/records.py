@@ -6,7 +6,10 @@ returned as float32 in physical units; microvolt and volt signals are scaled
 to millivolts. Samples that WFDB marks invalid become NaN.
 
 Every failure raises :class:`~ecgstudio.core.errors.RecordError` with a one-line
-message that names the file and the problem.
+message that names the file and the problem. Headers are read only when they
+are regular files of at most :data:`~ecgstudio.io._header.MAX_HEADER_BYTES`
+(checked on the opened file, :mod:`ecgstudio.safe_read`): a FIFO or a link to
+a device is refused without blocking before wfdb opens it.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ecgstudio import safe_read
 from ecgstudio.core.errors import RecordError
 from ecgstudio.core.record import Record
-from ecgstudio.io._header import HeaderCheck, check_header
+from ecgstudio.io._header import MAX_HEADER_BYTES, HeaderCheck, check_header
 
 #: Samples x leads read per wfdb call (bounds the float64 temporaries to ~64 MB).
 _CHUNK_VALUES = 8_000_000
@@ -98,6 +102,8 @@ def resolve_record_path(path: str | os.PathLike[str]) -> Path:
     header = candidate.with_name(candidate.name + ".hea")
     if given.is_dir():
         raise RecordError(f"{given}: is a folder, not a record (use list_records for a folder)")
+    if header.exists() and not header.is_file():  # a FIFO, a device, a folder named *.hea
+        safe_read.check_regular(header, MAX_HEADER_BYTES, what="WFDB header", error=RecordError)
     if not header.is_file():
         if not candidate.parent.is_dir():
             raise RecordError(f"{given}: folder {candidate.parent} does not exist")
@@ -147,12 +153,18 @@ def _mv_scale(unit: str | None) -> tuple[float, str]:
     return factor, "mV"
 
 
+def _guarded_check(header: Path) -> HeaderCheck:
+    """:func:`check_header`, once the header is known to be a regular file of a sane size (never blocks)."""
+    safe_read.check_regular(header, MAX_HEADER_BYTES, what="WFDB header", error=RecordError)
+    return check_header(header)
+
+
 def _rdheader(record: Path) -> tuple[object, HeaderCheck]:
     """wfdb's header object (Record or MultiRecord) and our checks of it."""
     import wfdb
 
     header = record.with_name(record.name + ".hea")
-    check = check_header(header)
+    check = _guarded_check(header)
     try:
         return wfdb.rdheader(str(record)), check
     except Exception as exc:  # wfdb raises bare ValueError/IndexError/... on bad headers
@@ -209,7 +221,7 @@ def _names_and_units(record: Path, head: object) -> tuple[list[str] | None, list
     for seg in seg_names:
         if seg and seg != "~":
             header = record.parent / f"{seg}.hea"
-            check_header(header)
+            _guarded_check(header)
             try:
                 part = wfdb.rdheader(str(record.parent / seg))
             except Exception as exc:  # same as _rdheader

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ecgstudio import __version__, atomic
+from ecgstudio import __version__, atomic, safe_read
 from ecgstudio.core.errors import ModelError
 from ecgstudio.core.waves import SegmentClass
 from ecgstudio.ml._tf import import_tensorflow_quietly
@@ -46,6 +47,49 @@ DEFAULT_HOP_SAMPLES = 500
 
 #: Default L2 factor on the two regularised Dense layers (the prototype's 1e-2 helped it collapse).
 DEFAULT_L2 = 1e-4
+
+#: Largest model ``.json`` read (8 MiB). The shipped one is 0.2 MiB, almost all of it per-record test metrics
+#: (~2.5 KiB per test record and column): 8 MiB leaves room for thousands of test records and long histories.
+MAX_METADATA_BYTES = 8 << 20
+
+#: Largest ``.keras`` file loaded (64 MiB; the standard architecture's is 0.3 MiB).
+MAX_KERAS_BYTES = 64 << 20
+
+#: Shortest window (samples at MODEL_FS) a model may declare: what ``ecgstudio train`` accepts (0.26 s).
+MIN_WINDOW_SAMPLES = 64
+
+#: Longest window a model may declare (10 min at MODEL_FS): longer ones only waste memory.
+MAX_WINDOW_SAMPLES = 150_000
+
+#: Windows may overlap at most this much: ``hop >= window / MAX_OVERLAP_FACTOR`` (each sample inferred at most 16
+#: times; a hop of 1 would run the model once per sample).
+MAX_OVERLAP_FACTOR = 16
+
+#: Fields whose type :func:`check_metadata` checks when present: name -> (allowed types, description).
+_FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "format": ((str,), "a text"),
+    "classes": ((list,), "a list of class names"),
+    "lead_handling": ((str,), "a text"),
+    "preprocessing": ((dict,), "an object"),
+    "architecture": ((dict,), "an object"),
+    "training_data": ((dict,), "an object"),
+    "split": ((dict, type(None)), "an object with train/validation/test lists of record names"),
+    "metrics": ((dict, type(None)), "an object"),
+    "history": ((dict, type(None)), "an object"),
+    "parent_model": ((str, dict, type(None)), "a model name, an object or null"),
+    "created": ((str, type(None)), "a date text or null"),
+    "package_version": ((str, type(None)), "a text or null"),
+}
+
+#: Integer fields (samples at MODEL_FS); the window/hop ones are range-checked by :func:`check_metadata`.
+_INT_FIELDS = ("window_samples", "hop_samples", "inference_window_samples", "inference_hop_samples",
+               "taper_samples", "seed")
+
+#: Of those, the ones that may be ``null`` (inference then uses the default taper; the seed is informative).
+_NULLABLE = frozenset({"taper_samples", "seed"})
+
+#: Lists of record names inside ``split``.
+_SPLIT_LISTS = ("train", "validation", "test")
 
 
 def build_model(*, seed: int = 0, l2: float = DEFAULT_L2, units: int = 32) -> Any:
@@ -195,31 +239,132 @@ def save_model_pair(model: Any, stem: str | os.PathLike[str], metadata: dict[str
     return stem
 
 
-def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check the ``.json`` of a model pair (raises :class:`ModelError`)."""
-    json_path = model_stem(path).with_suffix(".json")
-    if not json_path.is_file():
-        raise ModelError(f"model metadata not found: {json_path}")
-    try:
-        meta = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"corrupt model metadata {json_path}: {str(exc).splitlines()[0]}") from None
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_metadata(meta: Any, where: str | os.PathLike[str], *, complete: bool = True) -> dict[str, Any]:
+    """Check model metadata against the schema ECG Studio reads; returns it unchanged.
+
+    Parameters
+    ----------
+    meta : Any
+        The parsed ``.json``.
+    where : path
+        The file, for messages.
+    complete : bool
+        Also require what inference needs (``format``, ``classes``, ``input_fs``, ``window_samples``,
+        ``hop_samples``) with compatible values; ``False`` checks only the types of the fields present
+        (listing models, whose ``.json`` may be partial).
+
+    Raises
+    ------
+    ModelError
+        One line naming the file and the field: wrong type (``"split": "sel100"``, ``"split": null`` inside
+        a required list, ``"window_samples": "1000"``), out of range (a window of 1 sample, a hop larger than
+        the window or smaller than a sixteenth of it), or incompatible (format, classes, input_fs).
+    """
+    where = str(where)
     if not isinstance(meta, dict):
-        raise ModelError(f"corrupt model metadata {json_path}: not a JSON object")
-    if meta.get("format") != METADATA_FORMAT:
-        raise ModelError(f"incompatible model metadata {json_path}: format {meta.get('format')!r}, "
-                         f"expected {METADATA_FORMAT!r}")
-    if list(meta.get("classes", [])) != list(CLASSES):
-        raise ModelError(f"incompatible model {json_path}: classes {meta.get('classes')!r}, expected {list(CLASSES)}")
-    if meta.get("input_fs") != MODEL_FS:
-        raise ModelError(f"incompatible model {json_path}: input_fs {meta.get('input_fs')!r}, expected {MODEL_FS}")
-    for key in ("window_samples", "hop_samples"):
-        value = meta.get(key)
-        if not isinstance(value, int) or value <= 0:
-            raise ModelError(f"incompatible model metadata {json_path}: bad {key} {value!r}")
-    if meta["hop_samples"] > meta["window_samples"]:
-        raise ModelError(f"incompatible model metadata {json_path}: hop larger than window")
+        raise ModelError(f"corrupt model metadata {where}: not a JSON object")
+    for key, (types, description) in _FIELD_TYPES.items():
+        if key in meta and not isinstance(meta[key], types):
+            raise ModelError(f"corrupt model metadata {where}: {key!r} must be {description}, "
+                             f"got {_short(meta[key])}")
+    for key in _INT_FIELDS:
+        if key in meta and not _is_int(meta[key]) and not (key in _NULLABLE and meta[key] is None):
+            raise ModelError(f"corrupt model metadata {where}: {key!r} must be an integer, got {_short(meta[key])}")
+    if "classes" in meta and not all(isinstance(c, str) for c in meta["classes"]):
+        raise ModelError(f"corrupt model metadata {where}: 'classes' must be a list of class names")
+    split = meta.get("split")
+    if isinstance(split, dict):
+        for key in _SPLIT_LISTS:
+            names = split.get(key, [])
+            if not isinstance(names, list) or not all(isinstance(n, str) and n and "\0" not in n for n in names):
+                raise ModelError(f"corrupt model metadata {where}: split {key!r} must be a list of record names, "
+                                 f"got {_short(names)}")
+    if "input_fs" in meta and (isinstance(meta["input_fs"], bool) or not isinstance(meta["input_fs"], int | float)):
+        raise ModelError(f"corrupt model metadata {where}: 'input_fs' must be a number, "
+                         f"got {_short(meta['input_fs'])}")
+    if complete:
+        if meta.get("format") != METADATA_FORMAT:
+            raise ModelError(f"incompatible model metadata {where}: format {_short(meta.get('format'))}, "
+                             f"expected {METADATA_FORMAT!r}")
+        if list(meta.get("classes", [])) != list(CLASSES):
+            raise ModelError(f"incompatible model {where}: classes {_short(meta.get('classes'))}, "
+                             f"expected {list(CLASSES)}")
+        if meta.get("input_fs") != MODEL_FS:
+            raise ModelError(f"incompatible model {where}: input_fs {_short(meta.get('input_fs'))}, "
+                             f"expected {MODEL_FS}")
+        for key in ("window_samples", "hop_samples"):
+            if key not in meta:
+                raise ModelError(f"incompatible model metadata {where}: {key!r} is missing")
+    for window_key, hop_key in (("window_samples", "hop_samples"),
+                                ("inference_window_samples", "inference_hop_samples")):
+        window, hop = meta.get(window_key), meta.get(hop_key)
+        if window is not None and not MIN_WINDOW_SAMPLES <= window <= MAX_WINDOW_SAMPLES:
+            raise ModelError(f"incompatible model metadata {where}: bad {window_key} {window} (need "
+                             f"{MIN_WINDOW_SAMPLES}..{MAX_WINDOW_SAMPLES} samples at {MODEL_FS} Hz)")
+        if hop is not None and hop <= 0:
+            raise ModelError(f"incompatible model metadata {where}: bad {hop_key} {hop} (must be positive)")
+        if window is not None and hop is not None:
+            if hop > window:
+                raise ModelError(f"incompatible model metadata {where}: hop larger than window ({hop_key} {hop} > "
+                                 f"{window_key} {window})")
+            if hop * MAX_OVERLAP_FACTOR < window:
+                raise ModelError(f"incompatible model metadata {where}: bad {hop_key} {hop} (at least 1/"
+                                 f"{MAX_OVERLAP_FACTOR} of the {window}-sample window)")
+    if ("inference_window_samples" in meta) != ("inference_hop_samples" in meta):
+        raise ModelError(f"incompatible model metadata {where}: inference_window_samples and inference_hop_samples "
+                         "go together")
+    taper = meta.get("taper_samples")
+    if taper is not None:
+        window = meta.get("inference_window_samples", meta.get("window_samples", DEFAULT_WINDOW_SAMPLES))
+        if not 1 <= taper <= window // 2:
+            raise ModelError(f"incompatible model metadata {where}: bad taper_samples {taper} "
+                             f"(need 1..{window // 2})")
     return meta
+
+
+def read_metadata(path: str | os.PathLike[str], *, complete: bool = True) -> dict[str, Any]:
+    """Read and check the ``.json`` of a model pair.
+
+    The file must be a regular file of at most :data:`MAX_METADATA_BYTES`, hold UTF-8 JSON nested at most
+    :data:`~ecgstudio.safe_read.DEFAULT_MAX_JSON_DEPTH` levels and pass :func:`check_metadata`.
+
+    Raises
+    ------
+    ModelError
+        One line naming the file: missing, not a regular file, too large, not JSON, nested too deeply, a field
+        of the wrong type or out of range, or an incompatible model.
+    """
+    json_path = model_stem(path).with_suffix(".json")
+    if not os.path.lexists(json_path):
+        raise ModelError(f"model metadata not found: {json_path}")
+    meta = safe_read.load_json(json_path, MAX_METADATA_BYTES, what="model metadata", error=ModelError)
+    return check_metadata(meta, json_path, complete=complete)
+
+
+def _check_keras_file(keras_path: Path) -> None:
+    """Refuse a ``.keras`` that is missing, not a regular file, too large or not a zip archive (one line)."""
+    if not os.path.lexists(keras_path):
+        raise ModelError(f"model file not found: {keras_path}")
+    safe_read.check_regular(keras_path, MAX_KERAS_BYTES, what="model file", error=ModelError)
+    handle = safe_read.open_regular(keras_path, what="model file", error=ModelError)
+    assert handle is not None
+    with handle:
+        try:
+            is_zip = zipfile.is_zipfile(handle)
+        except OSError as exc:
+            raise ModelError(f"cannot load model {keras_path}: {exc.strerror or exc}") from None
+    if not is_zip:
+        raise ModelError(f"cannot load model {keras_path}: not a Keras model file (a .keras file is a zip archive; "
+                         "this one is corrupt or of another format)")
 
 
 def load_model_pair(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
@@ -244,8 +389,7 @@ def load_model_pair(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
     """
     stem = model_stem(path)
     keras_path = stem.with_suffix(".keras")
-    if not keras_path.is_file():
-        raise ModelError(f"model file not found: {keras_path}")
+    _check_keras_file(keras_path)
     meta = read_metadata(stem)
     try:
         import_tensorflow_quietly()
