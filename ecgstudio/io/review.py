@@ -28,7 +28,7 @@ import math
 import os
 from pathlib import Path
 
-from ecgstudio import atomic
+from ecgstudio import atomic, safe_read
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.core.review import ReviewInfo, ReviewMark, ReviewSpans
 
@@ -99,21 +99,10 @@ def read_review_full(
         another version of the annotation file.
     """
     path = review_path(annotation_path)
-    try:
-        if path.stat().st_size > _MAX_BYTES:
-            raise AnnotationError(f"{path}: review file is too large")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    text = safe_read.read_text(path, _MAX_BYTES, what="review file", error=AnnotationError, missing_ok=True)
+    if text is None:
         return None
-    except UnicodeDecodeError:
-        raise AnnotationError(f"{path}: review file is not UTF-8 text") from None
-    except OSError as exc:
-        raise AnnotationError(f"{path}: cannot read review file ({exc.strerror or exc})") from None
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        raise AnnotationError(f"{path}: review file is not valid JSON ({message})") from None
+    data = safe_read.parse_json(text, path, what="review file", error=AnnotationError)
     if not isinstance(data, dict):
         raise AnnotationError(f"{path}: review file must hold a JSON object")
     version = data.get("version")
@@ -144,11 +133,11 @@ def _annotation_digest(annotation_path: Path) -> str | None:
     """SHA-256 of the annotation file the sidecar describes (``None`` if it does not exist)."""
     import hashlib
 
-    try:
-        with open(annotation_path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except FileNotFoundError:
+    handle = safe_read.open_regular(annotation_path, what="annotation file", error=AnnotationError, missing_ok=True)
+    if handle is None:
         return None
+    with handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _check_pair(path: Path, annotation_path: Path, data: dict) -> None:
