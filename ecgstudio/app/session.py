@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from ecgstudio.app.document import DEFAULT_EXT, Document
@@ -51,10 +52,11 @@ def _name_tracks(tracks: list[Delineation], ext: str, record: Record) -> None:
             track.name = f"{ext}:{label}"
 
 
-def _read_ext(record_path: Path, record: Record, ext: str, notes: list[str]) -> list[Delineation]:
+def _read_ext(record_path: Path, record: Record, ext: str, notes: list[str],
+              cancel: Callable[[], bool] | None = None) -> list[Delineation]:
     """A reference file's tracks; a note when some of its annotations could not be read as waves."""
     found = read_annotation_file(record_path, ext, n_samples=record.n_samples, fs=record.fs,
-                                 lead_names=record.lead_names)
+                                 lead_names=record.lead_names, cancel=cancel)
     if found.n_lost:
         notes.append(f"{found.path.name}: {found.n_lost} of its {found.n_annotations} annotations do not form "
                      "valid waves and are not shown (the file is unchanged)")
@@ -62,10 +64,11 @@ def _read_ext(record_path: Path, record: Record, ext: str, notes: list[str]) -> 
     return found.tracks
 
 
-def _read_editable(record_path: Path, record: Record, ext: str) -> tuple[list[Delineation], str | None]:
+def _read_editable(record_path: Path, record: Record, ext: str,
+                   cancel: Callable[[], bool] | None = None) -> tuple[list[Delineation], str | None]:
     """The editable file's tracks, and a one-line warning when writing them back would lose annotations."""
     found = read_annotation_file(record_path, ext, n_samples=record.n_samples, fs=record.fs,
-                                 lead_names=record.lead_names)
+                                 lead_names=record.lead_names, cancel=cancel)
     _name_tracks(found.tracks, ext, record)
     warning = None
     if found.n_lost:
@@ -156,11 +159,14 @@ def document_for(
     *,
     ext: str = DEFAULT_EXT,
     model_stem: str | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> Document:
     """Second half of :func:`open_document`: read the annotation files beside a read record.
 
     The GUI shows the signal after :func:`read_document_record` and calls this
-    in a worker thread (a 24-hour track takes seconds to parse).
+    in a worker thread (a 24-hour track takes seconds to parse); ``cancel()``
+    is polled while annotation files are decoded (it raises
+    :class:`ecgstudio.safe_read.ReadCancelled`).
 
     Raises
     ------
@@ -176,9 +182,9 @@ def document_for(
             continue
         try:
             if found == ext:
-                read, loss_warning = _read_editable(record_path, record, found)
+                read, loss_warning = _read_editable(record_path, record, found, cancel)
             else:
-                read = _read_ext(record_path, record, found, notes)
+                read = _read_ext(record_path, record, found, notes, cancel)
         except AnnotationError as exc:
             if found == ext:
                 raise

@@ -8,6 +8,7 @@ soon as it is read keeps the time to first paint short.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PyQt5.QtCore import QObject, pyqtSignal
@@ -18,10 +19,10 @@ from ecgstudio.core.record import Record
 from ecgstudio.gui.workers import TaskRunner
 
 
-def _read_annotations(record: Record, record_path: Path, ext: str,
-                      model: str | None) -> tuple[Document, autosave.PendingRecovery | None]:
-    """The worker's second step: annotation files, review sidecar and any newer recovery file."""
-    doc = session.document_for(record, record_path, ext=ext, model_stem=model)
+def _read_annotations(record: Record, record_path: Path, ext: str, model: str | None,
+                      cancel: Callable[[], bool] | None = None) -> tuple[Document, autosave.PendingRecovery | None]:
+    """The worker's second step: annotation files, review sidecar and any newer recovery file (cancellable)."""
+    doc = session.document_for(record, record_path, ext=ext, model_stem=model, cancel=cancel)
     return doc, autosave.pending_recovery(doc)
 
 
@@ -84,7 +85,7 @@ class RecordOpener(QObject):
         # seconds on long records and would slow that first paint down
         self.sigRecordRead.emit(record_path, record)
         self._annotation_reader.start(
-            lambda _progress, _cancel: _read_annotations(record, record_path, ext, model))
+            lambda _progress, cancel: _read_annotations(record, record_path, ext, model, cancel))
 
     def _on_annotations_read(self, result: tuple[Document, autosave.PendingRecovery | None]) -> None:
         if self._cancelled:
