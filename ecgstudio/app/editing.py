@@ -380,24 +380,21 @@ class EditingSession:
 
     def undo(self) -> bool:
         """Undo the last step; ``False`` if there is none."""
-        if not self._done:
-            return False
-        step = self._done.pop()
-        self._run(step.backward)
-        self._undone.append(step)
-        self.revision += 1
-        self._notify("undo", step.text, any(isinstance(c, _TrackSwap) for c in step.forward))
-        return True
+        return self._replay(self._done, self._undone, "undo")
 
     def redo(self) -> bool:
         """Redo the last undone step; ``False`` if there is none."""
-        if not self._undone:
+        return self._replay(self._undone, self._done, "redo")
+
+    def _replay(self, source: list[_Step], target: list[_Step], kind: str) -> bool:
+        """Move the last step of ``source`` to ``target``, applying its inverses (undo) or itself (redo)."""
+        if not source:
             return False
-        step = self._undone.pop()
-        self._run(step.forward)
-        self._done.append(step)
+        step = source.pop()
+        self._run(step.backward if kind == "undo" else step.forward)
+        target.append(step)
         self.revision += 1
-        self._notify("redo", step.text, any(isinstance(c, _TrackSwap) for c in step.forward))
+        self._notify(kind, step.text, any(isinstance(c, _TrackSwap) for c in step.forward))
         return True
 
     # ------------------------------------------------------------------ review

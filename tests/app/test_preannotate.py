@@ -24,14 +24,6 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny untrained model pair (4 units)."""
-    stem = tmp_path_factory.mktemp("models") / "tiny"
-    save_model_pair(build_model(seed=0, units=4), stem, base_metadata())
-    return stem
-
-
-@pytest.fixture(scope="module")
 def record():  # noqa: ANN201 - Record
     return read_record(DATA / "sel100x")
 
