@@ -128,7 +128,7 @@ def annotate_one(
     """Read, pre-annotate and write one record; never raises for a bad record.
 
     An existing ``<record>.<ext>`` in ``out_dir`` keeps its reviewed waves
-    exactly (:func:`ecgstudio.app.editing.write_prediction`) unless
+    exactly (:func:`ecgstudio.app.reannotate.write_prediction`) unless
     ``replace_reviewed``; an unreadable one is left alone and reported.
 
     Returns
@@ -136,8 +136,8 @@ def annotate_one(
     Outcome
         The written file, wave count and reviewed waves kept, or a one-line error.
     """
-    from ecgstudio.app.editing import write_prediction
     from ecgstudio.app.preannotate import preannotate
+    from ecgstudio.app.reannotate import write_prediction
     from ecgstudio.io.records import read_record
 
     start = time.perf_counter()

@@ -32,169 +32,37 @@ A script::
 
 from __future__ import annotations
 
-import getpass
 import os
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
 
 from ecgstudio.app import autosave
 from ecgstudio.app import session as files
 from ecgstudio.app.document import DEFAULT_EXT, Document
+from ecgstudio.app.history import (
+    Change,
+    PredictionReport,
+    ReviewChange,
+    SessionChange,
+    SetEditable,
+    Step,
+    TrackEdit,
+    TrackSwap,
+    default_reviewer,
+    edit_lead,
+    now_iso,
+)
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.edits import Edit
-from ecgstudio.core.errors import AnnotationError, EditError, SaveError
+from ecgstudio.core.errors import EditError, SaveError
 from ecgstudio.core.merge import merge_prediction
-from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewInfo, ReviewMark, ReviewSpans
-from ecgstudio.io.annotations import read_tracks
-from ecgstudio.io.review import StaleReviewError, read_review_full
-
-
-def now_iso() -> str:
-    """The current UTC time as ISO 8601 (``2026-12-03T17:50:00Z``)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def default_reviewer() -> str:
-    """Who marks spans reviewed when nobody is named: ``$ECGSTUDIO_REVIEWER`` or the login name."""
-    name = os.environ.get("ECGSTUDIO_REVIEWER")
-    if name:
-        return name[:100]
-    try:
-        return getpass.getuser()[:100]
-    except (OSError, KeyError):
-        return "unknown"
-
-
-# ---------------------------------------------------------------------- changes (values with inverses)
-class _Change(Protocol):
-    def apply(self, doc: Document) -> _Change: ...
-
-
-@dataclass(frozen=True)
-class _TrackEdit:
-    """Apply ``edit`` to the editable track at ``doc.tracks[index]``."""
-
-    index: int
-    edit: Edit
-
-    def apply(self, doc: Document) -> _TrackEdit:
-        return _TrackEdit(self.index, self.edit.apply(doc.tracks[self.index]))
-
-
-@dataclass(frozen=True)
-class _TrackSwap:
-    """Put track object ``new`` at ``doc.tracks[index]`` (fast whole-track replacement)."""
-
-    index: int
-    new: Delineation
-
-    def apply(self, doc: Document) -> _TrackSwap:
-        old = doc.tracks[self.index]
-        doc.tracks[self.index] = self.new
-        return _TrackSwap(self.index, old)
-
-
-@dataclass(frozen=True)
-class _ReviewChange:
-    """Set the reviewed spans and their provenance."""
-
-    spans: ReviewSpans
-    info: ReviewInfo
-
-    def apply(self, doc: Document) -> _ReviewChange:
-        old = _ReviewChange(doc.review, doc.review_info)
-        doc.review, doc.review_info = self.spans, self.info
-        return old
-
-
-@dataclass(frozen=True)
-class _Step:
-    text: str
-    serial: int
-    forward: tuple[_Change, ...]
-    backward: tuple[_Change, ...]  # inverses, in the order they are to be applied
-
-
-@dataclass(frozen=True)
-class SessionChange:
-    """What :meth:`EditingSession.subscribe` listeners are told after every change.
-
-    Attributes
-    ----------
-    kind : str
-        ``"edit"``, ``"undo"``, ``"redo"``, ``"save"`` or ``"restore"``.
-    text : str
-        The step's user-facing text (``"Move QRS onset"``); empty for saves.
-    revision : int
-        :attr:`EditingSession.revision` after the change.
-    dirty : bool
-        :attr:`EditingSession.dirty` after the change.
-    tracks_replaced : bool
-        Some editable track object was replaced (views must re-read the tracks).
-    """
-
-    kind: str
-    text: str
-    revision: int
-    dirty: bool
-    tracks_replaced: bool
-
-
-@dataclass(frozen=True)
-class PredictionReport:
-    """What :meth:`EditingSession.apply_prediction` did.
-
-    Attributes
-    ----------
-    n_waves : int
-        Waves in the editable tracks afterwards.
-    n_kept : int
-        Reviewed waves kept exactly.
-    n_predicted : int
-        Model waves taken.
-    n_seam_dropped : int
-        Model waves left out at the edges of reviewed spans.
-    replaced_reviewed : bool
-        Reviewed work was replaced on request (the review marks were cleared).
-    """
-
-    n_waves: int
-    n_kept: int
-    n_predicted: int
-    n_seam_dropped: int
-    replaced_reviewed: bool
-
-    def summary(self) -> str:
-        """One line for a status bar or the CLI."""
-        if self.replaced_reviewed:
-            return f"reviewed work replaced on request; {self.n_waves} waves from the model"
-        if self.n_kept:
-            return (f"kept {self.n_kept} reviewed waves, {self.n_predicted} from the model"
-                    + (f" ({self.n_seam_dropped} left out at reviewed edges)" if self.n_seam_dropped else ""))
-        return f"{self.n_waves} waves from the model"
-
 
 Listener = Callable[[SessionChange], None]
 
-
-def edit_lead(edit: Edit) -> int | None:
-    """The lead an edit value is about (its wave's lead; ``None`` = global).
-
-    Used to route an edit to the editable track of that lead.
-    """
-    wave = getattr(edit, "wave", None)
-    if wave is not None:
-        return wave.lead
-    for name in ("waves", "removed", "added"):
-        waves = getattr(edit, name, ())
-        if waves:
-            return waves[0].lead
-    return None
+__all__ = ["EditingSession", "PredictionReport", "SaveJob", "SessionChange", "edit_lead"]
 
 
 class EditingSession:
@@ -209,13 +77,13 @@ class EditingSession:
 
     def __init__(self, document: Document) -> None:
         self.document = document
-        self._done: list[_Step] = []
-        self._undone: list[_Step] = []
+        self._done: list[Step] = []
+        self._undone: list[Step] = []
         self._serial = 0
         self._saved_serial: int | None = 0  # ``None``: the saved state is no longer reachable
         self.revision = 0
         self._listeners: list[Listener] = []
-        self._group: list[tuple[tuple[_Change, ...], tuple[_Change, ...]]] | None = None
+        self._group: list[tuple[tuple[Change, ...], tuple[Change, ...]]] | None = None
         self._group_text = ""
         #: Why the document may not be changed (another editor holds it), or ``None``.
         self.read_only_reason: str | None = None
@@ -289,9 +157,9 @@ class EditingSession:
         return next(i for i in self.document.editable_indices if self.document.tracks[i] is track)
 
     # ------------------------------------------------------------------ history
-    def _run(self, forward: Sequence[_Change]) -> tuple[_Change, ...]:
+    def _run(self, forward: Sequence[Change]) -> tuple[Change, ...]:
         """Apply ``forward`` in order; on failure undo what was applied and re-raise."""
-        applied: list[_Change] = []
+        applied: list[Change] = []
         try:
             for change in forward:
                 applied.append(change.apply(self.document))
@@ -305,7 +173,7 @@ class EditingSession:
         if self.read_only_reason is not None:
             raise EditError(f"read-only: {self.read_only_reason}")
 
-    def _commit(self, text: str, forward: Sequence[_Change]) -> None:
+    def _commit(self, text: str, forward: Sequence[Change]) -> None:
         self._check_writable()
         backward = self._run(forward)
         if self._group is not None:
@@ -313,14 +181,14 @@ class EditingSession:
             return
         self._record(text, tuple(forward), backward)
 
-    def _record(self, text: str, forward: tuple[_Change, ...], backward: tuple[_Change, ...]) -> None:
+    def _record(self, text: str, forward: tuple[Change, ...], backward: tuple[Change, ...]) -> None:
         self._serial += 1
         if self._saved_serial is not None and any(s.serial == self._saved_serial for s in self._undone):
             self._saved_serial = None  # the saved state was undone and is now cut off
         self._undone.clear()
-        self._done.append(_Step(text, self._serial, forward, backward))
+        self._done.append(Step(text, self._serial, forward, backward))
         self.revision += 1
-        self._notify("edit", text, any(isinstance(c, _TrackSwap) for c in forward))
+        self._notify("edit", text, any(isinstance(c, TrackSwap) for c in forward))
 
     @contextmanager
     def group(self, text: str) -> Iterator[None]:
@@ -370,13 +238,13 @@ class EditingSession:
         index = self._index_of(target)  # type: ignore[arg-type]
         track = self.document.tracks[index]
         revision = track.revision
-        backward = self._run([_TrackEdit(index, edit)])
+        backward = self._run([TrackEdit(index, edit)])
         if track.revision == revision:
             return  # nothing changed (a clamped move that stayed put): no undo step, not dirty
         if self._group is not None:
-            self._group.append(((_TrackEdit(index, edit),), backward))
+            self._group.append(((TrackEdit(index, edit),), backward))
             return
-        self._record(text or edit.text, (_TrackEdit(index, edit),), backward)
+        self._record(text or edit.text, (TrackEdit(index, edit),), backward)
 
     def undo(self) -> bool:
         """Undo the last step; ``False`` if there is none."""
@@ -386,7 +254,7 @@ class EditingSession:
         """Redo the last undone step; ``False`` if there is none."""
         return self._replay(self._undone, self._done, "redo")
 
-    def _replay(self, source: list[_Step], target: list[_Step], kind: str) -> bool:
+    def _replay(self, source: list[Step], target: list[Step], kind: str) -> bool:
         """Move the last step of ``source`` to ``target``, applying its inverses (undo) or itself (redo)."""
         if not source:
             return False
@@ -394,7 +262,7 @@ class EditingSession:
         self._run(step.backward if kind == "undo" else step.forward)
         target.append(step)
         self.revision += 1
-        self._notify(kind, step.text, any(isinstance(c, _TrackSwap) for c in step.forward))
+        self._notify(kind, step.text, any(isinstance(c, TrackSwap) for c in step.forward))
         return True
 
     # ------------------------------------------------------------------ review
@@ -402,7 +270,7 @@ class EditingSession:
                    info: ReviewInfo | None = None) -> None:
         """Replace the reviewed spans (and optionally their provenance) as one undo step."""
         doc = self.document
-        self._commit(text, [_ReviewChange(spans, info if info is not None else doc.review_info)])
+        self._commit(text, [ReviewChange(spans, info if info is not None else doc.review_info)])
 
     def mark_reviewed(self, start: int, stop: int, *, reviewer: str | None = None,
                       text: str = "Mark reviewed") -> None:
@@ -422,7 +290,7 @@ class EditingSession:
     def _swap(self, index: int, waves: Sequence, text: str) -> None:
         old = self.document.tracks[index]
         new = Delineation(waves, n_samples=old.n_samples, fs=old.fs, lead=old.lead, name=old.name)
-        self._commit(text, [_TrackSwap(index, new)])
+        self._commit(text, [TrackSwap(index, new)])
 
     @property
     def prediction_per_lead(self) -> bool:
@@ -474,7 +342,7 @@ class EditingSession:
         with self.group(f"Pre-annotate with {model}"):
             if not fits and not any(len(t) for t in editable):
                 # an empty global track and a per-lead prediction (or the reverse): take the model's layout
-                self._commit("", [_SetEditable(tuple(self._named_copy(t) for t in predicted))])
+                self._commit("", [SetEditable(tuple(self._named_copy(t) for t in predicted))])
                 n_pred = sum(len(t) for t in predicted)
             else:
                 for index in doc.editable_indices:
@@ -489,7 +357,7 @@ class EditingSession:
                     self._swap(index, result.waves, "Pre-annotate")
             marks = () if replace_reviewed else doc.review_info.marks  # replaced work is no longer reviewed
             info = ReviewInfo(marks, model, now_iso())
-            self._commit("", [_ReviewChange(review, info)])
+            self._commit("", [ReviewChange(review, info)])
         n_waves = sum(len(t) for t in doc.editable_tracks)
         return PredictionReport(n_waves, n_kept, n_pred, n_drop, replace_reviewed and had_review)
 
@@ -526,7 +394,7 @@ class EditingSession:
                       for lead in sorted(by_lead, key=lambda k: -1 if k is None else k)]
         source = "copy of " + ", ".join(sorted({t.name for t in chosen}))[:150]
         info = ReviewInfo((), source, now_iso())
-        self._commit(text, [_SetEditable(tuple(new_tracks)), _ReviewChange(ReviewSpans(), info)])
+        self._commit(text, [SetEditable(tuple(new_tracks)), ReviewChange(ReviewSpans(), info)])
         return sum(len(t) for t in new_tracks)
 
     # ------------------------------------------------------------------ saving
@@ -621,8 +489,8 @@ class EditingSession:
                 for index in doc.editable_indices:
                     self._swap(index, by_lead[doc.tracks[index].lead].waves, "Restore")
             else:
-                self._commit("", [_SetEditable(tuple(t.copy() for t in tracks))])
-            self._commit("", [_ReviewChange(ReviewSpans(pending.recovery.reviewed), doc.review_info)])
+                self._commit("", [SetEditable(tuple(t.copy() for t in tracks))])
+            self._commit("", [ReviewChange(ReviewSpans(pending.recovery.reviewed), doc.review_info)])
         autosave.adopt(pending)  # its file is now this session's: deleted when this session saves
 
     def decline_recovery(self, pending: autosave.PendingRecovery) -> bool:
@@ -632,20 +500,6 @@ class EditingSession:
     def discard_recovery(self) -> None:
         """Delete the document's recovery file (the user declined it or closed without saving)."""
         autosave.discard_recovery(self.document.record_path, self.document.annotation_ext)
-
-
-@dataclass(frozen=True)
-class _SetEditable:
-    """Replace the set of editable track objects (e.g. a global track by per-lead ones)."""
-
-    tracks: tuple[Delineation, ...]
-
-    def apply(self, doc: Document) -> _SetEditable:
-        old = tuple(doc.editable_tracks)
-        refs = doc.reference_tracks
-        doc.tracks[:] = [*refs, *self.tracks]
-        doc.editable_indices = tuple(range(len(refs), len(doc.tracks)))
-        return _SetEditable(old)
 
 
 @dataclass(frozen=True)
@@ -689,58 +543,3 @@ class SaveJob:
                                        accept_loss=self.confirmed, overwrite_changed=self.confirmed)
         except OSError as exc:
             raise SaveError(f"{self.document.name}: cannot save ({exc.strerror or exc})") from None
-
-
-def write_prediction(
-    record: Record,
-    record_path: Path,
-    predicted: Sequence[Delineation],
-    *,
-    ext: str,
-    out_dir: Path,
-    model: str,
-    replace_reviewed: bool = False,
-) -> tuple[Path, PredictionReport]:
-    """Headless re-annotation with the editor's rules: write ``predicted`` into ``out_dir/<record>.<ext>``.
-
-    An existing file there (and its review sidecar) is read first and merged
-    like :meth:`EditingSession.apply_prediction`: reviewed waves are kept
-    exactly unless ``replace_reviewed``; the sidecar is rewritten with the
-    spans still true and ``model`` as the source of the unreviewed waves.
-
-    Raises
-    ------
-    AnnotationError
-        If the existing file or sidecar cannot be read (it is then left alone:
-        overwriting an unreadable file could destroy corrections).
-    SaveError
-        If the file cannot be written (the old one stays intact).
-    """
-    name = record_path.name
-    target_stem = Path(out_dir) / name
-    existing: list[Delineation] = []
-    review, info = ReviewSpans(), ReviewInfo()
-    if target_stem.with_name(f"{name}.{ext}").exists():
-        existing = read_tracks(target_stem, ext, n_samples=record.n_samples, fs=record.fs,
-                               lead_names=record.lead_names)
-        try:
-            full = read_review_full(target_stem.with_name(f"{name}.{ext}"), fs=record.fs)
-        except StaleReviewError as exc:
-            if not replace_reviewed:
-                raise AnnotationError(f"{exc}; not re-annotated (check it in the editor, or use "
-                                      "--replace-reviewed)") from None
-            full = None
-        if full is not None:
-            review, info = full
-    if not existing:
-        existing = [Delineation((), n_samples=record.n_samples, fs=record.fs, name=ext)]
-    existing.sort(key=lambda t: -1 if t.lead is None else t.lead)
-    doc = Document(record=record, tracks=list(existing), editable_indices=tuple(range(len(existing))),
-                   review=review, record_path=record_path, annotation_ext=ext, review_info=info,
-                   disk_state=files.disk_state(target_stem.with_name(f"{name}.{ext}")))
-    session = EditingSession(doc)
-    report = session.apply_prediction(predicted, model=model, replace_reviewed=replace_reviewed)
-    same_dir = Path(out_dir).absolute() == record_path.parent.absolute()
-    if not same_dir:
-        doc.annotation_dir = Path(out_dir)
-    return session.save(), report
