@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.paths import models_dir, resources_dir
 
 #: Tokens of the locks this process holds now (each acquire has its own, so two windows of one
 #: process are two editors too).
@@ -148,8 +149,9 @@ def acquire(annotation_path: Path, *, take_over: bool = False) -> EditLock | Non
     Returns
     -------
     EditLock | None
-        The lock, or ``None`` when the folder cannot hold one (read-only
-        folder: nothing can be saved there either).
+        The lock, or ``None`` when the folder cannot hold one (a read-only
+        folder, or the program's own folder: nothing can be saved there
+        either).
 
     Raises
     ------
@@ -157,6 +159,9 @@ def acquire(annotation_path: Path, *, take_over: bool = False) -> EditLock | Non
         Another live editor holds it and ``take_over`` is false.
     """
     path = lock_path(Path(annotation_path))
+    folder = path.parent.resolve()
+    if any(folder == bundled.resolve() for bundled in (resources_dir(), models_dir())):
+        return None  # nothing is written inside the program (Save refuses that folder too)
     me = _me()
     payload = json.dumps({"user": me.user, "host": me.host, "pid": me.pid, "token": me.token,
                           "since": me.since}).encode()

@@ -53,3 +53,11 @@ def test_a_fifo_in_place_of_the_lock_does_not_hang(tmp_path: Path):
     target = tmp_path / "rec.ecgs"
     os.mkfifo(locks.lock_path(target))
     assert locks.read_owner(target) is None
+
+
+def test_no_lock_is_written_inside_the_program():
+    from ecgstudio.paths import resources_dir
+
+    before = sorted(p.name for p in resources_dir().iterdir())
+    assert locks.acquire(resources_dir() / "sel100.ecgs") is None
+    assert sorted(p.name for p in resources_dir().iterdir()) == before
