@@ -56,6 +56,10 @@ class Document:
         ``(size, mtime_ns)`` of the annotation file when it was read or last
         written (``None``: it did not exist); Save refuses to replace a file
         that changed since, unless the user confirms.
+    review_problem : str | None
+        Why the review sidecar could not be read (``None``: read or absent);
+        Save then renames that file to ``<name>.unreadable-<time>`` before
+        writing a new one, so its marks are never lost.
     """
 
     record: Record
@@ -70,6 +74,7 @@ class Document:
     review_info: ReviewInfo = field(default_factory=ReviewInfo)
     protected_path: Path | None = None
     disk_state: tuple[int, int] | None = None
+    review_problem: str | None = None
 
     @property
     def name(self) -> str:

@@ -438,6 +438,7 @@ class EditingSession:
         old_key = (doc.record_path, doc.annotation_ext)
         doc.annotation_ext, doc.annotation_dir = job.document.annotation_ext, job.document.annotation_dir
         doc.protected_path, doc.disk_state = job.document.protected_path, job.document.disk_state
+        doc.review_problem = job.document.review_problem
         self._saved_serial = job.position
         autosave.discard_recovery(*old_key)
         autosave.discard_recovery(doc.record_path, doc.annotation_ext)

@@ -13,7 +13,7 @@ from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError
 from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewInfo, ReviewSpans
-from ecgstudio.io.annotations import read_tracks
+from ecgstudio.io.annotations import read_annotation_file
 from ecgstudio.io.review import StaleReviewError, read_review_full
 
 
@@ -37,8 +37,10 @@ def write_prediction(
     Raises
     ------
     AnnotationError
-        If the existing file or sidecar cannot be read (it is then left alone:
-        overwriting an unreadable file could destroy corrections).
+        If the existing file or sidecar cannot be read, or holds annotations
+        that do not form valid waves (it is then left alone: overwriting it
+        could destroy corrections; ``replace_reviewed`` replaces a readable
+        one anyway).
     SaveError
         If the file cannot be written (the old one stays intact).
     """
@@ -47,8 +49,13 @@ def write_prediction(
     existing: list[Delineation] = []
     review, info = ReviewSpans(), ReviewInfo()
     if target_stem.with_name(f"{name}.{ext}").exists():
-        existing = read_tracks(target_stem, ext, n_samples=record.n_samples, fs=record.fs,
-                               lead_names=record.lead_names)
+        found = read_annotation_file(target_stem, ext, n_samples=record.n_samples, fs=record.fs,
+                                     lead_names=record.lead_names)
+        if found.n_lost and not replace_reviewed:
+            raise AnnotationError(f"{found.path}: {found.n_lost} of its {found.n_annotations} annotations do not "
+                                  "form valid waves; not re-annotated (check it in the editor, or use "
+                                  "--replace-reviewed to replace it)")
+        existing = found.tracks
         try:
             full = read_review_full(target_stem.with_name(f"{name}.{ext}"), fs=record.fs)
         except StaleReviewError as exc:
@@ -69,4 +76,4 @@ def write_prediction(
     same_dir = Path(out_dir).absolute() == record_path.parent.absolute()
     if not same_dir:
         doc.annotation_dir = Path(out_dir)
-    return session.save(), report
+    return session.save(confirmed=replace_reviewed), report

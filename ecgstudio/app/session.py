@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from ecgstudio.io.annotations import (
     write_tracks,
 )
 from ecgstudio.io.records import read_record, resolve_record_path
-from ecgstudio.io.review import read_review_full, write_review
+from ecgstudio.io.review import read_review_full, review_path, write_review
 from ecgstudio.paths import models_dir, resources_dir
 
 _log = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ def document_for(
     tracks: list[Delineation] = []
     editable: list[Delineation] = []
     loss_warning: str | None = None
+    review_problem: str | None = None
     for found in list_annotation_exts(record_path):
         if found.lower() in BEAT_ONLY_EXTS and found != ext:
             continue
@@ -207,7 +209,8 @@ def document_for(
             if full is not None:
                 review, info = full
         except AnnotationError as exc:
-            notes.append(f"review state not read: {exc}")
+            review_problem = str(exc)
+            notes.append(f"review state not read: {exc} (Save keeps that file aside, renamed)")
     _name_tracks(editable, ext, record)
     if loss_warning:
         notes.insert(0, loss_warning)
@@ -225,8 +228,26 @@ def document_for(
         notes=notes,
         review_info=info,
         protected_path=annotation_path if loss_warning else None,
+        review_problem=review_problem,
         disk_state=disk_state(annotation_path),
     )
+
+
+def _keep_aside(path: Path) -> Path | None:
+    """Rename an unreadable review sidecar to ``<name>.unreadable-<time>`` (never deleted, never overwritten)."""
+    if not (path.exists() or path.is_symlink()):
+        return None
+    aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+    n = 1
+    while aside.exists() or aside.is_symlink():
+        n += 1
+        aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+    try:
+        os.rename(path, aside)
+    except OSError as exc:
+        raise SaveError(f"{path}: cannot keep the unreadable review file aside ({exc.strerror or exc})") from None
+    _log.warning("%s kept aside as %s", path, aside.name)
+    return aside
 
 
 def disk_state(path: Path) -> tuple[int, int] | None:
@@ -314,6 +335,9 @@ def save_document(
     if not overwrite_changed and changed_on_disk(doc, ext, Path(write_dir) if folder is not None else None):
         raise SaveError(f"{target.name}: changed on disk since it was opened (another editor or program saved "
                         "it); not overwritten — use Save As, or confirm replacing it")
+    if doc.review_problem is not None and target.absolute() == doc.annotation_path().absolute():
+        _keep_aside(review_path(target))  # the unreadable sidecar of this very file: kept, renamed
+        doc.review_problem = None
     path = write_tracks(doc.record_path, ext, editable, out_dir=write_dir,
                         overwrite_reference=overwrite_reference)
     write_review(path, doc.review, fs=doc.fs, info=doc.review_info)

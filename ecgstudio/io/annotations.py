@@ -142,6 +142,9 @@ def _rdann(record: Path, ext: str, *, cancel: CancelFn | None = None, limit: int
     raw = safe_read.read_bytes(path, MAX_ANNOTATION_FILE_BYTES if limit is None else limit,
                                what="annotation file", error=AnnotationError, cancel=cancel)
     assert raw is not None
+    if raw and (len(raw) % 2 or raw[-2:] != b"\x00\x00"):
+        # every WFDB annotation file ends with a zero word; without it the last annotations are cut off
+        raise AnnotationError(f"{path}: cut short (no end-of-file mark; a save or copy was interrupted)")
     try:
         if _annscan.can_decode():
             ann = _annscan.decode_annotation(raw, record.name, ext, cancel=cancel,
@@ -241,6 +244,12 @@ def read_annotation_file(
     chans = np.zeros(n, np.int64) if ann.chan is None else np.asarray(ann.chan, dtype=np.int64)
     nums = np.zeros(n, np.int64) if ann.num is None else np.asarray(ann.num, dtype=np.int64)
     aux_notes = set(ann.aux_note or [])
+    n_file = n
+    coded = [i for i, symbol in enumerate(symbols) if isinstance(symbol, str)]
+    if len(coded) < n:  # label codes wfdb does not know: not representable, counted as lost (AnnotationFile.n_lost)
+        samples, chans, nums = samples[coded], chans[coded], nums[coded]
+        symbols = [symbols[i] for i in coded]
+        n = len(coded)
     if ann.fs is not None and fs and abs(float(ann.fs) - float(fs)) > 1e-6 * float(fs):
         raise AnnotationError(f"{path}: written for {ann.fs:g} Hz, but the record is sampled at {fs:g} Hz")
     if n and (samples.min() < 0 or samples.max() >= n_samples):
@@ -294,7 +303,7 @@ def read_annotation_file(
         tracks.append(track)
         if lost:
             dropped[lead] = lost
-    return AnnotationFile(path, tracks, dropped, n_unparsed, n)
+    return AnnotationFile(path, tracks, dropped, n_unparsed, n_file)
 
 
 def read_tracks(

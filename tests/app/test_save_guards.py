@@ -11,7 +11,7 @@ import wfdb
 
 from ecgstudio.app.editing import EditingSession
 from ecgstudio.core.edits import AddWave, DeleteWaves
-from ecgstudio.core.errors import SaveError
+from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.core.waves import Wave, WaveKind
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -90,3 +90,29 @@ def test_a_second_editor_does_not_silently_overwrite_the_first(excerpt: Path):
     assert a_path.read_bytes() == a_bytes and b.dirty
     b.save(confirmed=True)
     assert a_path.read_bytes() != a_bytes and not b.dirty
+
+
+def test_an_unreadable_review_sidecar_is_kept_aside_not_overwritten(excerpt: Path):
+    session = EditingSession.open(excerpt)
+    session.copy_reference(["q1c"])
+    session.mark_reviewed(0, 1000)
+    path = session.save()
+    sidecar = path.with_name(path.name + ".review.json")
+    broken = sidecar.read_text().replace('"version":2', '"version":99')
+    sidecar.write_text(broken)
+    again = EditingSession.open(excerpt)
+    assert not again.document.review and any("kept aside" in n or "aside" in n for n in again.document.notes)
+    again.save()
+    aside = [p for p in excerpt.parent.iterdir() if p.name.startswith(sidecar.name + ".unreadable-")]
+    assert len(aside) == 1 and aside[0].read_text() == broken
+
+
+def test_a_cut_short_annotation_file_is_refused_not_read_as_complete(excerpt: Path):
+    session = EditingSession.open(excerpt)
+    session.copy_reference(["q1c"])
+    path = session.save()
+    data = path.read_bytes()
+    path.write_bytes(data[:-2])  # the end-of-file word lost
+    with pytest.raises(AnnotationError, match="cut short"):
+        EditingSession.open(excerpt)
+    assert path.read_bytes() == data[:-2]
