@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ecgstudio.app import locks
 from ecgstudio.app import session as files
 from ecgstudio.app.document import Document
 from ecgstudio.app.editing import EditingSession
@@ -46,6 +47,9 @@ def write_prediction(
     """
     name = record_path.name
     target_stem = Path(out_dir) / name
+    owner = locks.read_owner(target_stem.with_name(f"{name}.{ext}"))
+    if owner is not None and locks.is_alive(owner):
+        raise AnnotationError(f"{name}.{ext} is being edited by {owner.describe()}; not re-annotated")
     existing: list[Delineation] = []
     review, info = ReviewSpans(), ReviewInfo()
     if target_stem.with_name(f"{name}.{ext}").exists():

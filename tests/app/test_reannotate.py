@@ -86,3 +86,18 @@ def test_a_sidecar_that_does_not_match_its_file_stops_reannotation(
     assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--model", str(tiny_model)]) == 1
     assert "another version" in capsys.readouterr().err
     assert ecgs.read_bytes() == before
+
+
+def test_a_record_open_in_an_editor_is_not_reannotated(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ecgstudio.app import locks
+
+    rec = _copy_record("sel100x", tmp_path)
+    lock = locks.acquire(rec.with_name("sel100x.ecgs"))
+    try:
+        assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--model", str(tiny_model)]) == 1
+        assert "being edited by" in capsys.readouterr().err
+        assert not rec.with_name("sel100x.ecgs").exists()
+    finally:
+        lock.release()
