@@ -33,6 +33,9 @@ class Record:
         Index of ``signal[0]`` in the full record (non-zero for a sample range).
     total_samples : int
         Length of the full record in samples (>= ``start_sample + n_samples``).
+    comments : tuple[str, ...]
+        The header's comment lines without ``#`` (LUDB: ``"<age>: 51"``,
+        ``"<sex>: F"``, ``"<diagnoses>:"``, ``"Rhythm: Sinus bradycardia."`` ...).
     """
 
     name: str
@@ -43,6 +46,7 @@ class Record:
     path: Path | None = None
     start_sample: int = 0
     total_samples: int = -1
+    comments: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         sig = np.asarray(self.signal)
@@ -62,6 +66,7 @@ class Record:
         units = tuple(self.units) if self.units else ("mV",) * sig.shape[1]
         object.__setattr__(self, "units", units)
         object.__setattr__(self, "lead_names", tuple(self.lead_names))
+        object.__setattr__(self, "comments", tuple(str(c) for c in self.comments))
         if self.total_samples < 0:
             object.__setattr__(self, "total_samples", self.start_sample + sig.shape[0])
 

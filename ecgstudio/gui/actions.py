@@ -14,14 +14,20 @@ R                       mark selected range (or the view) reviewed
 Delete, Backspace       delete the selected wave
 , / .                   nudge the selected boundary by -1 / +1 sample
 Shift+Left / Right      pan half a screen
-+ / -                   zoom in / out
-1 / 2 / 3 / 0           10 s / 30 s / 1 min / whole record
++ / -                   zoom in / out (centred on the selected beat)
+1 / 2 / 3 / 0           10 s / 30 s / 1 min / whole record (centred on the selected beat)
+Home / End              start / end of the record
+Ctrl+G                  go to time (1:23.5 or 83.5 s)
+Ctrl+2 / Ctrl+5         paper speed 25 / 50 mm/s
+Alt+1 / Alt+2 / Alt+3   gain 5 / 10 / 20 mm/mV (all leads)
+C                       calipers on/off (drag to measure ms and bpm)
 G                       grid on/off
 Shift+P / Q / T         relabel the selected wave
 Alt+P / Q / T           add a wave over the selected range
 Ctrl+Shift+N/V/A/L/R/F  beat label of the selected QRS (:data:`BEAT_LABELS`;
 Ctrl+Shift+P / Q        P: paced ``/``, Q: unclassifiable ``Q``)
 Ctrl+R                  pre-annotate with the model
+F1                      keyboard shortcuts
 ======================  =========================================
 """
 
@@ -36,6 +42,7 @@ from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QAction, QActionGroup, QMenu, QStyle
 
 from ecgstudio.core.waves import WaveKind
+from ecgstudio.gui.paper import GAINS, MM_PER_MV, PAPER_SPEEDS_MM_S
 
 if TYPE_CHECKING:
     from ecgstudio.gui.main_window import MainWindow
@@ -49,6 +56,10 @@ ZOOM_PRESETS: tuple[tuple[str, float | None, str], ...] = (
 )
 
 PALETTES: tuple[tuple[str, str], ...] = (("classic", "Classic"), ("colorblind", "Colour-blind safe"))
+
+#: Keys of the paper speeds (mm/s) and gains (x 10 mm/mV).
+SPEED_KEYS = {25.0: "Ctrl+2", 50.0: "Ctrl+5"}
+GAIN_KEYS = {0.5: "Alt+1", 1.0: "Alt+2", 2.0: "Alt+3"}
 
 _KIND_KEYS = {WaveKind.P: "P", WaveKind.QRS: "Q", WaveKind.T: "T"}
 
@@ -101,6 +112,15 @@ class Actions:
     recent_menu: QMenu | None = None
     leads_menu: QMenu | None = None
     panels_menu: QMenu | None = None
+    goto_start: QAction | None = None
+    goto_end: QAction | None = None
+    goto_time: QAction | None = None
+    calipers: QAction | None = None
+    fit_gain: QAction | None = None
+    shortcuts: QAction | None = None
+    about: QAction | None = None
+    paper_speeds: dict[float, QAction] = field(default_factory=dict)
+    gains: dict[float, QAction] = field(default_factory=dict)
 
     def document_actions(self) -> list[QAction]:
         """Actions that need an open record."""
@@ -110,6 +130,7 @@ class Actions:
             self.pan_right, self.zoom_in, self.zoom_out, self.preannotate, self.copy_reference,
             *self.relabel.values(),
             *self.add_wave.values(), *self.beat_label.values(), *self.zoom_presets,
+            self.goto_start, self.goto_end, self.goto_time, self.calipers,
         ]
 
 
@@ -148,9 +169,10 @@ def create_actions(window: MainWindow) -> Actions:
         open_folder=_action(window, "Open &folder…", window.choose_and_open_folder, "Ctrl+Shift+O",
                             "Browse the records of a folder"),
         save=_action(window, "&Save", window.save, QKeySequence.Save, "Save the editable track"),
-        save_as=_action(window, "Save &as…", window.save_as, QKeySequence.SaveAs,
+        # explicit keys: Qt's standard SaveAs and Quit keys are empty on several Linux desktops
+        save_as=_action(window, "Save &as…", window.save_as, "Ctrl+Shift+S",
                         "Save the editable track to another folder or extension"),
-        quit=_action(window, "&Quit", window.close, QKeySequence.Quit),
+        quit=_action(window, "&Quit", window.close, "Ctrl+Q"),
         undo=window.undo_stack.createUndoAction(window, "&Undo"),
         redo=window.undo_stack.createRedoAction(window, "&Redo"),
         delete_wave=_action(window, "&Delete wave", ed.delete_selected, ["Delete", "Backspace"], plot=True),
@@ -200,6 +222,7 @@ def create_actions(window: MainWindow) -> Actions:
                                        f"Label the selected QRS complex as beat '{symbol}'", plot=True)
     for label, seconds, key in ZOOM_PRESETS:
         a.zoom_presets.append(_action(window, label, lambda s=seconds: ed.zoom_seconds(s), key, plot=True))
+    _review_actions(window, a)
     group = QActionGroup(window)
     for name, label in PALETTES:
         action = _action(window, label, lambda n=name: window.options.set_palette(n))
@@ -207,6 +230,38 @@ def create_actions(window: MainWindow) -> Actions:
         group.addAction(action)
         a.palettes[name] = action
     return a
+
+
+def _review_actions(window: MainWindow, a: Actions) -> None:
+    """Clinical display, navigation, calipers and help actions (handlers in ``window.workflow``)."""
+    flow = window.workflow
+    a.goto_start = _action(window, "Record &start", flow.goto_start, "Home", plot=True)
+    a.goto_end = _action(window, "Record &end", flow.goto_end, "End", plot=True)
+    a.goto_time = _action(window, "&Go to time…", flow.goto_time, "Ctrl+G",
+                          "Show a time of the record (1:23.5 or 83.5 s) and select the beat there")
+    a.calipers = _action(window, "&Calipers", lambda: flow.set_calipers(a.calipers.isChecked()), "C",
+                         "Drag on a lead to measure an interval in ms and bpm", plot=True)
+    a.calipers.setCheckable(True)
+    speeds = QActionGroup(window)
+    speeds.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+    for speed in PAPER_SPEEDS_MM_S:
+        action = _action(window, f"{speed:g} mm/s", lambda s=speed: flow.set_paper_speed(s), SPEED_KEYS.get(speed),
+                         f"Calibrated paper at {speed:g} mm/s (zooming switches to free zoom)")
+        action.setCheckable(True)
+        speeds.addAction(action)
+        a.paper_speeds[speed] = action
+    gains = QActionGroup(window)
+    gains.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+    for gain in GAINS:
+        action = _action(window, f"×{gain:g}  ({gain * MM_PER_MV:g} mm/mV)", lambda g=gain: flow.set_gain(g),
+                         GAIN_KEYS.get(gain), "The same amplitude scale for every lead")
+        action.setCheckable(True)
+        gains.addAction(action)
+        a.gains[gain] = action
+    a.fit_gain = _action(window, "&Fit leads to the window", flow.fit_gain,
+                         tip="The gain at which every lead fits the window without scrolling")
+    a.shortcuts = _action(window, "&Keyboard shortcuts", flow.show_shortcuts, "F1")
+    a.about = _action(window, "&About ECG Studio", flow.show_about)
 
 
 def build_menus(window: MainWindow, a: Actions) -> None:
@@ -239,9 +294,16 @@ def build_menus(window: MainWindow, a: Actions) -> None:
     zoom_menu.addActions(a.zoom_presets)
     zoom_menu.addSeparator()
     zoom_menu.addActions([a.zoom_in, a.zoom_out])
-    view_menu.addActions([a.prev_beat, a.next_beat, a.next_uncertain, a.pan_left, a.pan_right])
+    view_menu.addActions([a.prev_beat, a.next_beat, a.next_uncertain, a.pan_left, a.pan_right,
+                          a.goto_start, a.goto_end, a.goto_time])
     view_menu.addSeparator()
-    view_menu.addAction(a.grid)
+    speed_menu = view_menu.addMenu("Paper &speed")
+    speed_menu.addActions(list(a.paper_speeds.values()))
+    gain_menu = view_menu.addMenu("Ampli&tude")
+    gain_menu.addActions(list(a.gains.values()))
+    gain_menu.addSeparator()
+    gain_menu.addAction(a.fit_gain)
+    view_menu.addActions([a.calipers, a.grid])
     a.leads_menu = view_menu.addMenu("&Leads")
     palette_menu = view_menu.addMenu("&Palette")
     palette_menu.addActions(list(a.palettes.values()))
@@ -249,6 +311,9 @@ def build_menus(window: MainWindow, a: Actions) -> None:
 
     annotate_menu = bar.addMenu("&Annotate")
     annotate_menu.addActions([a.preannotate, a.copy_reference, a.choose_model, a.finetune])
+
+    help_menu = bar.addMenu("&Help")
+    help_menu.addActions([a.shortcuts, a.about])
 
     toolbar = window.addToolBar("Main")
     toolbar.setObjectName("main_toolbar")

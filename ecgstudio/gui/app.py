@@ -71,8 +71,10 @@ def _close_on_ctrl_c(window: QWidget) -> None:
 def run_gui(record: str | None = None, model: str | None = None) -> int:
     """Open the editor and run the Qt event loop until the window closes.
 
-    The window is shown first; the record is read in a worker thread and
-    TensorFlow is imported only when the user pre-annotates.
+    The window is shown first; the record is read in a worker thread; once it
+    is on screen the model is loaded in another worker thread (TensorFlow is
+    never imported on the GUI thread), so the first pre-annotation does not
+    wait for it.
 
     Parameters
     ----------
@@ -97,7 +99,7 @@ def run_gui(record: str | None = None, model: str | None = None) -> int:
     pg.setConfigOptions(antialias=False)
     if model and model.endswith(".keras"):
         model = model[: -len(".keras")]
-    window = MainWindow(model_stem=model)
+    window = MainWindow(model_stem=model, preload_model=True)
     previous_hook = sys.excepthook
     install_excepthook(window)
     _close_on_ctrl_c(window)
@@ -118,6 +120,7 @@ def run_gui(record: str | None = None, model: str | None = None) -> int:
         target = record
     if os.path.isdir(target):
         QTimer.singleShot(0, lambda: window.open_folder(target))
+        QTimer.singleShot(2000, window.workflow.start_model_preload)  # no record on screen to wait for
     else:
         QTimer.singleShot(0, lambda: window.open_record(target))
     try:

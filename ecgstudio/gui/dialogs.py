@@ -155,6 +155,16 @@ def confirm_overwrite_reference(parent: QWidget | None, path: Path) -> bool:
     return answer == QMessageBox.Yes
 
 
+def ask_time(parent: QWidget | None, current: str, duration: str) -> str | None:
+    """Go to time (Ctrl+G): what the user typed (``"1:23.5"``, ``"83.5 s"``), ``None`` when cancelled."""
+    from PyQt5.QtWidgets import QInputDialog
+
+    text, ok = QInputDialog.getText(parent, "Go to time",
+                                    f"Time from the start of the record (0 to {duration}),\n"
+                                    "for example 1:23.5 or 83.5 s:", QLineEdit.Normal, current)
+    return str(text) if ok else None
+
+
 def choose_record(parent: QWidget | None, start_dir: str = "") -> str | None:
     """Pick a record's ``.hea`` file; ``None`` when cancelled."""
     path, _ = QFileDialog.getOpenFileName(parent, "Open record", start_dir, RECORD_FILTER)

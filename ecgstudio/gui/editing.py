@@ -17,6 +17,7 @@ from PyQt5.QtCore import QObject
 from ecgstudio.core.edits import AddWave, DeleteWaves, MoveBoundary, Relabel
 from ecgstudio.core.errors import EditError
 from ecgstudio.core.waves import DEFAULT_SYMBOL, QRS_SYMBOLS, Wave, WaveKind
+from ecgstudio.gui.messages import clinical_message, time_span_text
 
 if TYPE_CHECKING:
     from ecgstudio.core.delineation import Delineation
@@ -161,7 +162,7 @@ class EditingController(QObject):
         try:
             moved = edit.moved_wave(track)
         except EditError as exc:
-            self._message(str(exc))
+            self._message(clinical_message(str(exc), track.fs))
             return
         if moved == wave:
             self._message(f"The {field} is at its limit (a neighbour or the minimum width)")
@@ -190,15 +191,22 @@ class EditingController(QObject):
         self._view.goto_beat(+1)
 
     def mark_range_reviewed(self) -> None:
-        """Mark the Shift+drag range, or else the visible range, reviewed (R)."""
+        """Mark the Shift+drag range if it is on screen, else the visible range, reviewed (R).
+
+        A range selected earlier and scrolled out of sight is never used: the
+        user marks what they see.
+        """
         doc = self._window.document
         if doc is None:
             return
-        chosen = self._view.selected_range() or self._view.view_range()
-        start, stop = sorted(int(v) for v in chosen)
+        first, last = self._view.view_range()
+        chosen = self._view.selected_range()
+        visible = chosen is not None and chosen[1] >= first and chosen[0] <= last
+        start, stop = sorted(int(v) for v in (chosen if visible else (first, last)))
         start, stop = max(0, start), min(doc.n_samples, stop + 1)
-        if stop > start:
-            self._window.mark_reviewed(start, stop, "Mark range reviewed")
+        if stop > start and self._window.mark_reviewed(start, stop, "Mark range reviewed"):
+            what = "the selected range" if visible else "the visible range"
+            self._message(f"Marked {time_span_text(start / doc.fs, stop / doc.fs)} reviewed ({what})")
 
     # ------------------------------------------------------------------ navigation
     def goto_beat(self, step: int) -> None:

@@ -39,6 +39,7 @@ from PyQt5.QtWidgets import (
 
 from ecgstudio.app.models import score_rows
 from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.gui.screen_fit import fit_to_screen, overflow_px
 from ecgstudio.gui.workers import TaskRunner
 from ecgstudio.io.records import list_records
 from ecgstudio.paths import user_models_dir
@@ -383,7 +384,13 @@ class FineTuneDialog(QDialog):
         self._use.show()
         self._use.setDefault(True)
         self._update_state()
-        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+        # the scores must not push the buttons off the screen: shorter lists, then fewer score rows
+        self._progress.hide()
+        self._records.setMinimumHeight(self.fontMetrics().height() * 4)
+        too_tall = overflow_px(self)
+        if too_tall:
+            self._metrics.setFixedHeight(max(header + 2 * self._metrics.rowHeight(0), self._metrics.height() - too_tall))
+        fit_to_screen(self, self.width(), max(self.height(), self.sizeHint().height()))
 
     @pyqtSlot(str)
     def _on_train_failed(self, message: str) -> None:

@@ -1,6 +1,7 @@
 """What the user's gestures on a lead row mean (the rows' :class:`~ecgstudio.gui.lead_row.RowHost`).
 
-Wheel zooms time around the cursor, Ctrl+wheel the lead's amplitude, drag pans, Shift+drag chooses a range, a click
+Wheel zooms time around the cursor, Ctrl+wheel the amplitude of all leads, drag pans (in caliper mode: spans the
+calipers), Shift+drag chooses a range, a click
 selects the wave under it, dragging a boundary handle previews the move
 (clamped by the track's rules) and, on release, asks for ONE
 :class:`~ecgstudio.core.edits.MoveBoundary` (a right click or Escape during
@@ -41,6 +42,12 @@ class RowGestures:
 
     def row_range_drag(self, start_sample: float, sample: float, finished: bool) -> None:
         self._view.set_selected_range(tuple(sorted((start_sample, sample))))
+
+    def caliper_active(self) -> bool:
+        return self._view.calipers.is_enabled()
+
+    def row_caliper(self, lead: int, start_sample: float, sample: float, finished: bool) -> None:
+        self._view.calipers.drag(lead, start_sample, sample, finished)
 
     def row_click(self, lead: int, sample: float, y_mv: float) -> None:
         wave = self._view.rows[lead].tracks.wave_at(int(round(sample)), y_mv)

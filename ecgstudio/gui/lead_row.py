@@ -36,6 +36,8 @@ class RowHost(Protocol):
     def row_amplitude(self, lead: int, factor: float, centre_mv: float) -> None: ...
     def row_pan(self, delta_samples: float) -> None: ...
     def row_range_drag(self, start_sample: float, sample: float, finished: bool) -> None: ...
+    def caliper_active(self) -> bool: ...
+    def row_caliper(self, lead: int, start_sample: float, sample: float, finished: bool) -> None: ...
     def row_click(self, lead: int, sample: float, y_mv: float) -> None: ...
     def handle_clamp(self, handle: BoundaryHandle, sample: float) -> int: ...
     def handle_finished(self, handle: BoundaryHandle, sample: int | None) -> None: ...
@@ -48,6 +50,7 @@ class _RowViewBox(pg.ViewBox):
         self._host = host
         self._lead = lead
         self._range_start: float | None = None
+        self._caliper_start: float | None = None
         self.setMouseEnabled(False, False)
 
     def wheelEvent(self, ev: object, axis: object = None) -> None:  # noqa: N802 (pyqtgraph name)
@@ -67,9 +70,13 @@ class _RowViewBox(pg.ViewBox):
         x = self.mapToView(ev.pos()).x()
         if ev.isStart():
             shift = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
-            self._range_start = self.mapToView(ev.buttonDownPos()).x() if shift else None
+            down = self.mapToView(ev.buttonDownPos()).x()
+            self._range_start = down if shift else None
+            self._caliper_start = down if not shift and self._host.caliper_active() else None
         if self._range_start is not None:
             self._host.row_range_drag(self._range_start, x, ev.isFinish())
+        elif self._caliper_start is not None:
+            self._host.row_caliper(self._lead, self._caliper_start, x, ev.isFinish())
         else:
             self._host.row_pan(self.mapToView(ev.lastPos()).x() - x)
 
@@ -130,6 +137,8 @@ class LeadRow:
         pad = 0.08 * (hi - lo)
         self.default_signal_range = (lo - pad, hi + pad)
         self._signal_range = self.default_signal_range
+        self._band_unit: float | None = None  # mV per band; None: a share of the signal range
+        self._pad_mv = 0.0  # empty paper above and below the bands
         self._n_reference = 0
         self.set_reference_count(0)
 
@@ -137,28 +146,33 @@ class LeadRow:
         """Amplitude range (mV) given to the signal, between the bands."""
         return self._signal_range
 
-    def set_signal_range(self, lo: float, hi: float) -> None:
-        """Give the signal ``lo..hi`` mV (the bands keep their share of the row)."""
+    def set_signal_range(self, lo: float, hi: float, band_unit: float | None = None, pad_mv: float = 0.0) -> None:
+        """Give the signal ``lo..hi`` mV; the bands are ``band_unit`` mV high (default: a share of the range).
+
+        ``pad_mv`` of empty paper is shown above and below the bands (a row taller than its lead needs).
+        """
+        if band_unit is not None and band_unit > 0:
+            unchanged = ((float(lo), float(hi)) == self._signal_range and float(band_unit) == self._band_unit
+                         and float(pad_mv) == self._pad_mv)
+            self._band_unit, self._pad_mv = float(band_unit), max(0.0, float(pad_mv))
+            if unchanged:
+                return
         if hi > lo and np.isfinite(lo) and np.isfinite(hi):
             self._signal_range = (float(lo), float(hi))
             self.set_reference_count(self._n_reference)
 
-    def fit_signal_range(self, first: int, last: int) -> None:
-        """Fit the amplitude range to the signal in samples ``first..last`` (5 % margin)."""
-        _, y = self.pyramid.window(first, last, self.n_columns())
-        y = y[np.isfinite(y)]
-        if y.size:
-            pad = max(0.05 * float(y.max() - y.min()), 0.05)
-            self.set_signal_range(float(y.min()) - pad, float(y.max()) + pad)
+    def reference_count(self) -> int:
+        """Number of reference bands at the top of the row."""
+        return self._n_reference
 
     def set_reference_count(self, n: int) -> None:
         """Lay the row out for ``n`` reference bands at the top."""
         self._n_reference = n
         lo, hi = self._signal_range
-        geometry = RowGeometry(lo, hi, 0.07 * (hi - lo), n)
+        geometry = RowGeometry(lo, hi, self._band_unit or 0.07 * (hi - lo), n)
         self.tracks.set_geometry(geometry)
         y0, y1 = geometry.y_range
-        self.vb.setYRange(y0, y1, padding=0)
+        self.vb.setYRange(y0 - self._pad_mv, y1 + self._pad_mv, padding=0)
 
     def set_palette(self, palette: Palette) -> None:
         """Recolour signal, grid and annotation items."""

@@ -8,10 +8,14 @@ the view redraws from the track's listener (so undo/redo redraw too).
 
 Beyond the contract: ``sigSelectedRangeChanged``, ``select_boundary``,
 ``set_selected_range``, ``set_reference_index`` (track the editable one is
-compared with), ``set_confidence_threshold``, ``centre_on``, ``pan_samples``,
-``scale_amplitude``/``fit_amplitude``/``reset_amplitude`` (Ctrl+wheel scales
-one lead), ``editable_track``, ``lead_visible``, ``grid_visible``,
-``palette_name``.
+compared with), ``set_confidence_threshold``, ``editable_track``,
+``lead_visible``, ``grid_visible``, ``palette_name``; the clinical display
+(:attr:`LeadsView.paper`: paper speed, one amplitude scale for all leads,
+rows sized to the window, ``scale_amplitude``/``fit_amplitude``/
+``reset_amplitude``), the time ruler always under the rows, calipers
+(:attr:`LeadsView.calipers`) and the navigation that keeps the selected beat
+(:class:`~ecgstudio.gui.view_navigation.ViewNavigation`: ``centre_on``,
+``pan_samples``, ``goto_start``/``goto_end``/``goto_time``).
 """
 
 from __future__ import annotations
@@ -23,16 +27,20 @@ import numpy as np
 from PyQt5 import QtCore, QtWidgets, sip
 
 from ecgstudio.core.delineation import Delineation
-from ecgstudio.core.errors import EditError
 from ecgstudio.core.record import Record
 from ecgstudio.core.waves import Wave
+from ecgstudio.gui.calipers import Calipers
 from ecgstudio.gui.colors import get_palette
 from ecgstudio.gui.envelope import MinMaxPyramid
 from ecgstudio.gui.gestures import RowGestures
 from ecgstudio.gui.lead_row import LeadRow
-from ecgstudio.gui.navigation import beat_of, clamp_window, next_qrs, next_uncertain_wave, successor
+from ecgstudio.gui.navigation import clamp_window
 from ecgstudio.gui.overview import Overview
+from ecgstudio.gui.paper_layout import PaperLayout
+from ecgstudio.gui.time_ruler import TimeRuler
 from ecgstudio.gui.track_items import TrackCache
+from ecgstudio.gui.view_navigation import ViewNavigation
+from ecgstudio.gui.view_selection import ViewSelection
 
 #: Narrowest window the view zooms to, in seconds.
 MIN_SPAN_S = 0.25
@@ -55,8 +63,8 @@ class _TrackListener:
         view._on_track_changed(first, last)
 
 
-class LeadsView(QtWidgets.QWidget):
-    """Stacked lead rows sharing one time window, with an overview strip below."""
+class LeadsView(ViewNavigation, ViewSelection, QtWidgets.QWidget):
+    """Stacked lead rows sharing one time window, with a time ruler and an overview strip below."""
 
     #: ``(time_s, lead, amplitude_mv)`` of the signal under the mouse.
     sigCursorMoved = QtCore.pyqtSignal(float, int, float)
@@ -107,11 +115,17 @@ class LeadsView(QtWidgets.QWidget):
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._rows_box)
         layout.addWidget(scroll, 1)
+        self._scroll = scroll
+        scroll.viewport().installEventFilter(self)  # resized: rows get their new height
+        self.paper = PaperLayout(self)
+        self.calipers = Calipers(self)
+        self.ruler = TimeRuler(self)
+        layout.addWidget(self.ruler)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self._redraw_timer = QtCore.QTimer(self)
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.setInterval(0)
-        self._redraw_timer.timeout.connect(self._redraw)
+        self._redraw_timer.timeout.connect(self._on_rows_resized)
         self.overview = Overview(self)
         self.overview.sigRangeRequested.connect(self.set_view_range)
         layout.addWidget(self.overview)
@@ -129,8 +143,12 @@ class LeadsView(QtWidgets.QWidget):
             self._rows_layout.removeWidget(row.widget)
             row.widget.hide()
             row.widget.deleteLater()
+        while self._rows_layout.count():  # the rows (deleted above) and the stretch under them
+            self._rows_layout.takeAt(0)
         self._retired_rows = [r for r in self._retired_rows if not sip.isdeleted(r.widget)] + self.rows
         self.rows = []
+        self.paper.forget_rows()
+        self.calipers.forget_rows()
         self.record = record
         self._lead_shown = [] if record is None else [True] * record.n_leads
         if record is None:
@@ -145,9 +163,13 @@ class LeadsView(QtWidgets.QWidget):
             row.vb.sigResized.connect(self._schedule_redraw)
             row.widget.scene().sigMouseMoved.connect(
                 lambda pos, r=row: self._gestures.mouse_moved(r, pos))
-            self._rows_layout.addWidget(row.widget, 1)
+            self._rows_layout.addWidget(row.widget)
             self.rows.append(row)
-        self._update_axes()
+            self.paper.attach(row)
+            self.calipers.attach(row, record.fs)
+        self._rows_layout.addStretch(1)
+        self.ruler.set_fs(record.fs)
+        self.paper.size_rows()
         self.overview.set_signal(self.rows[0].pyramid)
         self._range = (-1.0, -1.0)
         self.set_view_range(0, INITIAL_SPAN_S * record.fs)
@@ -230,6 +252,7 @@ class LeadsView(QtWidgets.QWidget):
             compare = chosen if chosen in refs else (refs[0] if refs else None)
             row.tracks.set_tracks(refs, edit, compare if edit is not None else None)
             row.set_reference_count(len(refs))
+        self.paper.size_rows()  # the bands take room
 
     def _on_track_changed(self, first: int, last: int) -> None:
         self._revalidate_selection()
@@ -256,8 +279,6 @@ class LeadsView(QtWidgets.QWidget):
         self._grid_visible = bool(visible)
         for row in self.rows:
             row.grid.setVisible(self._grid_visible)
-            row.tracks.confidence_threshold = self._confidence_threshold
-            row.vb.sigResized.connect(self._schedule_redraw)
 
     def grid_visible(self) -> bool:
         """Whether the ECG paper grid is shown."""
@@ -267,7 +288,7 @@ class LeadsView(QtWidgets.QWidget):
         """Show or hide the row of ``lead``."""
         self._lead_shown[lead] = bool(visible)
         self.rows[lead].widget.setVisible(bool(visible))
-        self._update_axes()
+        self.paper.size_rows()
         shown = [row for row in self.rows if self._lead_shown[row.lead]]
         self.overview.set_signal((shown[0] if shown else self.rows[0]).pyramid)  # first lead shown
         self._redraw()
@@ -288,40 +309,47 @@ class LeadsView(QtWidgets.QWidget):
         return self._palette.name
 
     def scale_amplitude(self, lead: int, factor: float, centre_mv: float | None = None) -> None:
-        """Scale the amplitude range of ``lead`` by ``factor`` (< 1 magnifies) around ``centre_mv``."""
-        row = self.rows[lead]
-        lo, hi = row.signal_range()
-        c = (lo + hi) / 2 if centre_mv is None else centre_mv
-        row.set_signal_range(c + (lo - c) * factor, c + (hi - c) * factor)
-        self._redraw()
+        """Scale the amplitude of every lead by ``factor`` (< 1 magnifies; Ctrl+wheel on ``lead``'s row).
+
+        All leads share one scale (the same mV per pixel), so the gain changes for all of them.
+        """
+        self.paper.set_gain(self.paper.scale.gain / factor)
 
     def fit_amplitude(self) -> None:
-        """Fit every lead's amplitude range to the signal now visible (``reset_amplitude`` undoes)."""
-        for row in self.rows:
-            row.fit_signal_range(*self.view_range())
-        self._redraw()
+        """The gain at which every shown lead fits the window (``reset_amplitude`` undoes)."""
+        self.paper.fit_gain()
 
     def reset_amplitude(self) -> None:
-        """Back to each lead's amplitude range for the whole record."""
-        for row in self.rows:
-            row.set_signal_range(*row.default_signal_range)
+        """Back to the standard 10 mm/mV."""
+        self.paper.set_gain(1.0)
+
+    def rows_viewport_height(self) -> int:
+        """Pixels of height the lead rows share (the scroll area's viewport)."""
+        return max(1, self._scroll.viewport().height())
+
+    def plot_width_px(self) -> float:
+        """Width of the rows' plotting area in pixels."""
+        shown = [row for row in self.rows if self._lead_shown[row.lead]] or self.rows
+        return float(shown[0].vb.width()) if shown else 0.0
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QtCore.QEvent.Type.Resize and obj is self._scroll.viewport():
+            self.paper.size_rows()
+            self._schedule_redraw()
+        return False
+
+    def _on_rows_resized(self) -> None:
+        self.paper.sync_speed()
         self._redraw()
 
-    def _update_axes(self) -> None:
-        shown = [row for row in self.rows if self._lead_shown[row.lead]]
-        for row in self.rows:
-            row.show_time_axis(bool(shown) and row is shown[-1])
-
     # ------------------------------------------------------------------ view range
-    def _n_samples(self) -> int:
-        return self.record.n_samples if self.record is not None else 1
-
     def set_view_range(self, first: float, last: float) -> None:
         """Show samples ``first..last`` (clamped to the record and a minimum width)."""
         if self.record is None:
             return
         fs = self.record.fs
-        new = clamp_window(float(first), float(last), self.record.n_samples, max(MIN_SPAN_S * fs, 4.0))
+        paper_span = self.paper.check_range(float(first), float(last))
+        new = clamp_window(float(first), float(last), self.record.n_samples, max(MIN_SPAN_S * fs, 4.0), paper_span)
         changed = new != self._range
         self._range = new
         self.overview.set_window(*new)
@@ -333,48 +361,18 @@ class LeadsView(QtWidgets.QWidget):
         """First and last visible sample."""
         return int(math.floor(self._range[0])), int(math.ceil(self._range[1]))
 
-    def zoom_seconds(self, seconds: float | None) -> None:
-        """Show ``seconds`` around the current centre (``None``: the whole record)."""
-        if self.record is None:
-            return
-        if seconds is None:
-            self.set_view_range(0, self._n_samples() - 1)
-            return
-        centre = sum(self._range) / 2
-        half = seconds * self.record.fs / 2
-        self.set_view_range(centre - half, centre + half)
-
-    def zoom_by(self, factor: float, centre: float | None = None) -> None:
-        """Scale the visible width by ``factor`` (< 1 zooms in) around ``centre`` (samples)."""
-        first, last = self._range
-        c = (first + last) / 2 if centre is None else centre
-        self.set_view_range(c + (first - c) * factor, c + (last - c) * factor)
-
-    def pan_by(self, fraction: float) -> None:
-        """Move the window by ``fraction`` of its width (negative: back in time)."""
-        first, last = self._range
-        delta = fraction * (last - first)
-        self.set_view_range(first + delta, last + delta)
-
-    def pan_samples(self, delta: float) -> None:
-        """Move the window by ``delta`` samples."""
-        first, last = self._range
-        self.set_view_range(first + delta, last + delta)
-
-    def centre_on(self, sample: float) -> None:
-        """Centre the window on ``sample`` keeping its width."""
-        half = (self._range[1] - self._range[0]) / 2
-        self.set_view_range(sample - half, sample + half)
-
     def _redraw(self) -> None:
         if self.record is None:
             return
         first, last = self._range
         selection = (self._wave, self._boundary, self._selected_range)
-        for row in self.rows:
-            if self._lead_shown[row.lead]:
-                row.tracks.set_selection(*selection)
-                row.update(first, last, self._cache)
+        self.paper.fit_rows()
+        shown = [row for row in self.rows if self._lead_shown[row.lead]]
+        for row in shown:
+            row.tracks.set_selection(*selection)
+            row.update(first, last, self._cache)
+            self.paper.after_update(row, first, last)
+        self.ruler.follow(shown[0] if shown else None, self, first, last)
 
     def _schedule_redraw(self) -> None:
         """Redraw once control returns to the event loop (rows resized: new pixel width)."""
@@ -385,108 +383,7 @@ class LeadsView(QtWidgets.QWidget):
         return any([h.cancel_drag() for row in self.rows for h in row.tracks.visible_handles()])
 
     def keyPressEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
-        if event.key() == QtCore.Qt.Key.Key_Escape and self.cancel_drag():
+        if event.key() == QtCore.Qt.Key.Key_Escape and (self.cancel_drag() or self.calipers.clear()):
             event.accept()
             return
         super().keyPressEvent(event)
-
-    # ------------------------------------------------------------------ selection
-    def select_wave(self, wave: Wave | None) -> None:
-        """Select ``wave`` (``None`` clears); the boundary selection is cleared."""
-        self._set_selection(wave, None)
-
-    def select_boundary(self, wave: Wave, field: str) -> None:
-        """Select ``field`` of ``wave`` (for nudging); the wave is selected too."""
-        self._set_selection(wave, (wave, field))
-
-    def selected_wave(self) -> Wave | None:
-        """The selected wave, or ``None``."""
-        return self._wave
-
-    def selected_boundary(self) -> tuple[Wave, str] | None:
-        """``(wave, field)`` of the selected boundary, or ``None``."""
-        return self._boundary
-
-    def selected_range(self) -> tuple[int, int] | None:
-        """``(start, stop)`` samples chosen with Shift+drag, or ``None``."""
-        return self._selected_range
-
-    def set_selected_range(self, selected: tuple[int, int] | None) -> None:
-        """Set (or clear) the Shift+drag range."""
-        if selected is not None:
-            a, b = sorted(int(round(v)) for v in selected)
-            n = self._n_samples()
-            selected = (min(max(a, 0), n - 1), min(max(b, 0), n - 1))
-        if selected != self._selected_range:
-            self._selected_range = selected
-            self._redraw()
-            self.sigSelectedRangeChanged.emit(selected)
-
-    def _set_selection(self, wave: Wave | None, boundary: tuple[Wave, str] | None) -> None:
-        changed = wave != self._wave
-        self._wave, self._boundary = wave, boundary
-        self._redraw()
-        if changed:
-            self.sigSelectionChanged.emit(wave)
-
-    def _revalidate_selection(self) -> None:
-        """Keep the selection pointing at a wave that exists (after edits, undo, new tracks)."""
-        old = self._wave
-        if old is None:
-            return
-        holders = [t for t in self.tracks if t.lead == old.lead]
-        for track in holders:
-            try:
-                track.index_of(old)
-                return
-            except EditError:
-                pass
-        editable = self.editable_track()
-        new = successor(editable, old) if editable is not None else None
-        field = self._boundary[1] if self._boundary is not None else None
-        self._wave = new
-        self._boundary = (new, field) if new is not None and field else None
-        self.sigSelectionChanged.emit(new)
-
-    # ------------------------------------------------------------------ navigation
-    def goto_beat(self, step: int) -> bool:
-        """Select and centre the next (``+1``) or previous (``-1``) QRS; False if none."""
-        track = self.editable_track() or (self.tracks[0] if self.tracks else None)
-        if track is None or self.record is None:
-            return False
-        if self._wave is not None:
-            ref = self._wave.start
-        else:
-            ref = int(self._range[0]) - 1 if step > 0 else int(self._range[1]) + 1
-        qrs = next_qrs(track, ref, step)
-        if qrs is None:
-            return False
-        self._show_and_select(qrs)
-        return True
-
-    def goto_uncertain(self, threshold: float = 0.6) -> bool:
-        """Select and centre the next wave with confidence below ``threshold``; False if none."""
-        track = self.editable_track()
-        if track is None:
-            return False
-        ref = self._wave.start if self._wave is not None else int(self._range[0]) - 1
-        wave = next_uncertain_wave(track, ref, threshold, lambda: self._cache.get(track)[0])
-        if wave is None:
-            return False
-        self._show_and_select(wave)
-        return True
-
-    def current_beat_range(self) -> tuple[int, int] | None:
-        """Inclusive ``(first, last)`` sample of the beat around the selected wave, or ``None``."""
-        if self._wave is None:
-            return None
-        for track in [self.editable_track(), *self.tracks]:
-            if track is not None and (track.lead is None or track.lead == self._wave.lead):
-                beat = beat_of(track, self._wave)
-                if beat is not None:
-                    return beat
-        return None
-
-    def _show_and_select(self, wave: Wave) -> None:
-        self.centre_on(wave.peak if wave.peak is not None else (wave.start + wave.offset) / 2)
-        self.select_wave(wave)

@@ -32,11 +32,13 @@ from ecgstudio.gui.commands import SessionCommand
 from ecgstudio.gui.editing import EditingController
 from ecgstudio.gui.leads_view import LeadsView
 from ecgstudio.gui.measurements_panel import MeasurementsPanel
+from ecgstudio.gui.messages import clinical_message
 from ecgstudio.gui.opener import RecordOpener
 from ecgstudio.gui.saving import SaveController
 from ecgstudio.gui.settings import add_recent_record, make_settings, remove_recent_record
 from ecgstudio.gui.statusbar import StatusBar
 from ecgstudio.gui.view_options import ViewOptions
+from ecgstudio.gui.workflow import WorkflowController
 from ecgstudio.paths import default_model_path
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,9 @@ class MainWindow(QMainWindow):
         shipped default model when ``None``.
     autosave_interval_ms : int
         Period of the recovery-file writer while there are unsaved changes.
+    preload_model : bool
+        Load the model in a worker thread once a record is on screen, so the
+        first pre-annotation does not wait for it (``run_gui`` sets it).
 
     Signals
     -------
@@ -77,7 +82,7 @@ class MainWindow(QMainWindow):
     sigSaved = pyqtSignal(str)
 
     def __init__(self, model_stem: str | None = None, *, autosave_interval_ms: int = 30_000,
-                 parent: QWidget | None = None) -> None:
+                 preload_model: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ecgstudio_main_window")
         self.settings = make_settings()
@@ -98,8 +103,10 @@ class MainWindow(QMainWindow):
         self.editing = EditingController(self)
         self.annotating = AnnotateController(self, str(model_stem) if model_stem else "")
         self.options = ViewOptions(self)
+        self.workflow = WorkflowController(self, preload_model)
         self.action_set = create_actions(self)
         build_menus(self, self.action_set)
+        self.action_set.panels_menu.addAction(self.workflow.info_dock.toggleViewAction())
         self.action_set.panels_menu.addAction(self.measurements_dock.toggleViewAction())
         self._opener = RecordOpener(self)
         self._opener.sigRecordRead.connect(self._on_record_read)
@@ -331,7 +338,8 @@ class MainWindow(QMainWindow):
         return self.push_step(lambda: session.apply(edit, text=text), text or edit.text)
 
     def _on_edit_failed(self, message: str) -> None:
-        self.status.showMessage(f"Not possible: {message}", 6000)
+        fs = self.document.fs if self.document is not None else 0.0
+        self.status.showMessage(f"Not possible: {clinical_message(message, fs)}", 6000)
 
     def set_review(self, spans: ReviewSpans, text: str = "Mark reviewed") -> None:
         """Replace the reviewed spans as one undo step."""
@@ -407,6 +415,7 @@ class MainWindow(QMainWindow):
         """
         self._closed = True
         self._opener.cancel()
+        self.workflow.stop()
         self.annotating.cancel()
         self.measurements.cancel()
         if self.browser is not None:
@@ -490,10 +499,8 @@ class MainWindow(QMainWindow):
         self.status.set_cursor(time_s, name, amplitude_mv)
 
     def _on_beat_activated(self, sample: int) -> None:
-        """Centre the view on a beat chosen in the measurements table."""
-        first, last = self.view.view_range()
-        half = max(1, (last - first) // 2)
-        self.view.set_view_range(int(sample) - half, int(sample) + half)
+        """A beat chosen in the measurements table: select it, centre it, keyboard back to the plot."""
+        self.workflow.beat_activated(sample)
 
 
 def _header_exists(target: str) -> bool:

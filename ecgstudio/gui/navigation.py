@@ -99,11 +99,18 @@ def beat_of(track: Delineation, wave: Wave) -> tuple[int, int] | None:
     return start, stop
 
 
-def clamp_window(first: float, last: float, n_samples: int, min_span: float) -> tuple[float, float]:
+def clamp_window(first: float, last: float, n_samples: int, min_span: float,
+                 fixed_span: float | None = None) -> tuple[float, float]:
     """``first..last`` kept inside ``0..n_samples - 1`` and at least ``min_span`` wide (samples).
 
-    The centre is kept where possible; a window wider than the record shows it whole.
+    The centre is kept where possible; a window wider than the record shows it
+    whole. With ``fixed_span`` (a paper speed) the window is exactly that wide,
+    starting at 0 when the record is shorter (the rest of the paper stays empty).
     """
+    if fixed_span is not None and fixed_span > 0:
+        span = float(fixed_span)
+        lo = min(max((first + last) / 2 - span / 2, 0.0), max(n_samples - 1 - span, 0.0))
+        return lo, lo + span
     span = min(max(last - first, min_span), max(n_samples - 1, 1))
     centre = (first + last) / 2
     lo = min(max(centre - span / 2, 0.0), max(n_samples - 1 - span, 0.0))

@@ -163,20 +163,20 @@ class TicksItem(pg.GraphicsObject):
 
 
 class PaperGridItem(pg.GraphicsObject):
-    """ECG paper: minor lines every 0.04 s / 0.1 mV, major every 0.2 s / 0.5 mV.
+    """ECG paper: minor lines every 0.04 s / 0.1 mV, major every 0.2 s / 0.5 mV (1 and 5 mm at 25 mm/s, 10 mm/mV).
 
     Only the lines inside the view are drawn, and a level of lines is skipped
     when its lines would be closer than ``min_spacing_px`` pixels, so a
-    zoomed-out view shows major lines only, or none.
+    zoomed-out view shows major lines only, or none. :meth:`set_steps` sets the
+    square for another paper speed or gain.
     """
 
-    MINOR_S, MAJOR_S = 0.04, 0.2
-    MINOR_MV, MAJOR_MV = 0.1, 0.5
-
-    def __init__(self, fs: float, minor: RGB, major: RGB, min_spacing_px: float = 4.0) -> None:
+    def __init__(self, fs: float, minor: RGB, major: RGB, min_spacing_px: float = 3.0) -> None:
         super().__init__()
         self.fs = float(fs)
         self.min_spacing_px = min_spacing_px
+        self.MINOR_S, self.MAJOR_S = 0.04, 0.2
+        self.MINOR_MV, self.MAJOR_MV = 0.1, 0.5
         self._minor_pen = pg.mkPen(minor, width=1)
         self._major_pen = pg.mkPen(major, width=1)
         self._bounds = QtCore.QRectF()
@@ -187,6 +187,16 @@ class PaperGridItem(pg.GraphicsObject):
         self._minor_pen = pg.mkPen(minor, width=1)
         self._major_pen = pg.mkPen(major, width=1)
         self.update()
+
+    def set_steps(self, minor_s: float, minor_mv: float, major_every: int = 5) -> None:
+        """One small square is ``minor_s`` seconds wide and ``minor_mv`` high; a major one ``major_every`` of them."""
+        self.MINOR_S, self.MINOR_MV = float(minor_s), float(minor_mv)
+        self.MAJOR_S, self.MAJOR_MV = major_every * self.MINOR_S, major_every * self.MINOR_MV
+        self.update()
+
+    def steps(self) -> tuple[float, float]:
+        """``(seconds, mV)`` of one small square."""
+        return self.MINOR_S, self.MINOR_MV
 
     def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph hook)
         self.prepareGeometryChange()

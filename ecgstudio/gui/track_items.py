@@ -210,6 +210,7 @@ class TrackItems:
         font = label.textItem.font()
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
         label.setFont(font)
+        label.textItem.document().setDocumentMargin(1)  # as tall as the band: stacked names stay apart
         label.setZValue(8)
         self._plot.addItem(label, ignoreBounds=True)
         return label
@@ -252,7 +253,7 @@ class TrackItems:
             band.setVisible(shown)
             label.setVisible(shown)
             if shown:
-                label.setText(references[i].name)
+                label.setText(references[i].name + " (reference)")
 
     def set_geometry(self, geometry: RowGeometry) -> None:
         """Vertical layout of the row (mV)."""

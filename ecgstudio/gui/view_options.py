@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PyQt5.QtCore import QByteArray, QObject
 from PyQt5.QtWidgets import QAction
 
+from ecgstudio.gui.screen_fit import place_first_window
 from ecgstudio.gui.settings import clear_recent_records, recent_records
 
 if TYPE_CHECKING:
@@ -111,6 +112,8 @@ class ViewOptions(QObject):
         geometry = settings.value(_GEOMETRY_KEY)
         if isinstance(geometry, QByteArray):
             self._window.restoreGeometry(geometry)
+        else:  # the first start: 80 % of the screen, at least 1200 x 760
+            place_first_window(self._window)
         state = settings.value(_STATE_KEY)
         if isinstance(state, QByteArray):
             self._window.restoreState(state)

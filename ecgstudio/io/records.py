@@ -29,6 +29,10 @@ from ecgstudio.io._header import MAX_HEADER_BYTES, HeaderCheck, check_header
 #: Samples x leads read per wfdb call (bounds the float64 temporaries to ~64 MB).
 _CHUNK_VALUES = 8_000_000
 
+#: Header comment lines kept (age, sex, diagnoses ...), and their longest length in characters.
+MAX_COMMENT_LINES = 200
+MAX_COMMENT_CHARS = 500
+
 #: Scale factors that turn a physical unit into millivolts.
 _TO_MV: dict[str, float] = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
 
@@ -51,6 +55,9 @@ class RecordInfo:
         Unit per lead as :func:`read_record` returns it (``"mV"`` for voltages).
     path : Path
         Record path without extension.
+    comments : tuple[str, ...]
+        The header's comment lines without ``#``, stripped (at most
+        :data:`MAX_COMMENT_LINES` lines of :data:`MAX_COMMENT_CHARS` characters).
     """
 
     name: str
@@ -59,6 +66,7 @@ class RecordInfo:
     lead_names: tuple[str, ...]
     units: tuple[str, ...]
     path: Path
+    comments: tuple[str, ...] = ()
 
     @property
     def n_leads(self) -> int:
@@ -230,6 +238,19 @@ def _names_and_units(record: Path, head: object) -> tuple[list[str] | None, list
     return None, None
 
 
+def _comments(head: object) -> tuple[str, ...]:
+    """The header's comment lines (wfdb strips the ``#``), stripped, empty ones dropped, bounded."""
+    lines = getattr(head, "comments", None) or []
+    out = []
+    for line in lines[: 4 * MAX_COMMENT_LINES]:
+        text = " ".join(str(line).split())
+        if text:
+            out.append(text[:MAX_COMMENT_CHARS])
+        if len(out) >= MAX_COMMENT_LINES:
+            break
+    return tuple(out)
+
+
 def _header_info(path: str | os.PathLike[str]) -> tuple[RecordInfo, bool]:
     """The header's :class:`RecordInfo` and whether the header states the length."""
     record = resolve_record_path(path)
@@ -249,6 +270,7 @@ def _header_info(path: str | os.PathLike[str]) -> tuple[RecordInfo, bool]:
         lead_names=_lead_names(sig_name, n_leads),
         units=units[:n_leads],
         path=record,
+        comments=_comments(head),
     )
     return info, bool(head.sig_len)
 
@@ -317,4 +339,5 @@ def read_record(path: str | os.PathLike[str], sampfrom: int = 0, sampto: int | N
         path=record,
         start_sample=start,
         total_samples=total,
+        comments=info.comments,
     )

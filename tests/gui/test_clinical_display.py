@@ -1,0 +1,210 @@
+"""Clinical display of the plot: calibrated paper, one amplitude scale, rows sized to the window, time ruler."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt5 import QtCore
+
+from ecgstudio.core.record import Record
+from ecgstudio.gui.paper import FALLBACK_DPI, PaperScale, px_per_mm_from_dpi
+from ecgstudio.gui.paper_layout import BAND_PX
+from tests.gui.test_leads_view import (
+    FS,
+    _wheel,
+    make_record,
+    make_track,
+    make_waves,
+    mouse_drag,
+    new_view,
+    settle,
+    viewport_pos,
+)
+
+
+def px_per_mv(row) -> float:  # noqa: ANN001
+    (_, _), (y0, y1) = row.vb.viewRange()
+    return row.vb.height() / (y1 - y0)
+
+
+def px_per_sample(row) -> float:  # noqa: ANN001
+    (x0, x1), _ = row.vb.viewRange()
+    return row.vb.width() / (x1 - x0)
+
+
+def twelve_leads(n_beats: int = 12) -> Record:
+    base = make_record(n_beats, n_leads=1)
+    gains = np.linspace(0.3, 2.0, 12, dtype=np.float32)
+    return Record("twelve", base.signal[:, :1] * gains[None, :], FS,
+                  ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6"))
+
+
+def test_screen_millimetres_fall_back_to_96_dpi() -> None:
+    assert px_per_mm_from_dpi(254.0) == pytest.approx(10.0)
+    for bogus in (None, 0.0, -3, 5000.0, float("nan"), "x"):
+        assert px_per_mm_from_dpi(bogus) == pytest.approx(FALLBACK_DPI / 25.4)
+    scale = PaperScale(px_per_mm=4.0, speed_mm_s=25.0, gain=2.0)
+    assert scale.px_per_mv == pytest.approx(80.0)
+    assert scale.span_samples(1000, 500) == pytest.approx(1000 / 100 * 500)  # 10 s on 250 mm
+    assert scale.grid_steps() == (pytest.approx(0.04), pytest.approx(0.05))
+    assert scale.describe() == "25 mm/s · 20 mm/mV"
+
+
+def test_every_row_shows_the_same_millivolts_per_pixel(qtbot) -> None:
+    view = new_view(qtbot)
+    record = make_record(30, n_leads=3)
+    record.signal[:, 2] *= 4.0  # a much larger lead
+    view.set_record(record)
+    settle()
+    expected = view.paper.scale.px_per_mv
+    for row in view.rows:
+        assert px_per_mv(row) == pytest.approx(expected, rel=0.005)
+    view.paper.set_gain(2.0)
+    settle()
+    for row in view.rows:
+        assert px_per_mv(row) == pytest.approx(2 * expected, rel=0.005)
+
+
+def test_paper_grid_is_square_at_25_and_50_mm_s_and_any_gain(qtbot) -> None:
+    view = new_view(qtbot)
+    view.set_record(make_record(60))
+    for speed, gain in ((25.0, 1.0), (50.0, 1.0), (25.0, 2.0), (50.0, 0.5)):
+        view.paper.set_gain(gain)
+        view.paper.set_speed(speed)
+        settle()
+        row = view.rows[0]
+        minor_s, minor_mv = row.grid.steps()
+        width_px = minor_s * FS * px_per_sample(row)
+        height_px = minor_mv * px_per_mv(row)
+        assert width_px == pytest.approx(height_px, rel=0.02)  # square
+        assert width_px == pytest.approx(view.paper.scale.px_per_mm, rel=0.02)  # one physical millimetre
+        first, last = view.window()
+        assert (last - first) / FS == pytest.approx(view.plot_width_px() / view.paper.scale.px_per_mm / speed,
+                                                      rel=0.01)
+
+
+def test_paper_speed_follows_the_width_until_the_user_zooms(qtbot) -> None:
+    view = new_view(qtbot)
+    view.set_record(make_record(200))
+    view.paper.set_speed(25.0)
+    settle()
+    before = view.window()
+    view.pan_by(0.5)  # panning keeps the calibration
+    assert view.paper.scale.speed_mm_s == 25.0
+    view.resize(900, 600)
+    settle()
+    first, last = view.window()
+    assert last - first < before[1] - before[0]  # narrower plot, same mm/s
+    assert (last - first) == pytest.approx(view.paper.calibrated_span(), abs=1)
+    changes = []
+    view.paper.sigChanged.connect(changes.append)
+    view.zoom_by(0.5)
+    assert view.paper.scale.speed_mm_s is None and changes[-1].speed_mm_s is None
+
+
+def test_a_record_shorter_than_the_paper_keeps_its_calibration(qtbot) -> None:
+    view = new_view(qtbot)
+    view.set_record(make_record(5))  # 4 s: less than the paper width at 25 mm/s
+    view.paper.set_speed(25.0)
+    settle()
+    first, last = view.window()
+    assert first == 0 and last > view.record.n_samples
+    assert view.paper.scale.speed_mm_s == 25.0
+
+
+def test_rows_fill_the_window_or_scroll_with_the_time_axis_always_visible(qtbot) -> None:
+    view = new_view(qtbot)
+    view.set_record(make_record(30, n_leads=2))
+    settle()
+    available = view.rows_viewport_height()
+    assert sum(r.widget.height() for r in view.rows) == pytest.approx(available, abs=2)
+    view.set_record(twelve_leads())
+    settle()
+    heights = {r.widget.height() for r in view.rows}
+    assert len(heights) == 1  # equal rows
+    height = heights.pop()
+    assert height >= max(view.paper.needed_height(r) for r in view.rows) - 1
+    scrollbar = view._scroll.verticalScrollBar()
+    assert scrollbar.maximum() > 0  # more than fits: the rows scroll
+    scrollbar.setValue(scrollbar.maximum())
+    settle()
+    assert all(not r.plot.getAxis("bottom").isVisible() for r in view.rows)
+    ruler = view.ruler
+    assert ruler.isVisible() and ruler.height() > 10
+    assert ruler.geometry().bottom() <= view.height()
+    assert ruler.shown_range() == pytest.approx(view.window(), abs=0.5)
+    # the ruler's axis lies exactly under the rows' plotting area
+    row = view.rows[-1]
+    x_row = row.widget.mapTo(view, QtCore.QPoint(int(row.vb.sceneBoundingRect().left()), 0)).x()
+    x_ruler = ruler.mapTo(view, QtCore.QPoint(int(ruler.vb.sceneBoundingRect().left()), 0)).x()
+    assert abs(x_row - x_ruler) <= 1
+    view.set_lead_visible(11, False)
+    settle()
+    assert ruler.isVisible()
+
+
+def test_bands_keep_readable_pixel_height_and_labels(qtbot) -> None:
+    view = new_view(qtbot)
+    record = make_record(30)
+    view.set_record(record)
+    view.set_tracks([make_track(record, make_waves(30), "q1c"), make_track(record, make_waves(30))], 1)
+    settle()
+    items = view.rows[0].tracks
+    lo, hi = items.geometry.editable
+    assert (hi - lo) * px_per_mv(view.rows[0]) == pytest.approx(BAND_PX, rel=0.01)
+    assert items._edit_label.toPlainText() == "ecgs (editable)" and items._edit_label.isVisible()
+    assert items._ref_labels[0].toPlainText() == "q1c (reference)" and items._ref_labels[0].isVisible()
+
+
+def test_signal_beyond_the_row_is_cut_with_a_mark(qtbot) -> None:
+    view = new_view(qtbot)
+    record = make_record(30, n_leads=1)
+    record.signal[1000:1004, 0] = 40.0  # far above anything the row shows
+    record.signal[2000:2004, 0] = -40.0
+    view.set_record(record)
+    settle()
+    assert view.paper.clip_marks(0) == (1, 1)
+    view.set_view_range(3000, 3000 + 10 * FS)
+    settle()
+    assert view.paper.clip_marks(0) == (0, 0)
+
+
+def test_ctrl_wheel_changes_the_shared_gain_and_reset_restores_it(qtbot) -> None:
+    view = new_view(qtbot)
+    view.set_record(make_record(30))
+    settle()
+    before = view.window()
+    _wheel(view, 0, viewport_pos(view, 0, 1000, 0.5), 2, QtCore.Qt.KeyboardModifier.ControlModifier)
+    settle()
+    assert view.paper.scale.gain > 1.0
+    assert px_per_mv(view.rows[0]) == pytest.approx(px_per_mv(view.rows[1]), rel=0.005)
+    assert view.window() == before  # time not zoomed
+    view.reset_amplitude()
+    assert view.paper.scale.gain == 1.0
+    view.fit_amplitude()
+    settle()
+    needed = max(view.paper.needed_height(r) for r in view.rows)
+    assert needed * len(view.rows) <= view.rows_viewport_height() + 2
+
+
+def test_calipers_measure_ms_and_bpm_instead_of_panning(qtbot) -> None:
+    view = new_view(qtbot)
+    view.set_record(make_record(30))
+    view.set_view_range(0, 3 * FS)
+    settle()
+    readings = []
+    view.calipers.sigChanged.connect(readings.append)
+    view.calipers.set_enabled(True)
+    start, stop = viewport_pos(view, 1, 100, 0.0), viewport_pos(view, 1, 100 + 0.8 * FS, 0.0)
+    mouse_drag(view, 1, [start, (start + stop) / 2, stop])
+    assert view.window()[0] == 0  # did not pan
+    reading = view.calipers.reading()
+    assert reading is not None and reading.lead == 1
+    assert reading.interval_ms == pytest.approx(800, abs=1000 / FS * 2)
+    assert reading.rate_bpm == pytest.approx(75, abs=0.5)
+    assert view.calipers.row_text(1) == reading.text() and "ms · " in reading.text()
+    assert view.calipers.row_text(0) == ""
+    view.calipers.set_enabled(False)
+    assert view.calipers.reading() is None and readings[-1] is None
+    mouse_drag(view, 1, [stop, start])
+    assert view.window()[0] > 0  # a drag pans again
