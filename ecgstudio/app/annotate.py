@@ -6,8 +6,11 @@ track(s) are written to ``OUT_DIR/<record>.<EXT>`` (WFDB annotation file,
 PhysioNet boundary convention) with its review sidecar. Where that file
 already exists, its reviewed waves are kept exactly and only unreviewed spans
 are re-annotated (``--replace-reviewed`` replaces everything and clears the
-review marks). A record that cannot be read or written is
-reported on one line and the run goes on; the exit code is then 1.
+review marks). Unusable leads (flat, invalid, saturated, clipped, disconnected,
+noisy: :mod:`ecgstudio.core.quality`) are left out where they are unusable and
+named on the record's line with the seconds excluded. A record that cannot be
+read or written, or has no usable lead, is reported on one line and the run
+goes on; the exit code is then 1.
 With ``--jobs N`` records are processed by N worker processes, each loading
 the model once.
 """
@@ -38,6 +41,7 @@ class Outcome:
     error: str | None = None
     kept: int = 0
     replaced_reviewed: bool = False
+    excluded: str = ""  # unusable leads left out of the track and for how long (quality summary)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -134,18 +138,27 @@ def annotate_one(
     Returns
     -------
     Outcome
-        The written file, wave count and reviewed waves kept, or a one-line error.
+        The written file, wave count, reviewed waves kept and the unusable
+        leads left out, or a one-line error (also when no lead is usable:
+        nothing is written then).
     """
-    from ecgstudio.app.preannotate import preannotate
+    from ecgstudio.app.preannotate import preannotate, prediction_quality
     from ecgstudio.app.reannotate import write_prediction
     from ecgstudio.io.records import read_record
 
     start = time.perf_counter()
     name = record_path.name
+    excluded = ""
     try:
         record = read_record(record_path)
         progress = _live_progress(name) if live else None
         tracks = preannotate(record, model, per_lead=per_lead, progress=progress)
+        quality = prediction_quality(tracks[0]) if tracks else None
+        if quality is not None:
+            excluded = quality.summary(record.lead_names)
+            if quality.nothing_usable:
+                return Outcome(name, None, 0, time.perf_counter() - start,
+                               f"{name}: no usable lead ({excluded}); nothing annotated, nothing written")
         from ecgstudio.app.preannotate import label_from_beat_file  # beat labels (V, A ...) from atr
         tracks, _ = label_from_beat_file(tracks, record_path, start_sample=record.start_sample)
         written, report = write_prediction(record, record_path, tracks, ext=ext, out_dir=out_dir,
@@ -158,7 +171,7 @@ def annotate_one(
     except MemoryError:
         return Outcome(name, None, 0, time.perf_counter() - start, f"{name}: out of memory")
     return Outcome(name, written, report.n_waves, time.perf_counter() - start, None, report.n_kept,
-                   report.replaced_reviewed)
+                   report.replaced_reviewed, excluded)
 
 
 _worker_error: str | None = None
@@ -192,8 +205,9 @@ def _report(i: int, total: int, outcome: Outcome) -> None:
             kept = ", reviewed waves REPLACED (--replace-reviewed)"
         elif outcome.kept:
             kept = f", kept {outcome.kept} reviewed waves"
+        excluded = f"; leads excluded: {outcome.excluded}" if outcome.excluded else ""
         _err(f"{head} {outcome.record}: {outcome.n_waves} waves{kept} -> {outcome.written} "
-             f"({outcome.seconds:.1f} s)")
+             f"({outcome.seconds:.1f} s){excluded}")
     else:
         reason = outcome.error
         _err(f"{head} error: {reason}" if outcome.record in reason.split(":")[0]

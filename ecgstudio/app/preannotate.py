@@ -4,13 +4,23 @@ The model pair is loaded once per stem and kept (loading takes seconds):
 :func:`load_model` caches it by path and file modification time, so a model
 re-saved under the same name is reloaded. TensorFlow is imported by
 ``ecgstudio.ml`` only when a model is first loaded.
+
+Unusable leads (:mod:`ecgstudio.core.quality`: flat, invalid, saturated or
+clipped, disconnected, noisy stretches) are checked before fusion: the global
+track is decoded from the mean probabilities of the leads usable at each
+sample, its peaks come from those leads only, and where no lead is usable it
+has no waves. A clean record takes exactly the former path (one fused
+inference); leads unusable over the whole record are simply left out; only
+records with partly unusable leads are inferred lead by lead and fused sample
+by sample. :func:`prediction_quality` tells which stretches were excluded.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +28,9 @@ import numpy as np
 
 from ecgstudio.core.decode import decode
 from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.quality import LeadQuality, assess_leads
 from ecgstudio.core.record import Record
+from ecgstudio.core.waves import SegmentClass
 from ecgstudio.paths import default_model_path
 
 ProgressFn = Callable[[float], None]
@@ -36,6 +48,7 @@ SEGMENT_OVERLAP_S = 30.0
 
 _lock = threading.Lock()
 _cache: dict[Path, tuple[float, Any, dict[str, Any]]] = {}
+_quality: weakref.WeakKeyDictionary[Delineation, LeadQuality] = weakref.WeakKeyDictionary()
 
 
 def resolve_model_stem(model_stem: str | os.PathLike[str] | None = None) -> Path:
@@ -104,6 +117,7 @@ def predict_in_segments(
     cancel: CancelFn | None = None,
     segment_s: float = SEGMENT_S,
     overlap_s: float = SEGMENT_OVERLAP_S,
+    reduce: Callable[[np.ndarray, int, int], np.ndarray] | None = None,
 ) -> np.ndarray:
     """Probabilities of a long record, inferred one overlapping segment at a time.
 
@@ -118,18 +132,23 @@ def predict_in_segments(
         ``predict_proba`` or ``predict_proba_per_lead`` of :mod:`ecgstudio.ml.infer`.
     signal : np.ndarray
         shape ``(n_samples, n_leads)``.
+    reduce : callable | None
+        ``reduce(part, lo, hi)`` turns the output for samples ``lo:hi`` into
+        what is kept (e.g. per-lead probabilities into their masked mean),
+        before the segments are joined.
 
     Returns
     -------
     np.ndarray
-        ``predict``'s output for the whole record: ``(n_samples, 6)`` or
-        ``(n_leads, n_samples, 6)``.
+        ``predict``'s (or ``reduce``'s) output for the whole record:
+        ``(n_samples, 6)`` or ``(n_leads, n_samples, 6)``.
     """
     n = signal.shape[0]
     seg = max(1, int(round(segment_s * fs)))
     overlap = max(0, int(round(overlap_s * fs)))
     if n <= seg + 2 * overlap:
-        return predict(model, metadata, signal, fs, progress=progress, cancel=cancel)
+        whole = predict(model, metadata, signal, fs, progress=progress, cancel=cancel)
+        return whole if reduce is None else reduce(whole, 0, n)
     starts = list(range(0, n, seg))
     out: np.ndarray | None = None
     for k, start in enumerate(starts):
@@ -137,12 +156,75 @@ def predict_in_segments(
         lo, hi = max(0, start - overlap), min(n, stop + overlap)
         part = predict(model, metadata, signal[lo:hi], fs,
                        progress=_scaled(progress, k / len(starts), (k + 1) / len(starts)), cancel=cancel)
+        if reduce is not None:
+            part = reduce(part, lo, hi)
         if out is None:
             shape = list(part.shape)
             shape[-2] = n
             out = np.empty(shape, dtype=np.float16)
         out[..., start:stop, :] = part[..., start - lo:stop - lo, :]
     return out  # set by the first segment
+
+
+def prediction_quality(track: Delineation) -> LeadQuality | None:
+    """The lead quality behind a track returned by :func:`preannotate` (``None`` for other tracks).
+
+    Tracks rebuilt from it (e.g. by :func:`label_from_beat_file`) are other
+    tracks: ask before relabelling.
+    """
+    return _quality.get(track)
+
+
+def _usable_signal(signal: np.ndarray, leads: Sequence[int], quality: LeadQuality, *,
+                   relative: bool) -> np.ndarray:
+    """The columns ``leads`` of ``signal``; a copy with NaN (interpolated over by the model's
+    preprocessing) in each lead's excluded stretches when it has any."""
+    spans = [quality.spans(k, relative=relative) for k in leads]
+    if not any(len(s) for s in spans):
+        return signal if list(leads) == list(range(signal.shape[1])) else signal[:, leads]
+    out = np.array(signal[:, leads], dtype=np.float32)
+    for col, lead_spans in enumerate(spans):
+        for a, b in lead_spans:
+            out[a:b, col] = np.nan
+    return out
+
+
+def _no_waves(probs: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """``probs`` with every sample of ``spans`` set to certain T-P (no wave there)."""
+    for a, b in spans:
+        probs[a:b] = 0.0
+        probs[a:b, SegmentClass.TP] = 1.0
+    return probs
+
+
+def fuse_usable_leads(quality: LeadQuality, leads: Sequence[int]) -> Callable[[np.ndarray, int, int], np.ndarray]:
+    """The masked mean of the leads' probabilities, as a ``reduce`` for :func:`predict_in_segments`.
+
+    Parameters
+    ----------
+    quality : LeadQuality
+        Excluded stretches of the record's leads.
+    leads : sequence of int
+        The leads (record indices) the per-lead probabilities belong to, in order.
+
+    Returns
+    -------
+    callable
+        ``fuse(part, lo, hi)``: per-lead probabilities ``(k, m, 6)`` of samples
+        ``lo:hi`` -> float32 ``(m, 6)``, at each sample the mean over the
+        leads usable there; certain T-P (no wave) where none is.
+    """
+
+    def fuse(part: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        weights = quality.usable_mask(leads, lo, hi).astype(np.float32)  # (m, k)
+        total = weights.sum(axis=1)
+        out = np.einsum("kmc,mk->mc", part, weights, dtype=np.float32)
+        none = total == 0
+        out /= np.where(none, 1.0, total)[:, None]
+        out[none, SegmentClass.TP] = 1.0
+        return out
+
+    return fuse
 
 
 def preannotate(
@@ -165,9 +247,10 @@ def preannotate(
         Model pair to use (stem, ``.keras`` or ``.json``); ``None`` = the
         shipped default model.
     per_lead : bool
-        ``False``: one global track from the probabilities averaged over all
-        leads (peaks from all leads). ``True``: one track per lead, each from
-        that lead's own probabilities and signal.
+        ``False``: one global track from the probabilities averaged over the
+        leads usable at each sample (peaks from those leads). ``True``: one
+        track per lead, each from that lead's own probabilities and signal,
+        without waves where the lead itself is unusable.
     progress : callable | None
         ``progress(fraction)`` with fraction in [0, 1] (called from the
         calling thread).
@@ -181,9 +264,12 @@ def preannotate(
     -------
     list[Delineation]
         ``[global track]`` or one track per lead (``track.lead`` = lead index).
-        Records longer than :data:`SEGMENT_S` are inferred in overlapping
-        segments (:func:`predict_in_segments`) so a 24-hour Holter recording
-        needs about a gigabyte less memory.
+        :func:`prediction_quality` gives each track's
+        :class:`~ecgstudio.core.quality.LeadQuality` (excluded stretches and
+        why); a record without any usable lead gives empty tracks. Records
+        longer than :data:`SEGMENT_S` are inferred in overlapping segments
+        (:func:`predict_in_segments`) so a 24-hour Holter recording needs
+        about a gigabyte less memory.
 
     Raises
     ------
@@ -193,24 +279,47 @@ def preannotate(
     from ecgstudio.ml.infer import predict_proba, predict_proba_per_lead
 
     model, metadata = load_model(model_stem)
-    signal, fs = record.signal, record.fs
+    signal, fs, n = record.signal, record.fs, record.n_samples
+    quality = assess_leads(signal, fs)
+    leads = list(quality.usable_leads)
     infer_progress = _scaled(progress, 0.0, _INFERENCE_SHARE)
     if not per_lead:
-        probs = predict_in_segments(predict_proba, model, metadata, signal, fs, progress=infer_progress,
-                                    cancel=cancel)
-        tracks = [decode(probs, signal, fs, lead=None, name=name)]
+        if not leads:
+            tracks = [Delineation((), n_samples=n, fs=fs, lead=None, name=name)]
+        elif not any(len(quality.spans(k)) for k in leads):  # clean, or whole leads left out
+            usable = _usable_signal(signal, leads, quality, relative=True)
+            probs = predict_in_segments(predict_proba, model, metadata, usable, fs, progress=infer_progress,
+                                        cancel=cancel)
+            tracks = [decode(probs, usable, fs, lead=None, name=name)]
+        else:
+            usable = _usable_signal(signal, leads, quality, relative=True)
+            probs = predict_in_segments(predict_proba_per_lead, model, metadata, usable, fs,
+                                        progress=infer_progress, cancel=cancel,
+                                        reduce=fuse_usable_leads(quality, leads))
+            tracks = [decode(probs, usable, fs, lead=None, name=name,
+                             excluded=[quality.spans(k) for k in leads], unannotated=quality.unusable_spans())]
     else:
-        all_probs = predict_in_segments(predict_proba_per_lead, model, metadata, signal, fs,
-                                        progress=infer_progress, cancel=cancel)
+        usable = _usable_signal(signal, leads, quality, relative=False) if leads else signal[:, :0]
+        all_probs = (predict_in_segments(predict_proba_per_lead, model, metadata, usable, fs,
+                                         progress=infer_progress, cancel=cancel) if leads else None)
         tracks = []
         for lead in range(record.n_leads):
-            probs = np.ascontiguousarray(all_probs[lead])
-            tracks.append(decode(probs, signal[:, lead], fs, lead=lead,
-                                 name=f"{name} {record.lead_names[lead]}"))
+            track_name = f"{name} {record.lead_names[lead]}"
+            if lead not in leads or all_probs is None:
+                tracks.append(Delineation((), n_samples=n, fs=fs, lead=lead, name=track_name))
+            else:
+                col = leads.index(lead)
+                spans = quality.spans(lead, relative=False)
+                probs = np.ascontiguousarray(all_probs[col])
+                if len(spans):
+                    probs = _no_waves(probs.copy(), spans)
+                tracks.append(decode(probs, usable[:, col], fs, lead=lead, name=track_name, unannotated=spans))
             if progress is not None:
                 progress(_INFERENCE_SHARE + (1 - _INFERENCE_SHARE) * (lead + 1) / record.n_leads)
     if progress is not None:
         progress(1.0)
+    for track in tracks:
+        _quality[track] = quality
     return tracks
 
 

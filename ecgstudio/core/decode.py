@@ -37,12 +37,14 @@ of a heart beat:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ecgstudio.core.delineation import Delineation, min_width_samples
 from ecgstudio.core.errors import EditError
+from ecgstudio.core.spans import overlaps_spans
 from ecgstudio.core.waves import SegmentClass, Wave, WaveKind
 
 N_CLASSES = 6
@@ -312,6 +314,7 @@ def find_peaks_in_segments(
     *,
     search_stops: np.ndarray | None = None,
     max_search: int | None = None,
+    excluded: Sequence[np.ndarray | None] | None = None,
 ) -> np.ndarray:
     """Peak of each segment: largest deviation from the chord between its ends.
 
@@ -326,6 +329,11 @@ def find_peaks_in_segments(
         Last sample (inclusive) that may be the peak; default ``ends``.
     max_search : int | None
         At most this many samples from ``start`` are searched (memory bound).
+    excluded : sequence of np.ndarray | None
+        Per lead (column of ``signal``), sorted ``(k, 2)`` sample spans the lead
+        is unusable in (:mod:`ecgstudio.core.quality`). A segment's peak is
+        found on the leads usable over the whole segment (on all leads if
+        none is).
 
     Returns
     -------
@@ -346,6 +354,12 @@ def find_peaks_in_segments(
     if max_search is not None:
         span = min(span, max(1, int(max_search)))
     n_leads = sig.shape[1]
+    use: np.ndarray | None = None
+    if excluded is not None and any(e is not None and len(e) for e in excluded):
+        if len(excluded) != n_leads:
+            raise ValueError(f"excluded: {len(excluded)} span lists for {n_leads} leads")
+        use = np.stack([~overlaps_spans(e, starts, ends) for e in excluded], axis=1).astype(np.float32)
+        use[use.sum(axis=1) == 0] = 1.0  # no lead usable over the whole segment: all of them
     per_batch = max(1, (4 * _BATCH_SAMPLES) // (span * n_leads))
     steps = np.arange(span)
     for lo in range(0, starts.size, per_batch):
@@ -360,6 +374,8 @@ def find_peaks_in_segments(
         frac = (steps[None, :] / np.maximum(b - a, 1)[:, None]).astype(np.float32)
         chord = first[:, None, :] + frac[:, :, None] * (final - first)[:, None, :]
         seg -= chord
+        if use is not None:
+            seg *= use[lo:hi, None, :]
         energy = np.einsum("wsl,wsl->ws", seg, seg)
         energy[~inside] = -1.0
         best = energy.argmax(axis=1)
@@ -377,6 +393,8 @@ def decode(
     lead: int | None = None,
     name: str = "model",
     config: DecodeConfig = DEFAULT_CONFIG,
+    excluded: Sequence[np.ndarray | None] | None = None,
+    unannotated: np.ndarray | None = None,
 ) -> Delineation:
     """Waves of one track from per-sample class probabilities.
 
@@ -397,6 +415,13 @@ def decode(
         Track name.
     config : DecodeConfig
         Decoder settings (the defaults suit QTDB-like data).
+    excluded : sequence of np.ndarray | None
+        Per lead of ``signal``, sorted ``(k, 2)`` sample spans where the lead is
+        unusable: peaks are placed from the other leads there
+        (:func:`find_peaks_in_segments`).
+    unannotated : np.ndarray | None
+        Sorted ``(k, 2)`` sample spans where no lead is usable: no wave
+        overlaps or touches them (waves cut by their edges are dropped too).
 
     Returns
     -------
@@ -422,20 +447,21 @@ def decode(
     starts, stops, values = _runs(coarse)
     sums = np.add.reduceat(conf, starts, dtype=np.float64)
     confidence = np.clip(sums / (stops - starts), 0.0, 1.0)
-    complete = (starts > 0) & (stops <= n - 1)
+    void = overlaps_spans(unannotated, starts - 1, stops)  # runs touching an unannotated span
+    complete = (starts > 0) & (stops <= n - 1) & ~void
     kinds = {WaveKind.P: 0, WaveKind.QRS: 2, WaveKind.T: 4}
     selected: dict[WaveKind, np.ndarray] = {}
     for kind, code in kinds.items():
         min_len = config.min_samples(kind, fs)
         keep = (values == code) & (stops - starts >= min_len)
-        keep &= complete if kind is not WaveKind.T else (stops <= n - 1)
+        keep &= complete if kind is not WaveKind.T else (stops <= n - 1) & ~void
         selected[kind] = np.flatnonzero(keep)
     peaks: dict[WaveKind, np.ndarray] = {}
     for kind, rows in selected.items():
         a, b = starts[rows], stops[rows]
         search = b - min_width_samples(kind, fs) if kind is WaveKind.T else b
         peaks[kind] = find_peaks_in_segments(
-            sig, a, b, search_stops=search, max_search=int(round(_MAX_PEAK_SEARCH_S[kind] * fs)))
+            sig, a, b, search_stops=search, max_search=int(round(_MAX_PEAK_SEARCH_S[kind] * fs)), excluded=excluded)
     all_rows = np.concatenate([selected[k] for k in kinds])
     all_kinds = np.concatenate([np.full(selected[k].size, i) for i, k in enumerate(kinds)])
     all_peaks = np.concatenate([peaks[k] for k in kinds])

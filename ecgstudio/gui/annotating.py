@@ -106,8 +106,13 @@ class AnnotateController(QObject):
         dialogs.show_error(self._window, "Pre-annotation failed", message)
 
     def apply_prediction(self, tracks: list[Delineation]) -> None:
-        """Put the model's waves into the editable track(s) as one undo step, keeping reviewed work."""
-        from ecgstudio.app.preannotate import label_from_beat_file
+        """Put the model's waves into the editable track(s) as one undo step, keeping reviewed work.
+
+        Leads the model could not use are marked on their rows and named in the
+        status bar; when no lead is usable nothing is applied.
+        """
+        from ecgstudio.app.preannotate import label_from_beat_file, prediction_quality
+        from ecgstudio.gui.quality_overlay import show_excluded
 
         window = self._window
         doc, session = window.document, window.session
@@ -115,11 +120,18 @@ class AnnotateController(QObject):
         target, self._target = self._target, None
         if doc is None or session is None or not tracks or (target is not None and doc is not target):
             return  # another record was opened meanwhile: the prediction is not for it
-        note = ""
+        quality = prediction_quality(tracks[0])
+        excluded = quality.summary(doc.record.lead_names) if quality is not None else ""
+        if quality is not None:
+            show_excluded(window.view.rows, quality, doc.record.lead_names)
+            if quality.nothing_usable:
+                window.status.showMessage(f"No usable lead in {doc.name} ({excluded}): nothing annotated", 12000)
+                return
+        note = f"; leads excluded: {excluded}" if excluded else ""
         try:
             tracks, _ = label_from_beat_file(tracks, doc.record_path, start_sample=doc.record.start_sample)
         except EcgStudioError as exc:
-            note = f" (beat labels not read: {exc})"
+            note += f" (beat labels not read: {exc})"
         name = Path(self.model_stem).name
         replace_reviewed = self._replace_reviewed
         reports: list[PredictionReport] = []
@@ -129,7 +141,7 @@ class AnnotateController(QObject):
 
         if window.push_step(perform, f"Pre-annotate with {name}") and reports:
             window.status.showMessage(f"{reports[0].summary()[:1].upper()}{reports[0].summary()[1:]} "
-                                      f"({name}; Ctrl+Z undoes){note}", 8000)
+                                      f"({name}; Ctrl+Z undoes){note}", 12000 if excluded else 8000)
 
     def reference_groups(self) -> dict[str, list[str]]:
         """Reference track groups that can be copied: by file (``q1c``), and all per-lead files together."""
