@@ -142,12 +142,18 @@ def _to_model_rate(values: np.ndarray, fs: float, m: int) -> np.ndarray:
     return values[pos]
 
 
-def load_labelled_leads(record: str | os.PathLike[str], ext: str = "q1c") -> list[LabelledLead]:
+def load_labelled_leads(record: str | os.PathLike[str], ext: str = "q1c", *,
+                        tp_without_p: bool | None = None) -> list[LabelledLead]:
     """Prepared leads of one record with the labels of annotation file ``ext``.
 
     ``ext`` holding a global track labels every lead; per-lead tracks (``pu0``)
     label their own lead only. Records whose global track has no P wave get
     their TP samples unlabelled (see the module docs).
+
+    ``tp_without_p`` (fine-tuning) overrides that rule for every track without
+    a P wave: ``True`` labels its TP samples ("no P wave here" is a statement,
+    e.g. reviewed atrial fibrillation), ``False`` leaves them unlabelled (a P
+    wave may lie there). ``None``: global tracks unlabelled, per-lead labelled.
 
     Returns
     -------
@@ -164,7 +170,8 @@ def load_labelled_leads(record: str | os.PathLike[str], ext: str = "q1c") -> lis
         if not track.waves:
             continue
         classes, labelled = to_mask(track, beat_samples=beats)
-        if track.lead is None and not _has_kind(track, WaveKind.P):
+        statement = track.lead is not None if tp_without_p is None else tp_without_p
+        if not statement and not _has_kind(track, WaveKind.P):
             labelled &= classes != SegmentClass.TP
         leads = range(rec.n_leads) if track.lead is None else [track.lead]
         for lead in leads:

@@ -38,6 +38,7 @@ from ecgstudio.app.finetune_data import (
     collect_record,
     held_out_scores,
     split_by_time,
+    with_distillation,
 )
 from ecgstudio.app.finetune_data import count_reviewed_beats as count_reviewed_beats
 from ecgstudio.core.errors import AnnotationError, SaveError
@@ -60,6 +61,27 @@ HOLDOUTS = ("records", "time")
 
 #: Default share of the reviewed material held out for early stopping and the before/after scores.
 DEFAULT_VAL_FRACTION = 0.25
+
+#: Boundaries the acceptance gate compares.
+GATE_FIDUCIALS = ("P on", "P off", "QRS on", "QRS off", "T off")
+
+#: Gate tolerances: a sensitivity drop of more than this many points, or an error SD rise of more than this
+#: many ms, on a held-out boundary counts as worse.
+GATE_SE_POINTS = 0.5
+GATE_SD_MS = 0.5
+
+#: Exit code of ``ecgstudio finetune`` when the new model was written but is not better on the held-out records.
+EXIT_NOT_BETTER = 3
+
+#: Default weight of the base model's own labels on unannotated leads (distillation; 0 = off; issue 9: the only
+#: setting measured that lost no sensitivity on held-out LUDB and QTDB, models/README.md).
+DEFAULT_DISTILL = 1.0
+
+#: Default number of unannotated leads per record labelled by the base model.
+DEFAULT_DISTILL_LEADS = 2
+
+#: Default share of the fine-tuning step kept (1 = all; see FineTuneSettings.blend).
+DEFAULT_BLEND = 1.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +108,11 @@ class FineTuneResult:
         Epochs trained before early stopping.
     wall_s : float
         Wall time of the whole run in seconds.
+    accepted : bool
+        The acceptance gate's verdict (:func:`gate`): better on the held-out
+        records than the base, and worse on none of :data:`GATE_FIDUCIALS`.
+    verdict : str
+        One line saying so, plainly.
     """
 
     stem: Path
@@ -97,6 +124,53 @@ class FineTuneResult:
     validation_records: tuple[str, ...] = ()
     epochs_run: int = 0
     wall_s: float = 0.0
+    accepted: bool = False
+    verdict: str = ""
+
+
+def gate(before: dict[str, Any], after: dict[str, Any]) -> tuple[bool, str, list[str], list[str]]:
+    """Is the fine-tuned model better than the base on the held-out reviewed waves?
+
+    Per boundary of :data:`GATE_FIDUCIALS` (with held-out reference waves):
+    *worse* when its sensitivity fell by more than :data:`GATE_SE_POINTS`
+    points or its error SD rose by more than :data:`GATE_SD_MS` ms; *better*
+    when its sensitivity rose or its SD fell by more than those margins.
+    Accepted: at least one boundary better and none worse.
+
+    Returns
+    -------
+    accepted : bool
+    verdict : str
+        One plain line.
+    better, worse : list[str]
+        The boundaries concerned, e.g. ``"T off SD 24.1 -> 21.0 ms"``.
+    """
+    b_waves, a_waves = before.get("waves") or {}, after.get("waves") or {}
+    better: list[str] = []
+    worse: list[str] = []
+    for fid in GATE_FIDUCIALS:
+        b, a = b_waves.get(fid) or {}, a_waves.get(fid) or {}
+        if not b.get("n_reference"):
+            continue
+        se_b, se_a = 100 * (b.get("sensitivity") or 0.0), 100 * (a.get("sensitivity") or 0.0)
+        if se_a < se_b - GATE_SE_POINTS:
+            worse.append(f"{fid} Se {se_b:.1f} -> {se_a:.1f} %")
+        elif se_a > se_b + GATE_SE_POINTS:
+            better.append(f"{fid} Se {se_b:.1f} -> {se_a:.1f} %")
+        sd_b, sd_a = b.get("sd_error_ms"), a.get("sd_error_ms")
+        if sd_b is not None and sd_a is not None:
+            if sd_a > sd_b + GATE_SD_MS:
+                worse.append(f"{fid} SD {sd_b:.1f} -> {sd_a:.1f} ms")
+            elif sd_a < sd_b - GATE_SD_MS:
+                better.append(f"{fid} SD {sd_b:.1f} -> {sd_a:.1f} ms")
+    if not b_waves:
+        return False, "NOT BETTER: no held-out reviewed waves to compare base and new model on", better, worse
+    if worse:
+        return False, "NOT BETTER than the base on the held-out records: worse on " + "; ".join(worse), better, worse
+    if not better:
+        return False, ("NOT BETTER than the base on the held-out records: no boundary improved by more than "
+                       f"{GATE_SE_POINTS:g} point / {GATE_SD_MS:g} ms"), better, worse
+    return True, "better than the base on the held-out records: " + "; ".join(better), better, worse
 
 
 def suggest_out_stem(base_stem: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None) -> Path:
@@ -213,6 +287,11 @@ def finetune(
     seed: int = 0,
     lr: float = DEFAULT_FINETUNE_LR,
     holdout: str = "records",
+    no_p: str = "rhythm",
+    distill: float = DEFAULT_DISTILL,
+    distill_leads: int = DEFAULT_DISTILL_LEADS,
+    blend: float = DEFAULT_BLEND,
+    patience: int = DEFAULT_FINETUNE_PATIENCE,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
     log: LogFn | None = None,
@@ -244,6 +323,17 @@ def finetune(
         ``"records"``: whole records are held out (a single record: its last
         reviewed beats); ``"time"``: the last ``val_fraction`` of the
         reviewed beats of every record.
+    no_p : str
+        Tracks without P waves: ``"rhythm"`` (default; their TP gaps are a
+        statement only in editor-reviewed spans or AF/flutter records),
+        ``"statement"`` or ``"unlabelled"`` (see :mod:`ecgstudio.app.finetune_data`).
+    distill : float
+        Weight of the base model's own labels on up to ``distill_leads``
+        unannotated leads of each training record (0: off).
+    blend : float
+        Share of the fine-tuning step kept (``base + blend * (tuned - base)``).
+    patience : int
+        Epochs without held-out improvement before stopping.
     progress : callable | None
         ``progress(fraction)`` in [0, 1].
     cancel : callable | None
@@ -273,7 +363,7 @@ def finetune(
         raise AnnotationError(f"validation fraction must be between 0 and 1, got {val_fraction}")
     if holdout not in HOLDOUTS:
         raise AnnotationError(f"hold-out must be one of {', '.join(HOLDOUTS)}, got {holdout!r}")
-    settings = FineTuneSettings(epochs=epochs, lr=lr, patience=DEFAULT_FINETUNE_PATIENCE, freeze=freeze, seed=seed)
+    settings = FineTuneSettings(epochs=epochs, lr=lr, patience=patience, freeze=freeze, seed=seed, blend=blend)
     settings.check()
     base_meta = read_metadata(base)
     window, hop = int(base_meta["window_samples"]), int(base_meta["hop_samples"])
@@ -281,7 +371,7 @@ def finetune(
     materials: list[RecordMaterial] = []
     for i, path in enumerate(paths):
         check_cancel(cancel, "fine-tuning")
-        materials.append(collect_record(path, ann_ext))
+        materials.append(collect_record(path, ann_ext, no_p=no_p))
         if progress is not None:
             progress(0.05 * (i + 1) / len(paths))
     used = [m for m in materials if m.n_beats > 0]
@@ -290,6 +380,14 @@ def finetune(
         raise AnnotationError(f"no reviewed beats in {len(paths)} record(s){hint}")
     train, val, split_info = _split(used, val_fraction, seed, holdout)
     check_cancel(cancel, "fine-tuning")
+    if distill > 0:
+        from ecgstudio.ml.model import load_model_pair
+
+        teacher, teacher_meta = load_model_pair(base)
+        train = with_distillation(train, teacher, teacher_meta, weight=distill, leads_per_record=distill_leads,
+                                  seed=seed)
+        if progress is not None:
+            progress(0.1)
     train_set = build_windows(train, window=window, hop=hop, jitter=hop // 2)
     val_set = build_windows(val, window=window, hop=hop)
     if log is not None:
@@ -303,13 +401,16 @@ def finetune(
     run = finetune_model(base, train_set, val_set, settings, progress=fit_progress, cancel=cancel, log=log,
                          score=lambda model: held_out_scores(val, model, base_meta))
     check_cancel(cancel, "fine-tuning")
-    if log is not None and not run.after["loss"] < run.before["loss"]:
-        log(f"warning: the held-out loss did not improve ({run.before['loss']:.4f} -> {run.after['loss']:.4f}); "
-            "the new model is written anyway, compare it before using it")
+    accepted, verdict, _, _ = gate(run.before, run.after)
+    if log is not None:
+        log(verdict)
     _check_out(base, out)
     meta = _metadata(run.base_metadata, base, used, train, val, split_info, settings, val_fraction, ann_ext,
                      run.before, run.after, run.history)
-    meta["finetune"]["wall_s"] = round(time.perf_counter() - started, 1)
+    meta["finetune"].update(wall_s=round(time.perf_counter() - started, 1), no_p=no_p, distill=distill,
+                            distill_leads=distill_leads, blend=blend,
+                            gate={"accepted": accepted, "verdict": verdict, "fiducials": list(GATE_FIDUCIALS),
+                                  "se_points": GATE_SE_POINTS, "sd_ms": GATE_SD_MS})
     save_model_pair(run.model, out, meta)
     if progress is not None:
         progress(1.0)
@@ -317,7 +418,7 @@ def finetune(
         stem=out, before=run.before, after=run.after, n_beats=sum(m.n_beats for m in used),
         records=tuple(m.name for m in used), train_records=tuple(m.name for m in train),
         validation_records=tuple(m.name for m in val), epochs_run=int(run.history.get("epochs_run", 0)),
-        wall_s=time.perf_counter() - started,
+        wall_s=time.perf_counter() - started, accepted=accepted, verdict=verdict,
     )
 
 
@@ -348,6 +449,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="hold out whole records (default; one record: its last beats) or the last beats "
                              "of every record (time)")
     parser.add_argument("--seed", type=int, default=0, help="seed of split, batch order and augmentation")
+    parser.add_argument("--blend", type=float, default=DEFAULT_BLEND, metavar="A",
+                        help="keep this share of the fine-tuning step: base + A * (tuned - base) (default 1)")
+    parser.add_argument("--distill", type=float, default=DEFAULT_DISTILL, metavar="W",
+                        help="weight of the base model's own labels on unannotated leads of the training records "
+                             "(default 1; 0: off)")
+    parser.add_argument("--no-p", choices=("rhythm", "statement", "unlabelled"), default="rhythm",
+                        help="tracks without P waves: their TP gaps are a statement only in editor-reviewed spans "
+                             "or AF/flutter records (rhythm, default), always, or never")
 
 
 def _ms(value: float | None) -> str:
@@ -355,23 +464,27 @@ def _ms(value: float | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``ecgstudio finetune``; returns the exit code."""
+    """Run ``ecgstudio finetune``; returns 0, or :data:`EXIT_NOT_BETTER` (3) when the gate rejects the new model."""
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
     result = finetune(
         args.records, args.base, args.out, ann_ext=args.ann_ext, epochs=args.epochs, freeze=args.freeze,
         val_fraction=args.val_fraction, seed=args.seed, lr=args.lr, holdout=args.holdout, log=log,
+        blend=args.blend, distill=args.distill, no_p=args.no_p,
     )
     b, a = result.before, result.after
     print(f"wrote {result.stem}.keras and {result.stem}.json: {result.n_beats} reviewed beats from "
           f"{len(result.records)} record(s), {result.epochs_run} epochs, {result.wall_s:.0f} s; held-out "
           f"accuracy {b['accuracy']:.3f} -> {a['accuracy']:.3f}, loss {b['loss']:.3f} -> {a['loss']:.3f}")
     if b.get("waves") and a.get("waves"):
-        for fid in ("P on", "QRS on", "QRS off", "T off"):
+        for fid in GATE_FIDUCIALS:
             before, after = b["waves"][fid], a["waves"][fid]
             if None not in (before["sensitivity"], after["sensitivity"]):
                 print(f"held-out {fid:<8} sensitivity {100 * before['sensitivity']:5.1f} -> "
                       f"{100 * after['sensitivity']:5.1f} %, error SD {_ms(before['sd_error_ms'])} -> "
                       f"{_ms(after['sd_error_ms'])} ms")
-    return 0
+    print(f"held-out records {', '.join(result.validation_records)}: the new model is {result.verdict}"
+          if result.accepted else f"{result.verdict}; keep using {Path(args.base).name} (the new pair is written "
+          "for inspection only)")
+    return 0 if result.accepted else EXIT_NOT_BETTER

@@ -9,6 +9,17 @@ Which annotations count as reviewed (per record, first match wins)
    the file's whole annotated extent.
 3. Otherwise the record has no reviewed beats.
 
+"No P wave annotated" (a track without any P wave)
+------------------------------------------------
+Its T-offset -> QRS-onset gaps would be labelled TP. That is a statement only
+where someone said so: in spans reviewed in the editor (sidecar), or when the
+record's header names a rhythm without P waves (atrial fibrillation or
+flutter: :data:`NO_P_RHYTHM_WORDS`). Elsewhere (a reference file such as
+LUDB's, whose sinus-rhythm paced records leave their P waves unannotated)
+those TP samples are unlabelled: learning them as "TP" taught the model that
+P waves are baseline and cost 7 % of P waves on other LUDB records and 20 %
+on QTDB (issue 9; ``no_p`` = :data:`NO_P_POLICIES`).
+
 Labels come from :func:`ecgstudio.app.dataset.load_labelled_leads` (the same
 masks as full training: :func:`~ecgstudio.core.masks.to_mask` with the
 record's known beats, so skipped beats and far-apart regions stay unlabelled;
@@ -47,6 +58,24 @@ SCORE_GAP_S = 10.0
 
 #: Minimum weighted share of a window for it to be trained on.
 MIN_WEIGHTED_FRACTION = 0.05
+
+#: Words of a header's rhythm line that state "no P waves" (lower case).
+NO_P_RHYTHM_WORDS = ("fibrillation", "flutter")
+
+#: How the TP gaps of a track without P waves are treated: ``"rhythm"`` (a statement in reviewed spans
+#: and in records whose header names AF/flutter; otherwise unlabelled), ``"statement"`` (always
+#: labelled TP: the behaviour that lost P waves), ``"unlabelled"`` (never labelled).
+NO_P_POLICIES = ("rhythm", "statement", "unlabelled")
+
+
+def rhythm_states_no_p(comments: Iterable[str]) -> bool:
+    """Whether header comment lines name a rhythm without P waves (atrial fibrillation/flutter).
+
+    Lines starting with ``Rhythm`` decide when there are any; otherwise any line counts.
+    """
+    lines = [c.strip().lstrip("#").strip().lower() for c in comments]
+    rhythm = [c for c in lines if c.startswith("rhythm")] or lines
+    return any(word in c for c in rhythm for word in NO_P_RHYTHM_WORDS)
 
 
 @dataclass(frozen=True)
@@ -181,7 +210,7 @@ def _beats(tracks: list[Delineation], spans: ReviewSpans | None) -> np.ndarray:
 
 
 def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *,
-                   with_signal: bool = True) -> RecordMaterial:
+                   with_signal: bool = True, no_p: str = "rhythm") -> RecordMaterial:
     """Read the reviewed material of one record.
 
     Parameters
@@ -192,6 +221,8 @@ def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *
         Reference annotator used when the record has no ``ecgs`` review state.
     with_signal : bool
         Also read and prepare the signal (``False``: count beats only, cheap).
+    no_p : str
+        One of :data:`NO_P_POLICIES` (see the module docstring).
 
     Returns
     -------
@@ -215,7 +246,11 @@ def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *
                               _beats(tracks, source.spans), tuple(tracks), part)
     if not with_signal or material.n_beats == 0:
         return material
-    leads = load_labelled_leads(path, source.ext)
+    if no_p not in NO_P_POLICIES:
+        raise ValueError(f"no_p must be one of {NO_P_POLICIES}, got {no_p!r}")
+    statement = {"statement": True, "unlabelled": False}.get(
+        no_p, source.spans is not None or rhythm_states_no_p(info.comments))
+    leads = load_labelled_leads(path, source.ext, tp_without_p=statement)
     if source.spans is not None:
         leads = [replace(lead, weights=lead.weights * _span_mask(lead.weights.size, source.spans, info.fs))
                  for lead in leads]
@@ -371,3 +406,62 @@ def held_out_scores(materials: list[RecordMaterial], model: object, metadata: di
     return {"waves": {label: {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
                               for k, v in item.items() if k in keep}
                       for label, item in pool(scores).summary().items()}}
+
+
+#: Base-model probability below which a distillation sample gets no weight.
+DISTILL_MIN_CONFIDENCE = 0.6
+
+
+def with_distillation(materials: list[RecordMaterial], model: object, metadata: dict, *, weight: float,
+                      leads_per_record: int, seed: int = 0) -> list[RecordMaterial]:
+    """Add the base model's own labels on leads nobody annotated (distillation toward the base).
+
+    For every record, up to ``leads_per_record`` of its leads without labels
+    (e.g. the 11 other leads of a 12-lead record whose lead II was reviewed)
+    are labelled with the base model's most probable class, with weight
+    ``weight`` where the base is at least :data:`DISTILL_MIN_CONFIDENCE` sure,
+    inside the record's reviewed extent (first to last labelled sample).
+    This keeps what the base does on those leads (and in the fused global
+    track) while the reviewed lead teaches the corrections.
+
+    Returns
+    -------
+    list[RecordMaterial]
+        The materials with the extra leads appended (unchanged when
+        ``weight <= 0`` or ``leads_per_record <= 0``).
+    """
+    from ecgstudio.ml.infer import lead_proba_model_grid, window_config
+    from ecgstudio.ml.preprocess import prepare_lead
+
+    if weight <= 0 or leads_per_record <= 0:
+        return materials
+    window, hop, ramp = window_config(metadata)
+    rng = np.random.default_rng(seed)
+    out = []
+    for material in materials:
+        if not material.leads:
+            out.append(material)
+            continue
+        labelled = np.zeros(material.leads[0].weights.size, dtype=bool)
+        for lead in material.leads:
+            labelled[: lead.weights.size] |= lead.weights[: labelled.size] > 0
+        where = np.flatnonzero(labelled)
+        if where.size == 0:
+            out.append(material)
+            continue
+        rec = read_record(material.path)
+        own = {lead.lead for lead in material.leads}
+        free = [k for k in range(rec.n_leads) if k not in own]
+        chosen = sorted(rng.choice(free, min(leads_per_record, len(free)), replace=False).tolist()) if free else []
+        extra = []
+        for k in chosen:
+            x = prepare_lead(rec.signal[:, k], rec.fs)
+            probs = lead_proba_model_grid(model, x, window=window, hop=hop, ramp=ramp)
+            w = np.zeros(x.size, dtype=np.float32)
+            lo, hi = int(where[0]), min(x.size, int(where[-1]) + 1)
+            w[lo:hi] = weight
+            w *= probs.max(axis=1) >= DISTILL_MIN_CONFIDENCE
+            extra.append(LabelledLead(record=material.name, lead=k, signal=x,
+                                      classes=probs.argmax(axis=1).astype(np.int8), weights=w))
+        out.append(replace(material, leads=material.leads + tuple(extra)))
+    return out

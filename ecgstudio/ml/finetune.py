@@ -59,6 +59,10 @@ class FineTuneSettings:
         Seed of TensorFlow, batch order, jitter and augmentation.
     batch_size : int
         Windows per batch.
+    blend : float
+        Share of the fine-tuning step kept: the result's weights are
+        ``base + blend * (tuned - base)`` (1: the tuned weights; < 1 pulls
+        them back toward the base, which limits forgetting).
     """
 
     epochs: int = DEFAULT_FINETUNE_EPOCHS
@@ -67,6 +71,7 @@ class FineTuneSettings:
     freeze: int = 0
     seed: int = 0
     batch_size: int = DEFAULT_FINETUNE_BATCH
+    blend: float = 1.0
 
     def check(self) -> None:
         """Raise :class:`ModelError` (one line) for settings that cannot work."""
@@ -78,6 +83,8 @@ class FineTuneSettings:
             raise ModelError(f"learning rate must be positive, got {self.lr}")
         if self.batch_size < 1 or self.patience < 1:
             raise ModelError("batch size and patience must be at least 1")
+        if not 0 < self.blend <= 1:
+            raise ModelError(f"blend must be in (0, 1], got {self.blend}")
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,28 @@ class FineTuneRun:
     before: dict[str, Any]
     after: dict[str, Any]
     history: dict[str, Any]
+
+
+def fresh_copy(model: Any) -> Any:
+    """A new Keras model with the same architecture and weights.
+
+    :mod:`ecgstudio.ml.infer` compiles a model's forward pass once, with its
+    weights folded in, and keeps it per model object: a model trained after
+    its first prediction must be scored through a fresh copy, or the scores
+    are the old weights' (the held-out "after" scores were the base's until
+    issue 9).
+    """
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def blend_weights(base: list[np.ndarray], tuned: list[np.ndarray], blend: float) -> list[np.ndarray]:
+    """``base + blend * (tuned - base)``, array by array (BatchNorm statistics included)."""
+    return [b + blend * (t - b) if np.issubdtype(np.asarray(t).dtype, np.floating) else t
+            for b, t in zip(base, tuned, strict=True)]
 
 
 def finetune_model(
@@ -160,7 +189,8 @@ def finetune_model(
     val_rows = np.arange(len(validation))
     before: dict[str, Any] = dict(evaluate_windows(model, validation, val_rows))
     if score is not None:
-        before.update(score(model))
+        before.update(score(fresh_copy(model)))
+    base_weights = model.get_weights()
     config = FitConfig(
         epochs=settings.epochs,
         batch_size=settings.batch_size,
@@ -173,6 +203,9 @@ def finetune_model(
         augment=FINETUNE_AUGMENT,
     )
     history = fit(model, train, validation, config, progress=progress, cancel=cancel, log=log)
+    if settings.blend < 1:
+        model.set_weights(blend_weights(base_weights, model.get_weights(), settings.blend))
+    model = fresh_copy(model)
     after: dict[str, Any] = dict(evaluate_windows(model, validation, val_rows))
     if score is not None:
         check_cancel(cancel, "fine-tuning")

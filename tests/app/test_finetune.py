@@ -92,9 +92,12 @@ def test_cli_with_several_records_holds_out_whole_records(work: Path, capsys: py
     code = main(["finetune", *map(str, records), "--base", str(work / "base"), "--out", str(work / "out"),
                  "--ann-ext", "q1c", "--epochs", "1", "--val-fraction", "0.3"])
 
-    assert code == 0
-    assert "wrote" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "wrote" in out
     meta = json.loads((work / "out.json").read_text())
+    gate = meta["finetune"]["gate"]
+    assert code == (0 if gate["accepted"] else 3)  # the gate's verdict is the exit code, said plainly
+    assert ("NOT BETTER" in out) != gate["accepted"]
     split = meta["split"]
     assert split["held_out"] == {"kind": "records"}
     assert len(split["validation"]) == 1
@@ -178,3 +181,22 @@ def test_suggested_output_stem_is_free_and_named_after_the_base(tmp_path: Path,
 
     assert first.parent == tmp_path / "home" / "models" and first.name.startswith("base-ft-")
     assert second != first and not second.with_suffix(".json").exists()
+
+
+def test_gate_accepts_only_better_and_never_worse() -> None:
+    from ecgstudio.app.finetune import gate
+
+    def waves(**sd: float) -> dict:
+        return {"waves": {fid: {"n_reference": 10, "sensitivity": 1.0, "sd_error_ms": sd.get(fid.replace(" ", "_"), 10.0)}
+                          for fid in ("P on", "P off", "QRS on", "QRS off", "T off")}}
+
+    ok, verdict, better, worse = gate(waves(), waves(T_off=8.0))
+    assert ok and better == ["T off SD 10.0 -> 8.0 ms"] and not worse and verdict.startswith("better")
+    ok, verdict, _, worse = gate(waves(), waves(T_off=8.0, P_on=11.0))
+    assert not ok and worse == ["P on SD 10.0 -> 11.0 ms"] and verdict.startswith("NOT BETTER")
+    ok, verdict, _, _ = gate(waves(), waves())
+    assert not ok and "no boundary improved" in verdict
+    dropped = waves(T_off=8.0)
+    dropped["waves"]["P on"]["sensitivity"] = 0.99
+    assert not gate(waves(), dropped)[0]
+    assert not gate({}, {})[0]

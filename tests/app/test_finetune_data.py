@@ -96,3 +96,13 @@ def test_time_split_separates_weights_at_a_beat_boundary(tmp_path: Path) -> None
     assert all(not lead.weights[split:].any() for lead in train.leads)
     assert all(not lead.weights[:split].any() and lead.weights.any() for lead in val.leads)
     assert train.beat_samples.max() < split <= val.beat_samples.min()
+
+
+def test_no_p_rhythm_words_decide_whether_missing_p_waves_are_a_statement() -> None:
+    from ecgstudio.app.finetune_data import rhythm_states_no_p
+
+    assert rhythm_states_no_p(["<age>: 76", "Rhythm: Atrial fibrillation."])
+    assert rhythm_states_no_p(["Rhythm: Atrial flutter, typical."])
+    assert not rhythm_states_no_p(["Rhythm: Sinus rhythm.", "UNIpolar ventricular pacing.",
+                                   "history of atrial fibrillation"])
+    assert not rhythm_states_no_p([])
