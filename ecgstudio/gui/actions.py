@@ -21,6 +21,7 @@ Ctrl+G                  go to time (1:23.5 or 83.5 s)
 Ctrl+2 / Ctrl+5         paper speed 25 / 50 mm/s
 Alt+1 / Alt+2 / Alt+3   gain 5 / 10 / 20 mm/mV (all leads)
 C                       calipers on/off (drag to measure ms and bpm)
+Ctrl+L                  12-lead sheet (3 x 4 + rhythm strip) / stacked leads
 G                       grid on/off
 Shift+P / Q / T         relabel the selected wave
 Alt+P / Q / T           add a wave over the selected range
@@ -116,6 +117,7 @@ class Actions:
     goto_end: QAction | None = None
     goto_time: QAction | None = None
     calipers: QAction | None = None
+    sheet: QAction | None = None
     fit_gain: QAction | None = None
     shortcuts: QAction | None = None
     about: QAction | None = None
@@ -242,6 +244,9 @@ def _review_actions(window: MainWindow, a: Actions) -> None:
     a.calipers = _action(window, "&Calipers", lambda: flow.set_calipers(a.calipers.isChecked()), "C",
                          "Drag on a lead to measure an interval in ms and bpm", plot=True)
     a.calipers.setCheckable(True)
+    a.sheet = _action(window, "12-lead &sheet (3×4 + rhythm)", lambda: flow.set_sheet_layout(a.sheet.isChecked()),
+                      "Ctrl+L", "The standard 3×4 layout with a lead II rhythm strip (double click: back to the rows)")
+    a.sheet.setCheckable(True)
     speeds = QActionGroup(window)
     speeds.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
     for speed in PAPER_SPEEDS_MM_S:
@@ -303,7 +308,7 @@ def build_menus(window: MainWindow, a: Actions) -> None:
     gain_menu.addActions(list(a.gains.values()))
     gain_menu.addSeparator()
     gain_menu.addAction(a.fit_gain)
-    view_menu.addActions([a.calipers, a.grid])
+    view_menu.addActions([a.sheet, a.calipers, a.grid])
     a.leads_menu = view_menu.addMenu("&Leads")
     palette_menu = view_menu.addMenu("&Palette")
     palette_menu.addActions(list(a.palettes.values()))

@@ -8,14 +8,10 @@ the view redraws from the track's listener (so undo/redo redraw too).
 
 Beyond the contract: ``sigSelectedRangeChanged``, ``select_boundary``,
 ``set_selected_range``, ``set_reference_index`` (track the editable one is
-compared with), ``set_confidence_threshold``, ``editable_track``,
-``lead_visible``, ``grid_visible``, ``palette_name``; the clinical display
-(:attr:`LeadsView.paper`: paper speed, one amplitude scale for all leads,
-rows sized to the window, ``scale_amplitude``/``fit_amplitude``/
-``reset_amplitude``), the time ruler always under the rows, calipers
-(:attr:`LeadsView.calipers`) and the navigation that keeps the selected beat
-(:class:`~ecgstudio.gui.view_navigation.ViewNavigation`: ``centre_on``,
-``pan_samples``, ``goto_start``/``goto_end``/``goto_time``).
+compared with), ``set_confidence_threshold``, ``editable_track``, ``lead_visible``, ``grid_visible``,
+``palette_name``; the clinical display (:attr:`LeadsView.paper`: paper speed, one amplitude scale, rows sized
+to the window), a time ruler under the rows, calipers, ``show_sheet`` (the 12-lead sheet instead of the rows)
+and the navigation that keeps the selected beat (:class:`~ecgstudio.gui.view_navigation.ViewNavigation`).
 """
 
 from __future__ import annotations
@@ -121,6 +117,7 @@ class LeadsView(ViewNavigation, ViewSelection, QtWidgets.QWidget):
         self.calipers = Calipers(self)
         self.ruler = TimeRuler(self)
         layout.addWidget(self.ruler)
+        self.sheet_widget: QtWidgets.QWidget | None = None
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self._redraw_timer = QtCore.QTimer(self)
         self._redraw_timer.setSingleShot(True)
@@ -322,6 +319,18 @@ class LeadsView(ViewNavigation, ViewSelection, QtWidgets.QWidget):
     def reset_amplitude(self) -> None:
         """Back to the standard 10 mm/mV."""
         self.paper.set_gain(1.0)
+
+    def show_sheet(self, sheet: QtWidgets.QWidget | None) -> None:
+        """Show ``sheet`` (another layout of the record: the 12-lead sheet) instead of the rows; ``None``: rows."""
+        if sheet is not None and self.layout().indexOf(sheet) < 0:
+            self.layout().insertWidget(0, sheet, 1)
+        if self.sheet_widget is not None and self.sheet_widget is not sheet:
+            self.sheet_widget.hide()
+        for widget in (self._scroll, self.ruler):
+            widget.setVisible(sheet is None)
+        if sheet is not None:
+            sheet.show()
+        self.sheet_widget = sheet
 
     def rows_viewport_height(self) -> int:
         """Pixels of height the lead rows share (the scroll area's viewport)."""

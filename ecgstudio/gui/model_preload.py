@@ -2,8 +2,9 @@
 
 Importing TensorFlow and loading the model take seconds. :class:`ModelPreloader`
 runs :func:`ecgstudio.app.preannotate.load_model` (which caches the model by
-path and modification time) in a worker thread after the record is on screen;
-the first pre-annotation then finds it loaded. TensorFlow is never imported on
+path and modification time) and one tiny inference in a worker thread after
+the record is on screen; the first pre-annotation then finds it loaded and
+its prediction graph built. TensorFlow is never imported on
 the GUI thread: the import happens inside the task. A pre-annotation started
 while the preload still runs waits for it inside ``load_model`` (the cache is
 locked), so the model is never loaded twice.
@@ -24,11 +25,30 @@ log = logging.getLogger(__name__)
 LoadFn = Callable[[str], Any]
 
 
-def _load_model(stem: str) -> Any:
-    """The real loader, imported in the worker thread."""
-    from ecgstudio.app.preannotate import load_model
+#: Length (seconds) and rate (Hz) of the silent signal the loaded model is run on once.
+WARM_UP_S, WARM_UP_FS = 10.0, 250.0
 
-    return load_model(stem)
+
+def _load_model(stem: str) -> Any:
+    """The real loader, imported in the worker thread: load, then one tiny inference.
+
+    Keras builds its prediction graph on the first call (a few hundred
+    milliseconds); running it once on a short silent signal here keeps that
+    out of the user's first pre-annotation. A failing warm-up is ignored (the
+    model itself loaded).
+    """
+    import numpy as np
+
+    from ecgstudio.app.preannotate import load_model, preannotate
+    from ecgstudio.core.record import Record
+
+    loaded = load_model(stem)
+    silent = Record("warm-up", np.zeros((int(WARM_UP_S * WARM_UP_FS), 1), np.float32), WARM_UP_FS, ("warm-up",))
+    try:
+        preannotate(silent, stem)
+    except Exception:  # noqa: BLE001 - a warm-up only
+        log.debug("warm-up inference failed", exc_info=True)
+    return loaded
 
 
 class ModelPreloader(QObject):

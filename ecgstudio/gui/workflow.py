@@ -5,7 +5,8 @@ needs beyond editing: the paper speed and gain (remembered), the Record dock
 (header data: age, sex, diagnoses), Go to time, Home/End, a Measurements row
 click that selects the beat and gives the keyboard back to the plot,
 calipers (readout in the status bar), the model loaded in the background once
-the record is on screen, and the Help menu's dialogs.
+the record is on screen, the 12-lead sheet (3 x 4 + rhythm strip) and the
+Help menu's dialogs.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from ecgstudio import __version__
 from ecgstudio.core.record import Record
 from ecgstudio.core.waves import WaveKind
 from ecgstudio.gui import dialogs
+from ecgstudio.gui.colors import get_palette
 from ecgstudio.gui.help_dialogs import ShortcutsDialog, show_about
 from ecgstudio.gui.messages import format_seconds, parse_time
 from ecgstudio.gui.model_preload import ModelPreloader
 from ecgstudio.gui.paper import GAINS, PAPER_SPEEDS_MM_S, PaperScale
 from ecgstudio.gui.record_info import RecordInfoPanel
+from ecgstudio.gui.sheet_12lead import TwelveLeadSheet, standard_leads
 
 if TYPE_CHECKING:
     from ecgstudio.gui.calipers import CaliperReading
@@ -79,6 +82,9 @@ class WorkflowController(QObject):
         view.paper.sigChanged.connect(self._on_scale_changed)
         view.calipers.sigChanged.connect(self._on_caliper)
         view.calipers.sigModeChanged.connect(self._on_caliper_mode)
+        self.sheet: TwelveLeadSheet | None = None
+        view.sigViewRangeChanged.connect(lambda *_: self._refresh_sheet())
+        view.paper.sigChanged.connect(lambda *_: self._refresh_sheet())
         self._shown_record: Record | None = None
         window.sigRecordShown.connect(self._apply_record)
         window.sigDocumentChanged.connect(self._on_document)
@@ -126,6 +132,44 @@ class WorkflowController(QObject):
         self._view.calipers.set_enabled(False)
         if record is not None and self.speed_mm_s:
             self._view.paper.set_speed(self.speed_mm_s)
+        if self._view.sheet_widget is not None:
+            self.set_sheet_layout(True)  # the new record's leads, or back to the rows
+
+    # ------------------------------------------------------------------ 12-lead sheet
+    def set_sheet_layout(self, on: bool) -> bool:
+        """Ctrl+L: the 3 x 4 + rhythm strip sheet instead of the stacked rows; ``False`` if not possible."""
+        view = self._view
+        record = view.record
+        leads = standard_leads(record.lead_names) if on and record is not None else None
+        if on and leads is None:
+            self._message("The 3×4 layout needs the 12 standard leads (I, II, III, aVR, aVL, aVF, V1–V6)")
+        on = leads is not None
+        if on:
+            if self.sheet is None:
+                self.sheet = TwelveLeadSheet(get_palette(view.palette_name()), view)
+                self.sheet.sigTimeActivated.connect(self._sheet_activated)
+                self.sheet.vb.sigResized.connect(self._refresh_sheet)
+            self.sheet.set_record(record, leads)
+        view.show_sheet(self.sheet if on else None)
+        actions = getattr(self._window, "action_set", None)
+        if actions is not None and actions.sheet.isChecked() != on:
+            actions.sheet.setChecked(on)
+        self._refresh_sheet()
+        return on
+
+    def _refresh_sheet(self) -> None:
+        view, sheet = self._view, self.sheet
+        if sheet is not None and view.sheet_widget is sheet:
+            first, last = view.window()
+            sheet.show_at((first + last) / 2, view.paper.scale)
+
+    def _sheet_activated(self, sample: float) -> None:
+        """Double click on the sheet: the stacked rows at that time, the beat there selected."""
+        record = self._view.record
+        self.set_sheet_layout(False)
+        if record is not None:
+            self._view.goto_time(min(max(sample, 0.0), record.n_samples - 1) / record.fs)
+        self._view.setFocus()
 
     # ------------------------------------------------------------------ keyboard flow
     def goto_time(self) -> None:

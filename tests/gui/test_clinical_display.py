@@ -208,3 +208,66 @@ def test_calipers_measure_ms_and_bpm_instead_of_panning(qtbot) -> None:
     assert view.calipers.reading() is None and readings[-1] is None
     mouse_drag(view, 1, [stop, start])
     assert view.window()[0] > 0  # a drag pans again
+
+
+def test_standard_leads_are_found_by_name() -> None:
+    from ecgstudio.gui.sheet_12lead import standard_leads
+
+    names = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+    assert standard_leads(names) == {n.lower(): i for i, n in enumerate(names)}
+    assert standard_leads(("MLII", "V5")) is None
+    assert standard_leads(twelve_leads().lead_names)["v6"] == 11
+
+
+def test_twelve_lead_sheet_is_3_by_4_plus_rhythm_on_calibrated_paper(qtbot) -> None:
+    from ecgstudio.gui.colors import get_palette
+    from ecgstudio.gui.sheet_12lead import SHEET_SPEED_MM_S, TwelveLeadSheet, standard_leads
+
+    view = new_view(qtbot)
+    view.resize(1300, 700)
+    record = twelve_leads(40)  # 32 s
+    view.set_record(record)
+    sheet = TwelveLeadSheet(get_palette("classic"), view)
+    sheet.set_record(record, standard_leads(record.lead_names))
+    view.show_sheet(sheet)
+    settle()
+    assert sheet.isVisible() and not view.ruler.isVisible() and not view.rows[0].widget.isVisible()
+    scale = PaperScale(px_per_mm=view.paper.scale.px_per_mm)
+    sheet.show_at(20 * FS, scale)
+    assert sheet.start_sample() == int(15 * FS)
+    assert sheet.labels() == ["I", "aVR", "V1", "V4", "II", "aVL", "V2", "V5", "III", "aVF", "V3", "V6", "II"]
+    (x0, x1), (y0, y1) = sheet.vb.viewRange()
+    if not sheet.reduced:
+        px_per_s = sheet.vb.width() / (x1 - x0) * FS
+        assert px_per_s == pytest.approx(SHEET_SPEED_MM_S * scale.px_per_mm, rel=0.01)
+        assert sheet.vb.height() / (y1 - y0) == pytest.approx(scale.px_per_mv, rel=0.01)  # 10 mm/mV
+    x, _ = sheet._curves[5].getData()  # aVL: the second column
+    assert x[0] == pytest.approx(15 * FS + 2.5 * FS) and len(x) == int(2.5 * FS)
+    x, _ = sheet._curves[12].getData()  # the rhythm strip: 10 s
+    assert len(x) == int(10 * FS)
+    view.show_sheet(None)
+    assert not sheet.isVisible() and view.ruler.isVisible()
+
+
+def test_ctrl_l_shows_the_sheet_for_12_leads_only(qtbot, make_window, open_and_wait, excerpt, tmp_path) -> None:
+    import shutil
+    from pathlib import Path
+
+    window = make_window()
+    open_and_wait(window, excerpt)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, QtCore.Qt.Key.Key_L, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.view.sheet_widget is None and "12 standard leads" in window.status.currentMessage()
+    assert not window.action_set.sheet.isChecked()
+    folder = tmp_path / "ludb"
+    folder.mkdir()
+    for path in (Path(__file__).resolve().parents[1] / "data" / "ludb").glob("1.*"):
+        shutil.copy(path, folder / path.name)
+    open_and_wait(window, folder / "1")
+    window.action_set.sheet.trigger()
+    sheet = window.workflow.sheet
+    assert window.view.sheet_widget is sheet and sheet.isVisible() and window.action_set.sheet.isChecked()
+    sheet.sigTimeActivated.emit(3.0 * 500)  # double click at 3 s: back to the rows there
+    assert window.view.sheet_widget is None and not window.action_set.sheet.isChecked()
+    first, last = window.view.window()
+    assert first <= 3.0 * 500 <= last

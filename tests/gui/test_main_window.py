@@ -215,19 +215,25 @@ def test_run_gui_shows_the_window_then_opens_the_sample(qtbot, monkeypatch: pyte
                                                         dialog_log) -> None:
     from PyQt5.QtWidgets import QApplication
 
+    import threading
+
     from ecgstudio.gui import app as gui_app
     from ecgstudio.gui.main_window import MainWindow
 
     seen: dict[str, object] = {}
     tf_before = "tensorflow" in sys.modules
+    loads: list[tuple[bool, bool]] = []  # (on the GUI thread, the record on screen): the real one imports TensorFlow
 
     def fake_exec(self) -> int:  # noqa: ANN001
         window = next(w for w in QApplication.topLevelWidgets()
                       if isinstance(w, MainWindow) and w.isVisible())
         seen["shown_before_open"] = window.document is None
+        seen["tensorflow"] = "tensorflow" in sys.modules
+        monkeypatch.setattr(window.workflow.preloader, "load_fn", lambda stem: loads.append(
+            (threading.current_thread() is threading.main_thread(), window.document is not None)))
         qtbot.waitUntil(lambda: window.document is not None, timeout=15_000)
         seen["name"] = window.document.name
-        seen["tensorflow"] = "tensorflow" in sys.modules
+        qtbot.waitUntil(lambda: bool(loads), timeout=5000)
         window.close()
         window.deleteLater()
         return 0
@@ -235,7 +241,8 @@ def test_run_gui_shows_the_window_then_opens_the_sample(qtbot, monkeypatch: pyte
     monkeypatch.setattr(QApplication, "exec_", fake_exec)
     assert gui_app.run_gui(None, None) == 0
     assert seen["shown_before_open"] and seen["name"] == "sel100"
-    assert tf_before or not seen["tensorflow"]  # the window never imports TensorFlow
+    assert tf_before or not seen["tensorflow"]  # nothing imports TensorFlow before the window is painted
+    assert loads == [(False, True)]  # the model is loaded in a worker thread once the record is shown
 
 
 def test_view_menu_hides_a_lead_and_shows_the_panels(make_window, open_and_wait, excerpt: Path) -> None:
