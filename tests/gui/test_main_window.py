@@ -213,9 +213,9 @@ def test_plot_keys_do_not_steal_arrows_from_the_docks(qtbot, make_window, open_a
 
 def test_run_gui_shows_the_window_then_opens_the_sample(qtbot, monkeypatch: pytest.MonkeyPatch,
                                                         dialog_log) -> None:
-    from PyQt5.QtWidgets import QApplication
-
     import threading
+
+    from PyQt5.QtWidgets import QApplication
 
     from ecgstudio.gui import app as gui_app
     from ecgstudio.gui.main_window import MainWindow
