@@ -132,7 +132,7 @@ class Actions:
             self.pan_right, self.zoom_in, self.zoom_out, self.preannotate, self.copy_reference,
             *self.relabel.values(),
             *self.add_wave.values(), *self.beat_label.values(), *self.zoom_presets,
-            self.goto_start, self.goto_end, self.goto_time, self.calipers,
+            self.goto_start, self.goto_end, self.goto_time, self.calipers, self.sheet,
         ]
 
 
