@@ -143,7 +143,7 @@ def _cli_args(run: Run) -> list[str]:
     work, case = run.work, run.case
     model = str(work.model)
     if run.command == "annotate":
-        return ["annotate", str(work.rec), "--out-dir", str(work.rec_dir), "--model", model]
+        return ["annotate", str(work.rec), "--out-dir", str(work.rec_dir), "--model", model, "--force"]  # re-annotate over the hostile files
     if run.command == "evaluate":
         args = ["evaluate", "--data", str(work.rec_dir), "--ref-ext", "q1c", "--model", model, "--peers", "ecgs"]
         return args if case.name.startswith(("model/", "baseline/model")) else [*args, "--records", RECORD]

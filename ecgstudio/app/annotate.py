@@ -13,6 +13,12 @@ read or written, or has no usable lead, is reported on one line and the run
 goes on; the exit code is then 1.
 With ``--jobs N`` records are processed by N worker processes, each loading
 the model once.
+
+Archives (:mod:`ecgstudio.app.archive`): ``--manifest FILE`` (or an input
+file called ``RECORDS``) lists records one per line; a record whose output is
+newer than the model and the record is skipped unless ``--force`` (which
+re-annotates with the same merge of reviewed work); ``--table FILE`` writes
+one row per beat (per track) of every record (:mod:`ecgstudio.app.beat_table`).
 """
 
 from __future__ import annotations
@@ -20,13 +26,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.core.measurements import BeatTable
 from ecgstudio.io.annotations import DEFAULT_EXT
 
 
@@ -42,6 +49,8 @@ class Outcome:
     kept: int = 0
     replaced_reviewed: bool = False
     excluded: str = ""  # unusable leads left out of the track and for how long (quality summary)
+    tables: tuple[tuple[str, BeatTable], ...] = ()  # (lead name, beats) per written track, for --table
+    skipped: bool = False  # output up to date, not re-annotated (no --force)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,8 +59,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Pre-annotate records with a segmentation model and write one WFDB annotation file per record "
         "(P, QRS and T boundaries, PhysioNet convention) into --out-dir."
     )
-    parser.add_argument("records", nargs="+", metavar="RECORD",
-                        help="record path without extension, a .hea file, or a folder of records")
+    parser.add_argument("records", nargs="*", metavar="RECORD",
+                        help="record path without extension, a .hea file, a folder of records, or a "
+                             "RECORDS manifest file")
+    parser.add_argument("--manifest", action="append", default=[], metavar="FILE",
+                        help="text file of record paths, one per line, relative to its folder "
+                             "(PhysioNet RECORDS style); may be repeated")
+    parser.add_argument("--force", action="store_true",
+                        help="re-annotate records whose output is newer than the model and the record "
+                             "(default: skip them; reviewed waves are still kept unless --replace-reviewed)")
+    parser.add_argument("--table", default=None, metavar="FILE",
+                        help="also write one row per beat (per lead with --per-lead) of every record: "
+                             ".csv, or .parquet when pyarrow is installed")
     parser.add_argument("--out-dir", required=True, metavar="DIR",
                         help="folder for the annotation files (created if missing)")
     parser.add_argument("--ext", default=DEFAULT_EXT,
@@ -71,8 +90,11 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def expand_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Record paths named by the command-line inputs.
+def expand_inputs(inputs: Sequence[str], manifests: Sequence[str] = ()) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Record paths named by the command-line inputs and manifest files.
+
+    An input file called ``RECORDS`` is read as a manifest, like those in
+    ``manifests`` (:func:`ecgstudio.app.archive.read_manifest`).
 
     Returns
     -------
@@ -82,14 +104,21 @@ def expand_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]
     problems : list[tuple[str, str]]
         ``(input, reason)`` for inputs that name no record.
     """
+    from ecgstudio.app.archive import is_manifest, read_manifest
     from ecgstudio.io.records import list_records, resolve_record_path
 
     records: list[Path] = []
     problems: list[tuple[str, str]] = []
     seen: set[Path] = set()
-    for item in inputs:
+    items = [(m, True) for m in manifests] + [(i, is_manifest(i)) for i in inputs]
+    for item, manifest in items:
         try:
-            if Path(item).expanduser().is_dir():
+            if manifest:
+                found, bad = read_manifest(item)
+                problems += bad
+                if not found and not bad:
+                    problems.append((item, "manifest lists no records"))
+            elif Path(item).expanduser().is_dir():
                 found = list_records(item)
                 if not found:
                     problems.append((item, "folder holds no WFDB records (.hea files)"))
@@ -128,6 +157,7 @@ def annotate_one(
     per_lead: bool,
     live: bool = False,
     replace_reviewed: bool = False,
+    table: bool = False,
 ) -> Outcome:
     """Read, pre-annotate and write one record; never raises for a bad record.
 
@@ -140,8 +170,10 @@ def annotate_one(
     Outcome
         The written file, wave count, reviewed waves kept and the unusable
         leads left out, or a one-line error (also when no lead is usable:
-        nothing is written then).
+        nothing is written then); with ``table`` the beats of the tracks as
+        written.
     """
+    from ecgstudio.app.archive import beat_tables
     from ecgstudio.app.preannotate import preannotate, prediction_quality
     from ecgstudio.app.reannotate import write_prediction
     from ecgstudio.io.records import read_record
@@ -161,9 +193,11 @@ def annotate_one(
                                f"{name}: no usable lead ({excluded}); nothing annotated, nothing written")
         from ecgstudio.app.preannotate import label_from_beat_file  # beat labels (V, A ...) from atr
         tracks, _ = label_from_beat_file(tracks, record_path, start_sample=record.start_sample)
+        merged: list = []
         written, report = write_prediction(record, record_path, tracks, ext=ext, out_dir=out_dir,
                                            model=Path(model).name if model else "default",
-                                           replace_reviewed=replace_reviewed)
+                                           replace_reviewed=replace_reviewed, merged=merged)
+        tables = beat_tables(merged, record.lead_names) if table else ()
     except EcgStudioError as exc:
         return Outcome(name, None, 0, time.perf_counter() - start, str(exc))
     except (OSError, ValueError) as exc:
@@ -171,7 +205,7 @@ def annotate_one(
     except MemoryError:
         return Outcome(name, None, 0, time.perf_counter() - start, f"{name}: out of memory")
     return Outcome(name, written, report.n_waves, time.perf_counter() - start, None, report.n_kept,
-                   report.replaced_reviewed, excluded)
+                   report.replaced_reviewed, excluded, tables)
 
 
 _worker_error: str | None = None
@@ -190,13 +224,15 @@ def _worker_init(model: str | None) -> None:
 
 def _annotate_in_worker(
     record_path: Path, out_dir: Path, ext: str, model: str | None, per_lead: bool, replace_reviewed: bool,
+    table: bool = False,
 ) -> Outcome:
     if _worker_error is not None:
         return Outcome(record_path.name, None, 0, 0.0, _worker_error)
-    return annotate_one(record_path, out_dir, ext, model, per_lead, replace_reviewed=replace_reviewed)
+    return annotate_one(record_path, out_dir, ext, model, per_lead, replace_reviewed=replace_reviewed,
+                        table=table)
 
 
-def _report(i: int, total: int, outcome: Outcome) -> None:
+def _report_line(i: int, total: int, outcome: Outcome) -> str:
     width = len(str(total))
     head = f"[{i:>{width}}/{total}]"
     if outcome.error is None:
@@ -206,21 +242,69 @@ def _report(i: int, total: int, outcome: Outcome) -> None:
         elif outcome.kept:
             kept = f", kept {outcome.kept} reviewed waves"
         excluded = f"; leads excluded: {outcome.excluded}" if outcome.excluded else ""
-        _err(f"{head} {outcome.record}: {outcome.n_waves} waves{kept} -> {outcome.written} "
-             f"({outcome.seconds:.1f} s){excluded}")
-    else:
-        reason = outcome.error
-        _err(f"{head} error: {reason}" if outcome.record in reason.split(":")[0]
-             else f"{head} {outcome.record}: error: {reason}")
+        return (f"{head} {outcome.record}: {outcome.n_waves} waves{kept} -> {outcome.written} "
+                f"({outcome.seconds:.1f} s){excluded}")
+    reason = outcome.error
+    return (f"{head} error: {reason}" if outcome.record in reason.split(":")[0]
+            else f"{head} {outcome.record}: error: {reason}")
+
+
+def _pool_outcomes(args: argparse.Namespace, todo: list[Path], out_dir: Path, model: str,
+                   jobs: int) -> Iterator[Outcome]:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # TensorFlow does not survive fork
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
+                             initargs=(model,)) as pool:
+        futures = [pool.submit(_annotate_in_worker, path, out_dir, args.ext, model, args.per_lead,
+                               args.replace_reviewed, args.table is not None)
+                   for path in todo]
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool as exc:
+                raise EcgStudioError(f"a worker process died ({exc})") from None
+
+
+def _local_outcomes(args: argparse.Namespace, todo: list[Path], out_dir: Path, model: str) -> Iterator[Outcome]:
+    from ecgstudio.app.preannotate import load_model
+
+    start = time.perf_counter()
+    load_model(model)
+    _err(f"model loaded ({time.perf_counter() - start:.1f} s)")
+    for path in todo:
+        yield annotate_one(path, out_dir, args.ext, model, args.per_lead, live=True,
+                           replace_reviewed=args.replace_reviewed, table=args.table is not None)
+
+
+def _unique_names(records: list[Path], out_dir: Path, ext: str) -> tuple[list[Path], int]:
+    names: dict[str, Path] = {}
+    unique: list[Path] = []
+    failures = 0
+    for path in records:
+        if path.name in names:
+            failures += 1
+            _err(f"{path}: error: same record name as {names[path.name]}; both would write "
+                 f"{out_dir / (path.name + '.' + ext)}")
+            continue
+        names[path.name] = path
+        unique.append(path)
+    return unique, failures
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the sub-command; returns 0, or 1 if any record failed."""
-    from ecgstudio.app.preannotate import load_model, resolve_model_stem
+    from ecgstudio.app.archive import Progress, tables_of_file, up_to_date
+    from ecgstudio.app.beat_table import TableWriter, check_table_path
+    from ecgstudio.app.preannotate import resolve_model_stem
     from ecgstudio.ml.model import read_metadata
 
     if args.jobs < 1:
         raise EcgStudioError(f"--jobs must be at least 1, got {args.jobs}")
+    if not args.records and not args.manifest:
+        raise EcgStudioError("no input: give RECORD paths, folders or --manifest FILE")
+    if args.table is not None:
+        check_table_path(args.table)
     out_dir = Path(args.out_dir).expanduser()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -228,55 +312,55 @@ def run(args: argparse.Namespace) -> int:
         raise EcgStudioError(f"cannot create output folder {out_dir}: {exc.strerror or exc}") from None
     model = str(resolve_model_stem(args.model))
     read_metadata(model)  # a missing or incompatible model fails here, once, in one line
-    records, problems = expand_inputs(list(args.records))
+    records, problems = expand_inputs(list(args.records), list(args.manifest))
     failures = len(problems)
     for item, reason in problems:
         _err(f"error: {reason}" if reason.startswith(item) else f"{item}: error: {reason}")
-    names: dict[str, Path] = {}
-    unique: list[Path] = []
-    for path in records:
-        if path.name in names:
-            failures += 1
-            _err(f"{path}: error: same record name as {names[path.name]}; both would write "
-                 f"{out_dir / (path.name + '.' + args.ext)}")
-            continue
-        names[path.name] = path
-        unique.append(path)
-    total = len(unique)
+    unique, duplicates = _unique_names(records, out_dir, args.ext)
+    failures += duplicates
+    force = args.force or args.replace_reviewed
+    todo = [p for p in unique if force or not up_to_date(out_dir / f"{p.name}.{args.ext}", p, Path(model))]
+    skipped = [p for p in unique if p not in set(todo)] if len(todo) < len(unique) else []
+    writer = TableWriter(args.table) if args.table is not None else None
+    if skipped:
+        _err(f"skipping {len(skipped)} record{'s' if len(skipped) != 1 else ''} whose output is newer than "
+             "the model and the record (--force re-annotates them)")
+        for path in skipped if writer is not None else ():
+            try:
+                for lead, beats in tables_of_file(path, out_dir, args.ext):
+                    writer.add(path.name, lead, beats)
+            except EcgStudioError as exc:
+                failures += 1
+                _err(f"{path.name}: error: cannot read its output for --table: {exc}")
+    total = len(todo)
+    jobs = min(args.jobs, total)
     if total:
         _err(f"annotating {total} record{'s' if total != 1 else ''} with {model} "
-             f"({min(args.jobs, total)} process{'es' if min(args.jobs, total) > 1 else ''})")
-    jobs = min(args.jobs, total)
-    outcomes: list[Outcome] = []
-    if jobs <= 1:
-        if total:
-            start = time.perf_counter()
-            load_model(model)
-            _err(f"model loaded ({time.perf_counter() - start:.1f} s)")
-        for i, path in enumerate(unique, 1):
-            outcome = annotate_one(path, out_dir, args.ext, model, args.per_lead, live=True,
-                                   replace_reviewed=args.replace_reviewed)
-            outcomes.append(outcome)
-            _report(i, total, outcome)
-    else:
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")  # TensorFlow does not survive fork
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
-                                 initargs=(model,)) as pool:
-            futures = [pool.submit(_annotate_in_worker, path, out_dir, args.ext, model, args.per_lead,
-                                   args.replace_reviewed)
-                       for path in unique]
-            for i, future in enumerate(as_completed(futures), 1):
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool as exc:
-                    raise EcgStudioError(f"a worker process died ({exc})") from None
-                outcomes.append(outcome)
-                _report(i, total, outcome)
-    failures += sum(o.error is not None for o in outcomes)
-    ok = len(outcomes) - sum(o.error is not None for o in outcomes)
-    _err(f"done: {ok} written, {failures} failed")
+             f"({max(jobs, 1)} process{'es' if jobs > 1 else ''})")
+    progress = Progress(total)
+    outcomes = 0
+    ok = 0
+    if total:
+        stream = _local_outcomes(args, todo, out_dir, model) if jobs <= 1 else _pool_outcomes(
+            args, todo, out_dir, model, jobs)
+        for i, outcome in enumerate(stream, 1):
+            outcomes += 1
+            if outcome.error is None:
+                ok += 1
+                if writer is not None:
+                    for lead, beats in outcome.tables:
+                        writer.add(outcome.record, lead, beats)
+            else:
+                failures += 1
+            progress.line(_report_line(i, total, outcome))
+            progress.advance()
+    elapsed = progress.finish()
+    if writer is not None:
+        path = writer.close()
+        _err(f"table: {writer.rows} beat rows -> {path}")
+    rate = f" in {elapsed:.1f} s ({outcomes / elapsed:.1f} records/s)" if outcomes and elapsed > 0 else ""
+    up = f", {len(skipped)} up to date (skipped)" if skipped else ""
+    _err(f"done: {ok} written{up}, {failures} failed{rate}")
     if not records and not problems:
         return 1
     return 1 if failures else 0

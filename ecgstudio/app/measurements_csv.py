@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 from pathlib import Path
 
 from ecgstudio import atomic
+from ecgstudio.app.beat_table import header, text_rows
 from ecgstudio.core.errors import SaveError
-from ecgstudio.core.measurements import MEASURES, BeatTable
+from ecgstudio.core.measurements import BeatTable
 
 
 def csv_header() -> list[str]:
-    """Column names, each with its unit in brackets (``"RR [ms]"``)."""
-    return ["beat", "sample", "time [s]"] + [f"{m.label} [{m.unit}]" for m in MEASURES]
-
-
-def _fmt(value: float, decimals: int) -> str:
-    return "" if not math.isfinite(value) else f"{value:.{decimals}f}"
+    """Column names (:data:`ecgstudio.app.beat_table.BEAT_COLUMNS`), each with its unit in brackets."""
+    return header()
 
 
 def write_measurements_csv(path: str | os.PathLike[str], table: BeatTable) -> Path:
-    """Write one row per beat: number, fiducial sample, time and every measure.
+    """Write one row per beat with the columns of :data:`ecgstudio.app.beat_table.BEAT_COLUMNS`.
+
+    Those are the columns of ``annotate --table`` (without its ``record`` and
+    ``lead``): beat number and label, fiducial sample and time, wave positions
+    in samples and seconds, every measure and the per-wave confidence.
 
     Missing values (NaN) are written as empty fields. The file is written to a
     temporary file first and moved into place, so a failure never leaves half
@@ -47,15 +47,10 @@ def write_measurements_csv(path: str | os.PathLike[str], table: BeatTable) -> Pa
         If the file cannot be written.
     """
     dest = Path(os.fspath(path))
-    columns = [table.column(m.key) for m in MEASURES]
-    times = table.beat_time_s
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(csv_header())
-    for i in range(len(table)):
-        row = [str(i + 1), str(int(table.beat_sample[i])), f"{times[i]:.3f}"]
-        row += [_fmt(float(col[i]), 1) for col in columns]
-        writer.writerow(row)
+    writer.writerows(text_rows(table))
     try:
         return atomic.write_text(dest, buffer.getvalue())
     except OSError as exc:

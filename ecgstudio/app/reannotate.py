@@ -27,6 +27,7 @@ def write_prediction(
     out_dir: Path,
     model: str,
     replace_reviewed: bool = False,
+    merged: list[Delineation] | None = None,
 ) -> tuple[Path, PredictionReport]:
     """Headless re-annotation with the editor's rules: write ``predicted`` into ``out_dir/<record>.<ext>``.
 
@@ -34,6 +35,8 @@ def write_prediction(
     like :meth:`EditingSession.apply_prediction`: reviewed waves are kept
     exactly unless ``replace_reviewed``; the sidecar is rewritten with the
     spans still true and ``model`` as the source of the unreviewed waves.
+    ``merged``, when given, is filled with the tracks as written (reviewed
+    waves kept), e.g. to measure them.
 
     Raises
     ------
@@ -80,4 +83,7 @@ def write_prediction(
     same_dir = Path(out_dir).absolute() == record_path.parent.absolute()
     if not same_dir:
         doc.annotation_dir = Path(out_dir)
-    return session.save(confirmed=replace_reviewed), report
+    written = session.save(confirmed=replace_reviewed)
+    if merged is not None:
+        merged[:] = list(doc.tracks)
+    return written, report

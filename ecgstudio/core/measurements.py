@@ -21,11 +21,11 @@ Definitions (all in ms, converted from samples with the track's ``fs``):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ecgstudio.core.waves import Wave, WaveKind
+from ecgstudio.core.waves import DEFAULT_SYMBOL, Wave, WaveKind
 
 #: RR intervals longer than this (s) are treated as gaps in the annotation.
 DEFAULT_MAX_RR_S = 3.0
@@ -68,6 +68,14 @@ class BeatTable:
         int64 ``(n_beats,)``: QRS start sample (onset, else peak).
     rr_ms, hr_bpm, pr_ms, qrs_ms, qt_ms, qtc_bazett_ms, qtc_fridericia_ms : np.ndarray
         float64 ``(n_beats,)``; NaN where not measurable.
+    p, qrs, t : np.ndarray
+        float64 ``(n_beats, 3)``: onset, peak and offset sample of the beat's
+        P wave, QRS complex and T wave (NaN where missing).
+    p_confidence, qrs_confidence, t_confidence : np.ndarray
+        float64 ``(n_beats,)``: model confidence of those waves (NaN for
+        manual or missing waves).
+    label : np.ndarray
+        str ``(n_beats,)``: the QRS complex's beat symbol (``N`` by default).
     """
 
     fs: float
@@ -80,6 +88,13 @@ class BeatTable:
     qt_ms: np.ndarray
     qtc_bazett_ms: np.ndarray
     qtc_fridericia_ms: np.ndarray
+    p: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
+    qrs: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
+    t: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
+    p_confidence: np.ndarray = field(default_factory=lambda: np.empty(0))
+    qrs_confidence: np.ndarray = field(default_factory=lambda: np.empty(0))
+    t_confidence: np.ndarray = field(default_factory=lambda: np.empty(0))
+    label: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=str))
 
     def __len__(self) -> int:
         return int(self.beat_sample.shape[0])
@@ -119,8 +134,9 @@ class Summary:
         return self.q3 - self.q1
 
 
-def _split_by_kind(waves: Iterable[Wave]) -> dict[WaveKind, np.ndarray]:
-    """float64 ``(n, 3)`` arrays of (onset, peak, offset) per kind, NaN for ``None``, sorted by start."""
+def _split_by_kind(waves: Iterable[Wave]) -> dict[WaveKind, tuple[np.ndarray, np.ndarray]]:
+    """Per kind, float64 ``(n, 4)`` (onset, peak, offset, confidence; NaN for ``None``) and the peak
+    symbols (``(n,)`` str, the kind's default where a wave has none), sorted by start."""
     groups: dict[WaveKind, list[Wave]] = {kind: [] for kind in WaveKind}
     for wave in waves:
         groups[wave.kind].append(wave)
@@ -128,14 +144,20 @@ def _split_by_kind(waves: Iterable[Wave]) -> dict[WaveKind, np.ndarray]:
     out = {}
     for kind, items in groups.items():
         n = len(items)
-        arr = np.empty((n, 3), dtype=np.float64)
+        arr = np.empty((n, 4), dtype=np.float64)
         arr[:, 0] = np.fromiter((nan if w.onset is None else w.onset for w in items), np.float64, count=n)
         arr[:, 1] = np.fromiter((nan if w.peak is None else w.peak for w in items), np.float64, count=n)
         arr[:, 2] = np.fromiter((w.offset for w in items), np.float64, count=n)
+        arr[:, 3] = np.fromiter((nan if w.confidence is None else w.confidence for w in items), np.float64,
+                                count=n)
+        default = DEFAULT_SYMBOL[kind]
+        symbols = np.array([w.symbol or default for w in items] if kind is WaveKind.QRS else [default] * n,
+                           dtype=str)
         start = _start(arr)
         if n > 1 and np.any(np.diff(start) < 0):
-            arr = arr[np.lexsort((arr[:, 2], start))]
-        out[kind] = arr
+            order = np.lexsort((arr[:, 2], start))
+            arr, symbols = arr[order], symbols[order]
+        out[kind] = (arr, symbols)
     return out
 
 
@@ -170,8 +192,10 @@ def measure_beats(
     if not (fs > 0 and np.isfinite(fs)):
         raise ValueError(f"sampling frequency must be positive, got {fs}")
     by_kind = _split_by_kind(waves)
-    qrs = by_kind[WaveKind.QRS]
+    qrs, labels = by_kind[WaveKind.QRS]
     n = qrs.shape[0]
+    p_of = np.full((n, 4), np.nan)
+    t_of = np.full((n, 4), np.nan)
     ms_per_sample = 1000.0 / fs
 
     q_start = _start(qrs)
@@ -186,7 +210,7 @@ def measure_beats(
 
     # P wave of beat i: the last P ending by QRS start and starting after the previous QRS offset.
     pr = np.full(n, np.nan)
-    p_waves = by_kind[WaveKind.P]
+    p_waves = by_kind[WaveKind.P][0]
     if n and p_waves.shape[0]:
         p_offset, p_start, p_onset = p_waves[:, 2], _start(p_waves), p_waves[:, 0]
         j = np.searchsorted(p_offset, q_start, side="right") - 1
@@ -195,12 +219,13 @@ def measure_beats(
         jj = np.where(ok, j, 0)
         ok &= p_start[jj] >= prev_offset
         pr = np.where(ok, (q_onset - p_onset[jj]) * ms_per_sample, np.nan)
+        p_of[ok] = p_waves[jj[ok]]
 
     qrs_ms = (q_offset - q_onset) * ms_per_sample
 
     # T wave of beat i: the first T starting at/after QRS offset and before the next QRS start.
     qt = np.full(n, np.nan)
-    t_waves = by_kind[WaveKind.T]
+    t_waves = by_kind[WaveKind.T][0]
     if n and t_waves.shape[0]:
         t_start, t_offset = _start(t_waves), t_waves[:, 2]
         j = np.searchsorted(t_start, q_offset, side="left")
@@ -209,6 +234,7 @@ def measure_beats(
         jj = np.where(ok, j, 0)
         ok &= t_start[jj] < next_start
         qt = np.where(ok, (t_offset[jj] - q_onset) * ms_per_sample, np.nan)
+        t_of[ok] = t_waves[jj[ok]]
 
     with np.errstate(divide="ignore", invalid="ignore"):
         hr = 60000.0 / rr
@@ -226,6 +252,13 @@ def measure_beats(
         qt_ms=qt,
         qtc_bazett_ms=qtc_b,
         qtc_fridericia_ms=qtc_f,
+        p=p_of[:, :3],
+        qrs=qrs[:, :3],
+        t=t_of[:, :3],
+        p_confidence=p_of[:, 3],
+        qrs_confidence=qrs[:, 3],
+        t_confidence=t_of[:, 3],
+        label=labels,
     )
 
 

@@ -39,7 +39,7 @@ def test_annotate_keeps_reviewed_corrections_and_says_so(
 ) -> None:
     rec, reviewed, span = _corrected_folder(tmp_path, tiny_model)
     capsys.readouterr()
-    assert main(["annotate", str(tmp_path), "--out-dir", str(tmp_path), "--model", str(tiny_model)]) == 0
+    assert main(["annotate", str(tmp_path), "--out-dir", str(tmp_path), "--model", str(tiny_model), "--force"]) == 0
     assert f"kept {len(reviewed)} reviewed waves" in capsys.readouterr().err
     record = read_record(rec)
     back = read_tracks(rec, "ecgs", n_samples=record.n_samples, fs=record.fs)[0]
@@ -71,7 +71,7 @@ def test_an_unreadable_existing_file_is_left_alone(
     rec = _copy_record("sel100x", tmp_path)
     garbage = b"\x00\xff" * 50
     rec.with_name("sel100x.ecgs").write_bytes(garbage)
-    assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--model", str(tiny_model)]) == 1
+    assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--model", str(tiny_model), "--force"]) == 1
     assert rec.with_name("sel100x.ecgs").read_bytes() == garbage
     assert "Traceback" not in capsys.readouterr().err
 
@@ -83,7 +83,7 @@ def test_a_sidecar_that_does_not_match_its_file_stops_reannotation(
     ecgs = rec.with_name("sel100x.ecgs")
     ecgs.write_bytes(ecgs.read_bytes()[:-6] + b"\x00\x00\x00\x00\x00\x00")  # changed behind our back
     before = ecgs.read_bytes()
-    assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--model", str(tiny_model)]) == 1
+    assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--model", str(tiny_model), "--force"]) == 1
     assert "another version" in capsys.readouterr().err
     assert ecgs.read_bytes() == before
 
@@ -96,7 +96,7 @@ def test_a_record_open_in_an_editor_is_not_reannotated(
     rec = _copy_record("sel100x", tmp_path)
     lock = locks.acquire(rec.with_name("sel100x.ecgs"))
     try:
-        assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--model", str(tiny_model)]) == 1
+        assert main(["annotate", str(rec), "--out-dir", str(tmp_path), "--model", str(tiny_model), "--force"]) == 1
         assert "being edited by" in capsys.readouterr().err
         assert not rec.with_name("sel100x.ecgs").exists()
     finally:

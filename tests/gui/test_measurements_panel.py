@@ -84,12 +84,16 @@ def test_export_csv_writes_header_with_units_and_rows(panel, tmp_path):
     out = panel.export_csv(tmp_path / "m.csv")
     with open(out, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["beat", "sample", "time [s]", "RR [ms]", "HR [bpm]", "PR [ms]", "QRS [ms]", "QT [ms]",
-                       "QTc Bazett [ms]", "QTc Fridericia [ms]"]
+    from ecgstudio.app.beat_table import header
+
+    assert rows[0] == header()  # the columns of `annotate --table`, without record and lead
+    assert rows[0][:4] == ["beat", "label", "sample", "time [s]"]
     assert len(rows) == 5
-    assert rows[2][:8] == ["2", "360", "1.440", "800.0", "75.0", "200.0", "100.0", "440.0"]
-    assert rows[1][3] == ""  # NaN -> empty field
-    assert float(rows[2][8]) == pytest.approx(491.9, abs=0.05)
+    col = {name: i for i, name in enumerate(rows[0])}
+    assert [rows[2][col[k]] for k in ("beat", "sample", "time [s]", "RR [ms]", "HR [bpm]", "PR [ms]", "QRS [ms]",
+                                      "QT [ms]")] == ["2", "360", "1.440", "800.0", "75.0", "200.0", "100.0", "440.0"]
+    assert rows[1][col["RR [ms]"]] == ""  # NaN -> empty field
+    assert float(rows[2][col["QTc Bazett [ms]"]]) == pytest.approx(491.9, abs=0.05)
 
 
 def test_export_to_missing_folder_raises_save_error(panel, tmp_path):
