@@ -12,7 +12,8 @@ named on the record's line with the seconds excluded. A record that cannot be
 read or written, or has no usable lead, is reported on one line and the run
 goes on; the exit code is then 1.
 With ``--jobs N`` records are processed by N worker processes, each loading
-the model once.
+the model once (default: automatic); short records are annotated in groups
+sharing model calls (:mod:`ecgstudio.app.batch_annotate`).
 
 Archives (:mod:`ecgstudio.app.archive`): ``--manifest FILE`` (or an input
 file called ``RECORDS``) lists records one per line; a record whose output is
@@ -27,13 +28,13 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.core.measurements import BeatTable
+from ecgstudio.core.record import Record
 from ecgstudio.io.annotations import DEFAULT_EXT
 
 
@@ -77,8 +78,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"extension of the written files (default: {DEFAULT_EXT})")
     parser.add_argument("--model", default=None, metavar="M",
                         help="model path stem or .keras file (default: the bundled model)")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="worker processes (default: 1)")
+    parser.add_argument("--jobs", type=int, default=0, metavar="N",
+                        help="worker processes, each loading the model once (default 0: automatic, one per core "
+                             "for large runs, TensorFlow threads set so that jobs x threads = cores)")
     parser.add_argument("--per-lead", action="store_true",
                         help="one track per lead (chan = lead index) instead of one global track")
     parser.add_argument("--replace-reviewed", action="store_true",
@@ -173,25 +175,56 @@ def annotate_one(
         nothing is written then); with ``table`` the beats of the tracks as
         written.
     """
-    from ecgstudio.app.archive import beat_tables
-    from ecgstudio.app.preannotate import preannotate, prediction_quality
-    from ecgstudio.app.reannotate import write_prediction
+    from ecgstudio.app.preannotate import preannotate
     from ecgstudio.io.records import read_record
 
     start = time.perf_counter()
     name = record_path.name
-    excluded = ""
     try:
         record = read_record(record_path)
         progress = _live_progress(name) if live else None
         tracks = preannotate(record, model, per_lead=per_lead, progress=progress)
+    except EcgStudioError as exc:
+        return Outcome(name, None, 0, time.perf_counter() - start, str(exc))
+    except (OSError, ValueError) as exc:
+        return Outcome(name, None, 0, time.perf_counter() - start, f"{name}: {exc}")
+    except MemoryError:
+        return Outcome(name, None, 0, time.perf_counter() - start, f"{name}: out of memory")
+    return finish_record(record_path, record, tracks, out_dir, ext, model, replace_reviewed=replace_reviewed,
+                         table=table, start=start)
+
+
+def finish_record(
+    record_path: Path,
+    record: Record,
+    tracks: list[Delineation],
+    out_dir: Path,
+    ext: str,
+    model: str | None,
+    *,
+    replace_reviewed: bool = False,
+    table: bool = False,
+    start: float | None = None,
+) -> Outcome:
+    """Write a record's predicted ``tracks`` (from :func:`~ecgstudio.app.preannotate.preannotate` or the
+    batched path of :mod:`ecgstudio.app.batch_annotate`): beat labels, merge with reviewed work, tables.
+
+    Never raises for a bad record; see :func:`annotate_one` for the outcome.
+    """
+    from ecgstudio.app.archive import beat_tables
+    from ecgstudio.app.preannotate import label_from_beat_file, prediction_quality
+    from ecgstudio.app.reannotate import write_prediction
+
+    start = time.perf_counter() if start is None else start
+    name = record_path.name
+    excluded = ""
+    try:
         quality = prediction_quality(tracks[0]) if tracks else None
         if quality is not None:
             excluded = quality.summary(record.lead_names)
             if quality.nothing_usable:
                 return Outcome(name, None, 0, time.perf_counter() - start,
                                f"{name}: no usable lead ({excluded}); nothing annotated, nothing written")
-        from ecgstudio.app.preannotate import label_from_beat_file  # beat labels (V, A ...) from atr
         tracks, _ = label_from_beat_file(tracks, record_path, start_sample=record.start_sample)
         merged: list = []
         written, report = write_prediction(record, record_path, tracks, ext=ext, out_dir=out_dir,
@@ -206,30 +239,6 @@ def annotate_one(
         return Outcome(name, None, 0, time.perf_counter() - start, f"{name}: out of memory")
     return Outcome(name, written, report.n_waves, time.perf_counter() - start, None, report.n_kept,
                    report.replaced_reviewed, excluded, tables)
-
-
-_worker_error: str | None = None
-
-
-def _worker_init(model: str | None) -> None:
-    """Load the model once per worker process; remember a failure instead of dying."""
-    global _worker_error
-    from ecgstudio.app.preannotate import load_model
-
-    try:
-        load_model(model)
-    except EcgStudioError as exc:
-        _worker_error = str(exc)
-
-
-def _annotate_in_worker(
-    record_path: Path, out_dir: Path, ext: str, model: str | None, per_lead: bool, replace_reviewed: bool,
-    table: bool = False,
-) -> Outcome:
-    if _worker_error is not None:
-        return Outcome(record_path.name, None, 0, 0.0, _worker_error)
-    return annotate_one(record_path, out_dir, ext, model, per_lead, replace_reviewed=replace_reviewed,
-                        table=table)
 
 
 def _report_line(i: int, total: int, outcome: Outcome) -> str:
@@ -249,32 +258,15 @@ def _report_line(i: int, total: int, outcome: Outcome) -> str:
             else f"{head} {outcome.record}: error: {reason}")
 
 
-def _pool_outcomes(args: argparse.Namespace, todo: list[Path], out_dir: Path, model: str,
-                   jobs: int) -> Iterator[Outcome]:
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")  # TensorFlow does not survive fork
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
-                             initargs=(model,)) as pool:
-        futures = [pool.submit(_annotate_in_worker, path, out_dir, args.ext, model, args.per_lead,
-                               args.replace_reviewed, args.table is not None)
-                   for path in todo]
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BrokenProcessPool as exc:
-                raise EcgStudioError(f"a worker process died ({exc})") from None
-
-
 def _local_outcomes(args: argparse.Namespace, todo: list[Path], out_dir: Path, model: str) -> Iterator[Outcome]:
+    from ecgstudio.app.batch_annotate import annotate_many
     from ecgstudio.app.preannotate import load_model
 
     start = time.perf_counter()
     load_model(model)
     _err(f"model loaded ({time.perf_counter() - start:.1f} s)")
-    for path in todo:
-        yield annotate_one(path, out_dir, args.ext, model, args.per_lead, live=True,
-                           replace_reviewed=args.replace_reviewed, table=args.table is not None)
+    yield from annotate_many(todo, out_dir, args.ext, model, args.per_lead, replace_reviewed=args.replace_reviewed,
+                             table=args.table is not None)
 
 
 def _unique_names(records: list[Path], out_dir: Path, ext: str) -> tuple[list[Path], int]:
@@ -299,8 +291,8 @@ def run(args: argparse.Namespace) -> int:
     from ecgstudio.app.preannotate import resolve_model_stem
     from ecgstudio.ml.model import read_metadata
 
-    if args.jobs < 1:
-        raise EcgStudioError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.jobs < 0:
+        raise EcgStudioError(f"--jobs must be 0 (automatic) or more, got {args.jobs}")
     if not args.records and not args.manifest:
         raise EcgStudioError("no input: give RECORD paths, folders or --manifest FILE")
     if args.table is not None:
@@ -333,7 +325,10 @@ def run(args: argparse.Namespace) -> int:
                 failures += 1
                 _err(f"{path.name}: error: cannot read its output for --table: {exc}")
     total = len(todo)
-    jobs = min(args.jobs, total)
+    from ecgstudio.app.batch_annotate import auto_jobs, cpu_count, pool_outcomes
+
+    jobs, threads = auto_jobs(total) if args.jobs == 0 else (min(args.jobs, max(total, 1)),
+                                                              max(1, cpu_count() // max(args.jobs, 1)))
     if total:
         _err(f"annotating {total} record{'s' if total != 1 else ''} with {model} "
              f"({max(jobs, 1)} process{'es' if jobs > 1 else ''})")
@@ -341,8 +336,9 @@ def run(args: argparse.Namespace) -> int:
     outcomes = 0
     ok = 0
     if total:
-        stream = _local_outcomes(args, todo, out_dir, model) if jobs <= 1 else _pool_outcomes(
-            args, todo, out_dir, model, jobs)
+        stream = _local_outcomes(args, todo, out_dir, model) if jobs <= 1 else pool_outcomes(
+            todo, out_dir, args.ext, model, args.per_lead, replace_reviewed=args.replace_reviewed,
+            table=args.table is not None, jobs=jobs, threads=threads)
         for i, outcome in enumerate(stream, 1):
             outcomes += 1
             if outcome.error is None:

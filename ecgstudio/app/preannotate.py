@@ -175,6 +175,16 @@ def prediction_quality(track: Delineation) -> LeadQuality | None:
     return _quality.get(track)
 
 
+def remember_quality(track: Delineation, quality: LeadQuality) -> None:
+    """Make :func:`prediction_quality` give ``quality`` for a track predicted outside :func:`preannotate`."""
+    _quality[track] = quality
+
+
+def usable_signal(signal: np.ndarray, leads: Sequence[int], quality: LeadQuality) -> np.ndarray:
+    """The signal :func:`preannotate` feeds the model for a global track (usable leads, NaN where excluded)."""
+    return _usable_signal(signal, leads, quality, relative=True)
+
+
 def _usable_signal(signal: np.ndarray, leads: Sequence[int], quality: LeadQuality, *,
                    relative: bool) -> np.ndarray:
     """The columns ``leads`` of ``signal``; a copy with NaN (interpolated over by the model's

@@ -395,6 +395,7 @@ def decode(
     config: DecodeConfig = DEFAULT_CONFIG,
     excluded: Sequence[np.ndarray | None] | None = None,
     unannotated: np.ndarray | None = None,
+    path: np.ndarray | None = None,
 ) -> Delineation:
     """Waves of one track from per-sample class probabilities.
 
@@ -422,6 +423,9 @@ def decode(
     unannotated : np.ndarray | None
         Sorted ``(k, 2)`` sample spans where no lead is usable: no wave
         overlaps or touches them (waves cut by their edges are dropped too).
+    path : np.ndarray | None
+        ``viterbi_path(probs, fs, config)`` when already computed (e.g. for
+        many records at once by :func:`ecgstudio.core.decode_batch.viterbi_paths`).
 
     Returns
     -------
@@ -441,7 +445,8 @@ def decode(
     probs = _check_probs(probs)
     n = probs.shape[0]
     sig = _prepare_signal(signal, n)
-    path = viterbi_path(probs, fs, config)
+    if path is None:
+        path = viterbi_path(probs, fs, config)
     conf = _sample_confidence(probs, path)
     coarse = np.array([0, 1, 2, 2, 4, 5], dtype=np.int8)[path]
     starts, stops, values = _runs(coarse)

@@ -215,23 +215,29 @@ def _stitched(
     batch_size: int | None,
     on_batch: Callable[[int], None] | None,
     cancel: CancelFn | None,
+    acc_of: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Stitched probabilities of prepared leads (all of the same length ``m``) at the model rate.
 
     Batches are filled across leads (fewer, fuller model calls). ``fused``: one accumulator for all
     leads, whose result is the mean of the leads' stitched probabilities (every lead has the same
     windows and weights, so the weighted sum over leads divided by the summed weights is exactly
-    that mean); else one accumulator per lead.
+    that mean); else one accumulator per lead. ``acc_of`` (lead -> accumulator, non-decreasing)
+    overrides both: e.g. the leads of several records, one fused accumulator per record; each
+    accumulator then receives its leads' windows in the same order as alone, so its sums are the same.
     """
     m = leads[0].shape[0]
+    if acc_of is None:
+        acc_of = np.zeros(len(leads), dtype=np.intp) if fused else np.arange(len(leads))
+    n_accs = int(acc_of.max()) + 1 if len(acc_of) else 0
     if m == 0:
-        return [np.zeros((0, N_CLASSES), dtype=np.float32) for _ in range(1 if fused else len(leads))]
+        return [np.zeros((0, N_CLASSES), dtype=np.float32) for _ in range(n_accs)]
     win = effective_window(m, window)
     starts = window_starts(m, win, min(hop, win))
     ramp_eff = None if ramp is None else min(int(ramp), win)
     if batch_size is None:
         batch_size = max(1, DEFAULT_BATCH_SAMPLES // win)
-    accs = [OverlapAdd(m, N_CLASSES, win, ramp_eff) for _ in range(1 if fused else len(leads))]
+    accs = [OverlapAdd(m, N_CLASSES, win, ramp_eff) for _ in range(n_accs)]
     lead_of = np.repeat(np.arange(len(leads)), len(starts))
     start_of = np.tile(starts, len(leads))
     for group in batches(np.arange(len(start_of)), batch_size):
@@ -243,7 +249,7 @@ def _stitched(
         probs = run_windows(model, normalise_windows(raw))
         for k in np.unique(lead_of[group]):
             sel = lead_of[group] == k
-            accs[0 if fused else k].add(start_of[group][sel], probs[sel])
+            accs[acc_of[k]].add(start_of[group][sel], probs[sel])
         if on_batch is not None:
             on_batch(len(group))
     return [acc.result() for acc in accs]

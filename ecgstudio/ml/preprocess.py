@@ -17,6 +17,7 @@ onto the input grid, so outputs have exactly ``n`` rows.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -90,6 +91,12 @@ def fill_nan(x: np.ndarray) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=32)
+def _highpass_sos(cutoff_hz: float, fs: float) -> np.ndarray:
+    """The baseline filter's second-order sections, designed once per rate (callers copy them)."""
+    return sps.butter(2, cutoff_hz, btype="highpass", fs=fs, output="sos")
+
+
 def remove_baseline(x: np.ndarray, fs: float = MODEL_FS, cutoff_hz: float = BASELINE_CUTOFF_HZ) -> np.ndarray:
     """Zero-phase 2nd-order Butterworth high-pass (applied forwards and backwards).
 
@@ -111,7 +118,7 @@ def remove_baseline(x: np.ndarray, fs: float = MODEL_FS, cutoff_hz: float = BASE
     x = np.asarray(x, dtype=np.float64)
     if x.size < max(int(fs), 16):
         return x - (np.median(x) if x.size else 0.0)
-    sos = sps.butter(2, cutoff_hz, btype="highpass", fs=fs, output="sos")
+    sos = _highpass_sos(float(cutoff_hz), float(fs)).copy()
     padlen = min(x.size - 1, int(2 * fs))
     return sps.sosfiltfilt(sos, x - np.median(x[: int(fs)]), padtype="odd", padlen=padlen)
 

@@ -49,3 +49,10 @@ def fake_inference(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(infer, "predict_proba", proba)
     monkeypatch.setattr(infer, "predict_proba_per_lead", proba_per_lead)
+
+    import ecgstudio.ml.infer_batch as infer_batch
+
+    def proba_many(model, metadata, signals, fs, **_):  # noqa: ANN001, ANN202  # annotate's batched path
+        return [proba(model, metadata, signal, fs) for signal in signals]
+
+    monkeypatch.setattr(infer_batch, "predict_proba_many", proba_many)

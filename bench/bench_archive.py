@@ -1,0 +1,80 @@
+"""Throughput of ``ecgstudio annotate`` on an archive of short records (issue 12).
+
+Runs the whole command as a subprocess (start-up and model load included) on
+the first ``--n`` records of a folder (default: LUDB, 12-lead 500 Hz 10 s),
+once per ``--jobs`` setting, and prints per run: whole-process seconds,
+records/s overall, and records/s after the model is loaded (from the time the
+first record's line appears to the last one's). ``--repo`` runs another
+checkout (e.g. a ``git worktree`` of an older commit, for the figures before a
+change). ``--compare`` checks that every run wrote byte-identical annotation
+files.
+
+Usage::
+
+    .venv/bin/python bench/bench_archive.py [--data ../shared/data/ludb] [--n 100] [--jobs 1 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_once(repo: Path, records: list[Path], out: Path, jobs: int | None, python: str) -> dict[str, float]:
+    """Annotate ``records`` into ``out``; whole-process and after-load timings."""
+    cmd = [python, "-m", "ecgstudio", "annotate", *map(str, records), "--out-dir", str(out)]
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=repo, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    stamps = []
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("[") and "/" in line.split("]")[0]:
+            stamps.append(time.perf_counter())
+    code = proc.wait()
+    whole = time.perf_counter() - start
+    n = len(stamps)
+    after = (n - 1) / (stamps[-1] - stamps[0]) if n > 1 and stamps[-1] > stamps[0] else float("nan")
+    return {"code": code, "records": n, "whole_s": whole, "per_s": n / whole, "after_load_per_s": after,
+            "first_record_s": (stamps[0] - start) if stamps else float("nan")}
+
+
+def main() -> int:
+    """Run the benchmark and print one line per configuration."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "ludb"))
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--jobs", nargs="+", default=["1", "0"],
+                        help="--jobs values to run ('none' omits the option, for old checkouts)")
+    parser.add_argument("--repo", default=str(ROOT), help="checkout to run (default: this one)")
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--compare", action="store_true", help="check the runs wrote identical files")
+    args = parser.parse_args()
+    records = sorted((p.with_suffix("") for p in Path(args.data).glob("*.hea")),
+                     key=lambda p: (len(p.name), p.name))[: args.n]
+    print(f"{len(records)} records from {args.data}; repo {args.repo}")
+    outs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for jobs in args.jobs:
+            out = Path(tmp) / f"jobs{jobs}"
+            r = run_once(Path(args.repo), records, out, None if jobs == "none" else int(jobs), args.python)
+            outs.append(out)
+            print(f"--jobs {jobs:>4}: exit {r['code']}, {r['records']} records, whole process {r['whole_s']:.1f} s "
+                  f"({r['per_s']:.1f} records/s), first record after {r['first_record_s']:.1f} s, "
+                  f"after load {r['after_load_per_s']:.1f} records/s", flush=True)
+        if args.compare and len(outs) > 1:
+            names = sorted(p.name for p in outs[0].glob("*") if not p.name.endswith(".json"))
+            same = all((outs[0] / n).read_bytes() == (o / n).read_bytes() for o in outs[1:] for n in names)
+            print(f"annotation files identical across runs: {same} ({len(names)} files)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

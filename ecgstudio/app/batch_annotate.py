@@ -1,0 +1,231 @@
+"""Throughput for ``ecgstudio annotate`` on archives of short records.
+
+:func:`annotate_many` reads records in a background thread (overlapped with
+the model and the decoder, which release the GIL), and annotates up to
+:data:`GROUP` records together: clean records of the same length and rate for
+a global track share model calls (:func:`~ecgstudio.ml.infer_batch.predict_proba_many`)
+and one Viterbi loop (:func:`~ecgstudio.core.decode_batch.viterbi_paths`);
+each is then decoded, merged with reviewed work and written alone. Per-lead
+runs, records with partly unusable leads and long records take the per-record
+path (:func:`~ecgstudio.app.preannotate.preannotate`). The files are the same
+as the per-record path's.
+
+:func:`pool_outcomes` spreads chunks of records over worker processes, each
+loading the model once with ``threads`` TensorFlow threads, so that
+jobs x threads fits the cores (:func:`auto_jobs`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from ecgstudio.app.annotate import Outcome, finish_record
+from ecgstudio.core.errors import EcgStudioError
+
+#: Records annotated together (shared model calls and Viterbi loop).
+GROUP = 16
+
+#: Records per task sent to a worker process.
+CHUNK = 32
+
+#: Fewer records than this per extra worker are not worth its start-up (loading TensorFlow and the model).
+RECORDS_PER_WORKER = 48
+
+
+def cpu_count() -> int:
+    """CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def auto_jobs(total: int, cores: int | None = None) -> tuple[int, int]:
+    """``(worker processes, TensorFlow threads each)`` for ``total`` records: one worker per core once
+    there are enough records to repay each worker's start-up, threads so that jobs x threads = cores."""
+    cores = cpu_count() if cores is None else cores
+    jobs = max(1, min(cores, total // RECORDS_PER_WORKER))
+    return jobs, max(1, cores // jobs)
+
+
+def set_threads(threads: int) -> None:
+    """Limit TensorFlow (intra- and inter-op) and BLAS/OpenMP threads; call before TensorFlow starts."""
+    for var in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    os.environ["TF_NUM_INTEROP_THREADS"] = "1" if threads <= 2 else "2"
+
+
+def _read(path: Path) -> tuple[Path, Any, Any, float, Outcome | None]:
+    from ecgstudio.core.quality import assess_leads
+    from ecgstudio.io.records import read_record
+
+    start = time.perf_counter()
+    name = path.name
+    try:
+        record = read_record(path)
+        return path, record, assess_leads(record.signal, record.fs), start, None
+    except EcgStudioError as exc:
+        error = str(exc)
+    except (OSError, ValueError) as exc:
+        error = f"{name}: {exc}"
+    except MemoryError:
+        error = f"{name}: out of memory"
+    return path, None, None, start, Outcome(name, None, 0, time.perf_counter() - start, error)
+
+
+def _read_ahead(paths: Sequence[Path], ahead: int) -> Iterator[tuple[Path, Any, Any, float, Outcome | None]]:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecgstudio-read") as pool:
+        queue: deque[Future] = deque()
+        it = iter(paths)
+        for path in it:
+            queue.append(pool.submit(_read, path))
+            if len(queue) >= ahead:
+                break
+        while queue:
+            item = queue.popleft().result()
+            for path in it:
+                queue.append(pool.submit(_read, path))
+                break
+            yield item
+
+
+def _batchable(record: Any, quality: Any, per_lead: bool, metadata_ok: bool) -> bool:
+    from ecgstudio.app.preannotate import SEGMENT_OVERLAP_S, SEGMENT_S
+
+    leads = list(quality.usable_leads)
+    return (metadata_ok and not per_lead and bool(leads) and not any(len(quality.spans(k)) for k in leads)
+            and record.n_samples <= (SEGMENT_S + 2 * SEGMENT_OVERLAP_S) * record.fs)
+
+
+def _predict_group(items: list[tuple[Path, Any, Any, float]], model: str | None) -> list[list[Any]]:
+    """Global tracks of clean records of one length and rate, in shared model calls and Viterbi loop."""
+    from ecgstudio.app.preannotate import load_model, remember_quality, usable_signal
+    from ecgstudio.core.decode import decode
+    from ecgstudio.core.decode_batch import viterbi_paths
+    from ecgstudio.ml.infer_batch import predict_proba_many
+
+    keras_model, metadata = load_model(model)
+    fs = items[0][1].fs
+    usable = [usable_signal(record.signal, list(quality.usable_leads), quality) for _, record, quality, _ in items]
+    probs = predict_proba_many(keras_model, metadata, usable, fs)
+    paths = viterbi_paths(probs, fs)
+    out = []
+    for (_, _, quality, _), p, sig, path in zip(items, probs, usable, paths, strict=True):
+        track = decode(p, sig, fs, lead=None, name="model", path=path)
+        remember_quality(track, quality)
+        out.append([track])
+    return out
+
+
+def annotate_many(
+    paths: Sequence[Path],
+    out_dir: Path,
+    ext: str,
+    model: str | None,
+    per_lead: bool,
+    *,
+    replace_reviewed: bool = False,
+    table: bool = False,
+    group: int = GROUP,
+) -> Iterator[Outcome]:
+    """Outcomes of ``paths`` in order, as :func:`~ecgstudio.app.annotate.annotate_one` gives them one by one.
+
+    Never raises for a bad record: a group whose shared prediction fails is
+    retried record by record, so the failure is reported for its record only.
+    """
+    from ecgstudio.app.preannotate import preannotate
+
+    pending: list[tuple[Path, Any, Any, float, Outcome | None]] = []
+
+    def flush() -> Iterator[Outcome]:
+        tracks: dict[int, list[Any]] = {}
+        groups: dict[tuple[int, float], list[int]] = {}
+        for i, (_, record, quality, _, failed) in enumerate(pending):
+            if failed is None and _batchable(record, quality, per_lead, True):
+                groups.setdefault((record.n_samples, record.fs), []).append(i)
+        for members in groups.values():
+            try:
+                for i, t in zip(members, _predict_group([pending[i][:4] for i in members], model), strict=True):
+                    tracks[i] = t
+            except (EcgStudioError, OSError, ValueError, MemoryError):
+                pass  # each record alone below: the failure is reported for its record
+        for i, (path, record, _, start, failed) in enumerate(pending):
+            if failed is not None:
+                yield failed
+                continue
+            if i not in tracks:
+                try:
+                    tracks[i] = preannotate(record, model, per_lead=per_lead)
+                except EcgStudioError as exc:
+                    yield Outcome(path.name, None, 0, time.perf_counter() - start, str(exc))
+                    continue
+                except (OSError, ValueError) as exc:
+                    yield Outcome(path.name, None, 0, time.perf_counter() - start, f"{path.name}: {exc}")
+                    continue
+                except MemoryError:
+                    yield Outcome(path.name, None, 0, time.perf_counter() - start, f"{path.name}: out of memory")
+                    continue
+            yield finish_record(path, record, tracks.pop(i), out_dir, ext, model,
+                                replace_reviewed=replace_reviewed, table=table, start=start)
+        pending.clear()
+
+    for item in _read_ahead(paths, ahead=2 * group):
+        pending.append(item)
+        if len(pending) >= group:
+            yield from flush()
+    yield from flush()
+
+
+_worker_error: str | None = None
+
+
+def _worker_init(model: str | None, threads: int) -> None:
+    """Limit threads and load the model once per worker process; remember a failure instead of dying."""
+    global _worker_error
+    set_threads(threads)
+    from ecgstudio.app.preannotate import load_model
+
+    try:
+        load_model(model)
+    except EcgStudioError as exc:
+        _worker_error = str(exc)
+
+
+def _worker_chunk(paths: list[Path], out_dir: Path, ext: str, model: str | None, per_lead: bool,
+                  replace_reviewed: bool, table: bool) -> list[Outcome]:
+    if _worker_error is not None:
+        return [Outcome(p.name, None, 0, 0.0, _worker_error) for p in paths]
+    return list(annotate_many(paths, out_dir, ext, model, per_lead, replace_reviewed=replace_reviewed,
+                              table=table))
+
+
+def pool_outcomes(paths: Sequence[Path], out_dir: Path, ext: str, model: str, per_lead: bool, *,
+                  replace_reviewed: bool, table: bool, jobs: int, threads: int) -> Iterator[Outcome]:
+    """Outcomes of ``paths`` (in completion order) from ``jobs`` worker processes.
+
+    Raises
+    ------
+    EcgStudioError
+        If a worker process dies.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # TensorFlow does not survive fork
+    chunk = max(1, min(CHUNK, -(-len(paths) // (4 * jobs))))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
+                             initargs=(model, threads)) as pool:
+        futures = [pool.submit(_worker_chunk, list(paths[lo:lo + chunk]), out_dir, ext, model, per_lead,
+                               replace_reviewed, table)
+                   for lo in range(0, len(paths), chunk)]
+        for future in as_completed(futures):
+            try:
+                yield from future.result()
+            except BrokenProcessPool as exc:
+                raise EcgStudioError(f"a worker process died ({exc})") from None
