@@ -35,8 +35,9 @@ GROUP = 16
 #: Records per task sent to a worker process.
 CHUNK = 32
 
-#: Fewer records than this per extra worker are not worth its start-up (loading TensorFlow and the model).
-RECORDS_PER_WORKER = 48
+#: Fewer records than this per extra worker are not worth its start-up (importing TensorFlow and loading the
+#: model: 5-10 s on 2 busy cores, against a 15-25 % higher rate; bench/bench_archive.py).
+RECORDS_PER_WORKER = 250
 
 
 def cpu_count() -> int:

@@ -405,8 +405,10 @@ def list_annotation_exts(record_path: str | os.PathLike[str]) -> list[str]:
     """
     record = _record(record_path)
     folder = record.parent
-    try:
-        entries = list(folder.iterdir())
+    prefix = record.name + "."
+    try:  # scandir + a name test first: cheap per record even in folders of thousands of records
+        with os.scandir(folder) as it:
+            entries = [e for e in it if e.name.startswith(prefix)]
     except FileNotFoundError:
         raise RecordError(f"{folder}: folder does not exist") from None
     except PermissionError:
@@ -414,7 +416,6 @@ def list_annotation_exts(record_path: str | os.PathLike[str]) -> list[str]:
     except OSError as exc:
         raise RecordError(f"{folder}: cannot list folder ({exc.strerror or exc})") from None
     signal_files = _signal_file_names(record)
-    prefix = record.name + "."
     exts = []
     for entry in entries:
         name = entry.name

@@ -43,10 +43,10 @@ def test_predict_proba_many_equals_predict_proba(tiny_model: Path) -> None:
 
 
 def test_auto_jobs_fit_the_cores() -> None:
-    assert auto_jobs(10, cores=2) == (1, 2)
+    assert auto_jobs(100, cores=2) == (1, 2)  # a second worker's start-up would cost more than it saves
     assert auto_jobs(1000, cores=2) == (2, 1)
-    assert auto_jobs(1000, cores=16) == (16, 1)
-    assert auto_jobs(100, cores=16) == (2, 8)
+    assert auto_jobs(10_000, cores=16) == (16, 1)
+    assert auto_jobs(600, cores=16) == (2, 8)
 
 
 @pytest.mark.slow
