@@ -13,7 +13,8 @@ read or written, or has no usable lead, is reported on one line and the run
 goes on; the exit code is then 1.
 With ``--jobs N`` records are processed by N worker processes, each loading
 the model once (default: automatic); short records are annotated in groups
-sharing model calls (:mod:`ecgstudio.app.batch_annotate`).
+sharing model calls (:mod:`ecgstudio.app.batch_annotate`); ``--ray ADDRESS``
+spreads them over a Ray cluster (:mod:`ecgstudio.app.ray_annotate`).
 
 Archives (:mod:`ecgstudio.app.archive`): ``--manifest FILE`` (or an input
 file called ``RECORDS``) lists records one per line; a record whose output is
@@ -69,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="re-annotate records whose output is newer than the model and the record "
                              "(default: skip them; reviewed waves are still kept unless --replace-reviewed)")
+    parser.add_argument("--ray", default=None, metavar="ADDRESS",
+                        help="spread records over a Ray cluster ('auto': a running one; needs pip install "
+                             "'.[cluster]'); --jobs N then sets the number of workers (default: one per CPU)")
     parser.add_argument("--table", default=None, metavar="FILE",
                         help="also write one row per beat (per lead with --per-lead) of every record: "
                              ".csv, or .parquet when pyarrow is installed")
@@ -330,15 +334,24 @@ def run(args: argparse.Namespace) -> int:
     jobs, threads = auto_jobs(total) if args.jobs == 0 else (min(args.jobs, max(total, 1)),
                                                               max(1, cpu_count() // max(args.jobs, 1)))
     if total:
-        _err(f"annotating {total} record{'s' if total != 1 else ''} with {model} "
-             f"({max(jobs, 1)} process{'es' if jobs > 1 else ''})")
+        where = f"Ray cluster {args.ray}" if args.ray else f"{max(jobs, 1)} process{'es' if jobs > 1 else ''}"
+        _err(f"annotating {total} record{'s' if total != 1 else ''} with {model} ({where})")
     progress = Progress(total)
     outcomes = 0
     ok = 0
     if total:
-        stream = _local_outcomes(args, todo, out_dir, model) if jobs <= 1 else pool_outcomes(
-            todo, out_dir, args.ext, model, args.per_lead, replace_reviewed=args.replace_reviewed,
-            table=args.table is not None, jobs=jobs, threads=threads)
+        if args.ray:
+            from ecgstudio.app.ray_annotate import ray_outcomes
+
+            stream = ray_outcomes(todo, out_dir, args.ext, model, args.per_lead, address=args.ray,
+                                  replace_reviewed=args.replace_reviewed, table=args.table is not None,
+                                  actors=args.jobs)
+        elif jobs <= 1:
+            stream = _local_outcomes(args, todo, out_dir, model)
+        else:
+            stream = pool_outcomes(todo, out_dir, args.ext, model, args.per_lead,
+                                   replace_reviewed=args.replace_reviewed, table=args.table is not None,
+                                   jobs=jobs, threads=threads)
         for i, outcome in enumerate(stream, 1):
             outcomes += 1
             if outcome.error is None:
