@@ -46,6 +46,29 @@ def run_once(repo: Path, records: list[Path], out: Path, jobs: int | None, pytho
             "first_record_s": (stamps[0] - start) if stamps else float("nan")}
 
 
+_NEUROKIT = """
+import sys, wfdb, neurokit2 as nk
+for path in sys.argv[1:]:
+    rec = wfdb.rdrecord(path)
+    names = [n.lower() for n in rec.sig_name]
+    lead = rec.p_signal[:, names.index("ii") if "ii" in names else 0]
+    try:
+        clean = nk.ecg_clean(lead, sampling_rate=rec.fs)
+        _, peaks = nk.ecg_peaks(clean, sampling_rate=rec.fs)
+        nk.ecg_delineate(clean, peaks, sampling_rate=rec.fs, method="dwt")
+    except Exception as exc:  # NeuroKit2 fails on some records; they still count
+        print(path, exc, file=sys.stderr)
+"""
+
+
+def run_neurokit(records: list[Path], python: str) -> float:
+    """Whole-process seconds for NeuroKit2 to delineate lead II of ``records`` (peaks + DWT delineation)."""
+    start = time.perf_counter()
+    subprocess.run([python, "-c", _NEUROKIT, *map(str, records)], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
 def main() -> int:
     """Run the benchmark and print one line per configuration."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -56,10 +79,16 @@ def main() -> int:
     parser.add_argument("--repo", default=str(ROOT), help="checkout to run (default: this one)")
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--compare", action="store_true", help="check the runs wrote identical files")
+    parser.add_argument("--neurokit", action="store_true", help="also time NeuroKit2 on lead II (if installed)")
     args = parser.parse_args()
     records = sorted((p.with_suffix("") for p in Path(args.data).glob("*.hea")),
                      key=lambda p: (len(p.name), p.name))[: args.n]
     print(f"{len(records)} records from {args.data}; repo {args.repo}")
+    if args.neurokit:
+        try:
+            print(f"NeuroKit2, lead II only: whole process {run_neurokit(records, args.python):.1f} s", flush=True)
+        except (subprocess.CalledProcessError, OSError) as exc:
+            print(f"NeuroKit2 not run (exit {getattr(exc, 'returncode', exc)}; is neurokit2 installed?)")
     outs = []
     with tempfile.TemporaryDirectory() as tmp:
         for jobs in args.jobs:
