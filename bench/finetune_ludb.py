@@ -7,7 +7,7 @@ bundled model never trained on LUDB):
    lists are printed and written to the JSON).
 2. For each fold, ``ecgstudio.app.finetune.finetune`` fine-tunes the base on the *other* folds' records with
    ``--ann-ext ii`` (their lead-II annotations as the corrections, the whole annotated extent counting as
-   reviewed) and the given method settings. Only the training folds are seen (incl. the command's own
+   reviewed; configurations ``leads*``: every lead's own file, ``--ann-ext leads``) and the given method settings. Only the training folds are seen (incl. the command's own
    early-stopping / acceptance hold-out, taken from them).
 3. Base and fine-tuned models are scored with the ``ecgstudio evaluate`` protocol (global track, all leads
    fused; reference ``ii``; tolerance 150 ms) on the fold's held-out records, and on the QTDB test records
@@ -18,7 +18,10 @@ bundled model never trained on LUDB):
 Usage::
 
     python bench/finetune_ludb.py --ludb ../shared/data/ludb --qtdb ../shared/data/qtdb [--folds 2] [--seed 0]
-        [--only-folds 0] [--config NAME] [--json out.json] [--cache /tmp/ft/cache]
+        [--only-folds 0] [--config NAME] [--json out.json] [--cache /tmp/ft/cache] [--per-lead] [--reuse]
+
+``--per-lead`` adds each held-out lead predicted alone and scored against its own LUDB file (what ``--ann-ext
+leads`` trains); ``--reuse`` scores an existing fold model instead of training it again.
 
 ``--config`` names a row of :data:`CONFIGS` (see models/README.md, "Fine-tuning on a new database").
 Scores of a model on a record are cached (keyed by the model file's SHA-256) under ``--cache``.
@@ -71,6 +74,41 @@ def score_model(stem: str | Path, data: str | Path, records: list[str], ref_ext:
     return {r: store[r] for r in records if r in store}
 
 
+def score_per_lead(stem: str | Path, data: str | Path, records: list[str], cache: Path | None) -> dict[str, Any]:
+    """``{record: [Score per lead]}``: each lead predicted alone, scored against its own LUDB file, cached."""
+    from ecgstudio.app.finetune_data import ALL_LEADS_EXT, collect_record
+    from ecgstudio.app.preannotate import load_model
+    from ecgstudio.core.decode import decode
+    from ecgstudio.core.metrics import score_tracks
+    from ecgstudio.io.records import read_record
+    from ecgstudio.ml.infer import predict_proba
+    from ecgstudio.ml.model import model_stem
+
+    stem = model_stem(stem)
+    file = cache / f"{_sha(stem.with_suffix('.keras'))}-{Path(data).name}-perlead.pkl" if cache else None
+    store: dict[str, Any] = pickle.loads(file.read_bytes()) if file is not None and file.is_file() else {}
+    todo = [r for r in records if r not in store]
+    if todo:
+        model, meta = load_model(stem)
+        for r in todo:
+            material = collect_record(Path(data) / r, ALL_LEADS_EXT, with_signal=False)
+            rec = read_record(material.path)
+            store[r] = []
+            for track in material.tracks:
+                signal = rec.signal[:, [track.lead]]
+                test = decode(predict_proba(model, meta, signal, rec.fs), signal, rec.fs)
+                store[r].append(score_tracks(track, test))
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_bytes(pickle.dumps(store))
+    return {r: store[r] for r in records if r in store}
+
+
+def summarise_per_lead(scores: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Pooled ``{fiducial: {n, se, ppv, mean, sd}}`` over every lead of every record."""
+    return summarise({f"{r}/{k}": s for r, items in scores.items() for k, s in enumerate(items)})
+
+
 def summarise(scores: dict[str, Any], records: list[str] | None = None) -> dict[str, dict[str, float]]:
     """Pooled ``{fiducial: {n, se, ppv, mean, sd}}`` (Se/PPV in %, ms) over ``records`` (default all)."""
     from ecgstudio.core.metrics import pool
@@ -106,6 +144,14 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "rhythm-lr3e-5": {"no_p": "rhythm", "lr": 3e-5},
     "rhythm-freeze2": {"no_p": "rhythm", "freeze": 2},
     "rhythm-distill-blend": {"no_p": "rhythm", "distill": 1.0, "distill_leads": 2, "epochs": 8, "blend": 0.5},
+    # all 12 leads, each labelled by its own LUDB file (--ann-ext leads); no unannotated lead left to distil on
+    "leads": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2},
+    "leads-lr3e-5": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2, "lr": 3e-5},
+    "leads-lr1e-5": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2, "lr": 1e-5},
+    "leads-freeze2": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2, "freeze": 2},
+    "leads-freeze2-lr3e-5": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2, "freeze": 2,
+                             "lr": 3e-5},
+    "leads-lr5e-5": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2, "lr": 5e-5},
 }
 for _settings in CONFIGS.values():  # every row states its method; the command's defaults may change
     _settings.setdefault("distill", 0.0)
@@ -136,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-dir", default="/tmp/ft/models")
     ap.add_argument("--cache", default="/tmp/ft/cache")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--per-lead", action="store_true",
+                    help="also score every lead of the held-out LUDB records alone against its own file")
+    ap.add_argument("--reuse", action="store_true", help="reuse the fold's model pair when it exists (no training)")
     args = ap.parse_args(argv)
     cache = Path(args.cache) if args.cache else None
     ludb = Path(args.ludb)
@@ -145,19 +194,33 @@ def main(argv: list[str] | None = None) -> int:
     base_ludb = score_model(args.base, ludb, records, "ii", cache)
     base_qtdb = summarise(score_model(args.base, args.qtdb, qtdb_test, "q1c", cache))
     tuned_ludb: dict[str, Any] = {}
+    per_lead_base: dict[str, Any] = {}
+    per_lead_tuned: dict[str, Any] = {}
     per_fold = []
     for f, held in enumerate(folds):
         if args.only_folds is not None and f not in args.only_folds:
             continue
         train = [str(ludb / r) for r in records if r not in held]
         out = Path(args.out_dir) / f"{args.config}-k{args.folds}s{args.seed}f{f}"
-        for suffix in (".keras", ".json"):
-            out.with_suffix(suffix).unlink(missing_ok=True)
         started = time.perf_counter()
-        result = finetune(train, args.base, out, ann_ext="ii", seed=args.seed, log=None, **CONFIGS[args.config])
-        wall = time.perf_counter() - started
+        if args.reuse and out.with_suffix(".keras").is_file():
+            gate_meta = json.loads(out.with_suffix(".json").read_text())["finetune"]
+            result = argparse.Namespace(epochs_run=json.loads(out.with_suffix(".json").read_text())["history"].get(
+                "epochs_run", 0), verdict=gate_meta["gate"]["verdict"], accepted=gate_meta["gate"]["accepted"])
+            wall = float(gate_meta.get("wall_s", 0.0))
+        else:
+            for suffix in (".keras", ".json"):
+                out.with_suffix(suffix).unlink(missing_ok=True)
+            settings = {"ann_ext": "ii", **CONFIGS[args.config]}
+            result = finetune(train, args.base, out, seed=args.seed, **settings,
+                              log=lambda line, t0=started: print(f"  [{time.perf_counter() - t0:5.0f} s] {line}",
+                                                                 flush=True))
+            wall = time.perf_counter() - started
         tuned_ludb.update(score_model(out, ludb, held, "ii", cache))
         qt = summarise(score_model(out, args.qtdb, qtdb_test, "q1c", cache))
+        if args.per_lead:
+            per_lead_base.update(score_per_lead(args.base, ludb, held, cache))
+            per_lead_tuned.update(score_per_lead(out, ludb, held, cache))
         per_fold.append({"fold": f, "held_out": held, "wall_s": round(wall, 1), "epochs": result.epochs_run,
                          "gate": result.verdict, "accepted": result.accepted, "qtdb": qt,
                          "ludb_base": summarise(base_ludb, held), "ludb_tuned": summarise(tuned_ludb, held)})
@@ -169,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
             "QTDB test base": base_qtdb}
     for item in per_fold:
         rows[f"QTDB test fold {item['fold']}"] = item["qtdb"]
+    if per_lead_tuned:
+        rows["LUDB per-lead base"] = summarise_per_lead(per_lead_base)
+        rows[f"LUDB per-lead {args.config}"] = summarise_per_lead(per_lead_tuned)
     print(table(rows))
     worst_qt = {fid: min(item["qtdb"][fid]["se"] - base_qtdb[fid]["se"] for item in per_fold) for fid in FIDUCIALS}
     lb, lt = rows["LUDB held-out base"], rows[f"LUDB held-out {args.config}"]

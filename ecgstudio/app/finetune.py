@@ -45,6 +45,7 @@ from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.io.records import list_records
 from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
 from ecgstudio.ml.finetune import (
+    DEFAULT_FINETUNE_BATCH,
     DEFAULT_FINETUNE_EPOCHS,
     DEFAULT_FINETUNE_LR,
     DEFAULT_FINETUNE_PATIENCE,
@@ -251,7 +252,8 @@ def _metadata(base_meta: dict[str, Any], base: Path, used: list[RecordMaterial],
         training_data={
             "kind": "fine-tuning on reviewed spans of corrected annotations",
             "records": [str(m.path) for m in used],
-            "annotations": {m.name: {"ext": m.source.ext, "reviewed": m.source.kind, "beats": m.n_beats}
+            "annotations": {m.name: {"ext": m.source.ext, "reviewed": m.source.kind, "beats": m.n_beats,
+                                     **({"files": [ext for ext, _ in m.source.files]} if m.source.files else {})}
                             for m in used if m.source is not None},
             "n_beats": sum(m.n_beats for m in used),
             "ann_ext": ann_ext,
@@ -266,7 +268,8 @@ def _metadata(base_meta: dict[str, Any], base: Path, used: list[RecordMaterial],
         metrics={"validation": {"loss": after["loss"], "accuracy": after["accuracy"]},
                  "held_out_before": before, "held_out_after": after},
         finetune={"epochs": settings.epochs, "lr": settings.lr, "patience": settings.patience,
-                  "freeze_layers": settings.freeze, "batch_size": settings.batch_size},
+                  "freeze_layers": settings.freeze, "batch_size": settings.batch_size,
+                  "steps_per_epoch": settings.steps_per_epoch},
         seed=settings.seed,
         history=history,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -292,6 +295,8 @@ def finetune(
     distill_leads: int = DEFAULT_DISTILL_LEADS,
     blend: float = DEFAULT_BLEND,
     patience: int = DEFAULT_FINETUNE_PATIENCE,
+    batch_size: int = DEFAULT_FINETUNE_BATCH,
+    steps_per_epoch: int | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
     log: LogFn | None = None,
@@ -308,7 +313,9 @@ def finetune(
         Stem of the new pair; neither ``.keras`` nor ``.json`` may exist.
     ann_ext : str | None
         Reference annotator whose whole annotated extent counts as reviewed
-        in records without ``ecgs`` review state (``"q1c"``, ``"ii"``).
+        in records without ``ecgs`` review state (``"q1c"``, ``"ii"``), or
+        ``"leads"``: every per-lead file of a record (LUDB ``i`` ... ``v6``),
+        each labelling its own lead.
     epochs : int
         Maximum epochs (early stopping on the held-out part).
     freeze : int
@@ -334,6 +341,10 @@ def finetune(
         Share of the fine-tuning step kept (``base + blend * (tuned - base)``).
     patience : int
         Epochs without held-out improvement before stopping.
+    batch_size : int
+        Windows per batch (larger: faster epochs on many records).
+    steps_per_epoch : int | None
+        Batches per epoch drawn at random (``None``: one pass over the windows).
     progress : callable | None
         ``progress(fraction)`` in [0, 1].
     cancel : callable | None
@@ -363,7 +374,8 @@ def finetune(
         raise AnnotationError(f"validation fraction must be between 0 and 1, got {val_fraction}")
     if holdout not in HOLDOUTS:
         raise AnnotationError(f"hold-out must be one of {', '.join(HOLDOUTS)}, got {holdout!r}")
-    settings = FineTuneSettings(epochs=epochs, lr=lr, patience=patience, freeze=freeze, seed=seed, blend=blend)
+    settings = FineTuneSettings(epochs=epochs, lr=lr, patience=patience, freeze=freeze, seed=seed, blend=blend,
+                                batch_size=batch_size, steps_per_epoch=steps_per_epoch)
     settings.check()
     base_meta = read_metadata(base)
     window, hop = int(base_meta["window_samples"]), int(base_meta["hop_samples"])
@@ -437,9 +449,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="STEM",
                         help="stem of the new model pair, e.g. models/mine (must not exist)")
     parser.add_argument("--ann-ext", default=None, metavar="EXT",
-                        help="reference annotator for records without review state, e.g. q1c or ii")
+                        help="reference annotator for records without review state, e.g. q1c or ii; 'leads': "
+                             "every per-lead file of a record (LUDB i ... v6), each labelling its own lead")
     parser.add_argument("--epochs", type=int, default=DEFAULT_FINETUNE_EPOCHS,
                         help=f"maximum epochs (default {DEFAULT_FINETUNE_EPOCHS}; early stopping)")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_FINETUNE_BATCH, metavar="N",
+                        help=f"windows per batch (default {DEFAULT_FINETUNE_BATCH})")
+    parser.add_argument("--steps", type=int, default=None, metavar="N",
+                        help="batches per epoch, drawn at random (default: one pass over the windows)")
+    parser.add_argument("--patience", type=int, default=DEFAULT_FINETUNE_PATIENCE, metavar="N",
+                        help=f"epochs without held-out improvement before stopping (default {DEFAULT_FINETUNE_PATIENCE})")
     parser.add_argument("--freeze", type=int, default=0, metavar="N", help="keep the first N layers frozen (0-8)")
     parser.add_argument("--val-fraction", type=float, default=DEFAULT_VAL_FRACTION, metavar="F",
                         help=f"share held out (default {DEFAULT_VAL_FRACTION})")
@@ -471,7 +490,8 @@ def run(args: argparse.Namespace) -> int:
     result = finetune(
         args.records, args.base, args.out, ann_ext=args.ann_ext, epochs=args.epochs, freeze=args.freeze,
         val_fraction=args.val_fraction, seed=args.seed, lr=args.lr, holdout=args.holdout, log=log,
-        blend=args.blend, distill=args.distill, no_p=args.no_p,
+        blend=args.blend, distill=args.distill, no_p=args.no_p, batch_size=args.batch_size, patience=args.patience,
+        steps_per_epoch=args.steps,
     )
     b, a = result.before, result.after
     print(f"wrote {result.stem}.keras and {result.stem}.json: {result.n_beats} reviewed beats from "

@@ -7,7 +7,11 @@ Which annotations count as reviewed (per record, first match wins)
 2. With ``ann_ext`` (e.g. ``q1c``, or a per-lead file such as LUDB's ``ii``):
    ``<record>.<ann_ext>``; the spans of its own sidecar when it has one, else
    the file's whole annotated extent.
-3. Otherwise the record has no reviewed beats.
+3. With ``ann_ext="leads"`` (:data:`ALL_LEADS_EXT`): every per-lead file named
+   after a lead of the record (LUDB ``N.i`` ... ``N.v6``), each labelling its
+   own lead only, each with its own sidecar's spans or its whole extent. All
+   leads of a 12-lead record are then trained, each by its own corrections.
+4. Otherwise the record has no reviewed beats.
 
 "No P wave annotated" (a track without any P wave)
 ------------------------------------------------
@@ -59,6 +63,9 @@ SCORE_GAP_S = 10.0
 #: Minimum weighted share of a window for it to be trained on.
 MIN_WEIGHTED_FRACTION = 0.05
 
+#: ``ann_ext`` value that uses every per-lead annotation file of a record (one per lead, named after the lead).
+ALL_LEADS_EXT = "leads"
+
 #: Words of a header's rhythm line that state "no P waves" (lower case).
 NO_P_RHYTHM_WORDS = ("fibrillation", "flutter")
 
@@ -85,19 +92,31 @@ class ReviewedSource:
     Attributes
     ----------
     ext : str
-        Annotation extension (``"ecgs"``, ``"q1c"``, ``"ii"`` ...).
+        Annotation extension (``"ecgs"``, ``"q1c"``, ``"ii"`` ...), or
+        :data:`ALL_LEADS_EXT` for every per-lead file of the record.
     spans : ReviewSpans | None
         Reviewed spans in record samples, from the review sidecar;
-        ``None``: the whole annotated extent counts.
+        ``None``: the whole annotated extent counts (:data:`ALL_LEADS_EXT`:
+        see ``files``).
+    files : tuple[tuple[str, ReviewSpans | None], ...]
+        :data:`ALL_LEADS_EXT` only: ``(extension, sidecar spans or None)`` of
+        each per-lead file used, in lead order.
     """
 
     ext: str
     spans: ReviewSpans | None
+    files: tuple[tuple[str, ReviewSpans | None], ...] = ()
 
     @property
     def kind(self) -> str:
         """``"review"`` (sidecar spans) or ``"extent"`` (whole annotated extent)."""
+        if self.files:
+            return "extent" if all(sp is None for _, sp in self.files) else "review"
         return "extent" if self.spans is None else "review"
+
+    def parts(self) -> tuple[tuple[str, ReviewSpans | None], ...]:
+        """``(extension, spans)`` of every annotation file this source reads."""
+        return self.files if self.files else ((self.ext, self.spans),)
 
 
 @dataclass(frozen=True)
@@ -126,6 +145,8 @@ class RecordMaterial:
     leads : tuple[LabelledLead, ...]
         Prepared leads at :data:`MODEL_FS`, weight 0 outside reviewed spans
         and ``part``. Empty when only the beats were counted.
+    track_spans : tuple[ReviewSpans | None, ...]
+        Reviewed spans of each of ``tracks`` (empty: ``source.spans`` for all).
     """
 
     path: Path
@@ -137,6 +158,14 @@ class RecordMaterial:
     tracks: tuple[Delineation, ...] = ()
     part: tuple[int, int] = (0, 0)
     leads: tuple[LabelledLead, ...] = ()
+    track_spans: tuple[ReviewSpans | None, ...] = ()
+
+    def spans_of(self, track: Delineation) -> ReviewSpans | None:
+        """Reviewed spans of one of :attr:`tracks` (``None``: its whole extent)."""
+        for t, spans in zip(self.tracks, self.track_spans, strict=False):
+            if t is track:
+                return spans
+        return self.source.spans if self.source is not None else ReviewSpans()
 
     @property
     def n_beats(self) -> int:
@@ -153,7 +182,7 @@ class RecordMaterial:
 
     def reviewed_waves(self, track: Delineation) -> list[Wave]:
         """Waves of ``track`` wholly inside the reviewed spans and :attr:`part`."""
-        spans = self.source.spans if self.source is not None else ReviewSpans()
+        spans = self.spans_of(track)
         lo, hi = self.part
         return [w for w in track.waves if lo <= w.start and w.offset < hi and _inside(w.start, w.offset, spans)]
 
@@ -164,8 +193,17 @@ def _reviewed(annotation_path: Path, fs: float) -> ReviewSpans | None:
     return review if review else None
 
 
-def find_source(record_path: Path, ann_ext: str | None, fs: float) -> ReviewedSource | None:
-    """Which annotation file counts as reviewed for a record (see the module docstring).
+def per_lead_files(record_path: Path, lead_names: Iterable[str]) -> list[str]:
+    """Extensions of the record's per-lead annotation files (named after a lead, case-insensitive), in lead order."""
+    present = {p.name[len(record_path.name) + 1:].lower(): p.name[len(record_path.name) + 1:]
+               for p in record_path.parent.glob(f"{record_path.name}.*")
+               if p.is_file() and not p.name.endswith(".review.json")}
+    return [present[name.lower()] for name in lead_names if name.lower() in present]
+
+
+def find_source(record_path: Path, ann_ext: str | None, fs: float,
+                lead_names: Iterable[str] = ()) -> ReviewedSource | None:
+    """Which annotation file(s) count as reviewed for a record (see the module docstring).
 
     Returns
     -------
@@ -177,6 +215,12 @@ def find_source(record_path: Path, ann_ext: str | None, fs: float) -> ReviewedSo
         spans = _reviewed(own, fs)
         if spans is not None:
             return ReviewedSource(DEFAULT_EXT, spans)
+    if ann_ext == ALL_LEADS_EXT:
+        exts = per_lead_files(record_path, lead_names)
+        if not exts:
+            return None
+        return ReviewedSource(ALL_LEADS_EXT, None, tuple(
+            (ext, _reviewed(record_path.with_name(f"{record_path.name}.{ext}"), fs)) for ext in exts))
     if ann_ext:
         ref = record_path.with_name(f"{record_path.name}.{ann_ext}")
         if ref.is_file():
@@ -197,9 +241,9 @@ def _inside(wave_start: int, wave_stop: int, spans: ReviewSpans | None) -> bool:
     return spans is None or spans.covers(wave_start, wave_stop)
 
 
-def _beats(tracks: list[Delineation], spans: ReviewSpans | None) -> np.ndarray:
+def _beats(tracks: list[Delineation], track_spans: list[ReviewSpans | None]) -> np.ndarray:
     best = np.zeros(0, dtype=np.int64)
-    for track in tracks:
+    for track, spans in zip(tracks, track_spans, strict=True):
         peaks = np.asarray([
             w.peak if w.peak is not None and w.start <= w.peak <= w.offset else (w.start + w.offset) // 2
             for w in track.waves if w.kind is WaveKind.QRS and _inside(w.start, w.offset, spans)
@@ -218,7 +262,8 @@ def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *
     record : path
         Record path (``dir/rec`` or ``dir/rec.hea``).
     ann_ext : str | None
-        Reference annotator used when the record has no ``ecgs`` review state.
+        Reference annotator used when the record has no ``ecgs`` review state
+        (:data:`ALL_LEADS_EXT`: every per-lead file, each for its own lead).
     with_signal : bool
         Also read and prepare the signal (``False``: count beats only, cheap).
     no_p : str
@@ -236,24 +281,32 @@ def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *
     """
     path = resolve_record_path(record)
     info = read_header(path)
-    source = find_source(path, ann_ext, info.fs)
+    source = find_source(path, ann_ext, info.fs, info.lead_names)
     empty = np.zeros(0, dtype=np.int64)
     part = (0, int(info.n_samples))
     if source is None:
         return RecordMaterial(path, info.name, float(info.fs), int(info.n_samples), None, empty, part=part)
-    tracks = read_tracks(path, source.ext, n_samples=info.n_samples, fs=info.fs, lead_names=info.lead_names)
+    tracks: list[Delineation] = []
+    track_spans: list[ReviewSpans | None] = []
+    for ext, spans in source.parts():
+        file_tracks = read_tracks(path, ext, n_samples=info.n_samples, fs=info.fs, lead_names=info.lead_names)
+        tracks += file_tracks
+        track_spans += [spans] * len(file_tracks)
     material = RecordMaterial(path, info.name, float(info.fs), int(info.n_samples), source,
-                              _beats(tracks, source.spans), tuple(tracks), part)
+                              _beats(tracks, track_spans), tuple(tracks), part, track_spans=tuple(track_spans))
     if not with_signal or material.n_beats == 0:
         return material
     if no_p not in NO_P_POLICIES:
         raise ValueError(f"no_p must be one of {NO_P_POLICIES}, got {no_p!r}")
-    statement = {"statement": True, "unlabelled": False}.get(
-        no_p, source.spans is not None or rhythm_states_no_p(info.comments))
-    leads = load_labelled_leads(path, source.ext, tp_without_p=statement)
-    if source.spans is not None:
-        leads = [replace(lead, weights=lead.weights * _span_mask(lead.weights.size, source.spans, info.fs))
-                 for lead in leads]
+    leads: list[LabelledLead] = []
+    for ext, spans in source.parts():
+        file_statement = {"statement": True, "unlabelled": False}.get(
+            no_p, spans is not None or rhythm_states_no_p(info.comments))
+        file_leads = load_labelled_leads(path, ext, tp_without_p=file_statement)
+        if spans is not None:
+            file_leads = [replace(lead, weights=lead.weights * _span_mask(lead.weights.size, spans, info.fs))
+                          for lead in file_leads]
+        leads += file_leads
     return replace(material, leads=tuple(leads))
 
 

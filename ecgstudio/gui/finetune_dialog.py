@@ -81,7 +81,7 @@ class FineTuneDialog(QDialog):
         Stem of the model to start from.
     finetune_fn : callable | None
         ``fn(records, base_stem, out_stem, *, ann_ext, epochs, progress, cancel[, log])``
-        returning an object with ``.stem``, ``.before``, ``.after``; default
+        returning an object with ``.stem``, ``.before``, ``.after``, ``.accepted``, ``.verdict``; default
         :func:`ecgstudio.app.finetune.finetune`.
     count_fn : callable | None
         ``fn(record_path) -> int`` reviewed beats; default ``count_reviewed_beats``.
@@ -91,7 +91,9 @@ class FineTuneDialog(QDialog):
     Signals
     -------
     sigModelCreated(str)
-        Stem of the new model, when the user chooses to switch to it.
+        Stem of the new model, when the user chooses to switch to it (offered
+        only when the acceptance gate accepted it: ``result.accepted``;
+        otherwise the dialog shows ``result.verdict``).
     """
 
     sigModelCreated = pyqtSignal(str)
@@ -379,10 +381,20 @@ class FineTuneDialog(QDialog):
         if getattr(result, "wall_s", None):
             facts.append(f"{result.wall_s:.0f} s")  # type: ignore[attr-defined]
         detail = f" ({', '.join(facts)})" if facts else ""
-        self._show_message(f"Saved the new model “{stem.name}”{detail} to {stem}.keras. Scores are on the "
-                           "held-out reviewed beats, before and after fine-tuning.")
-        self._use.show()
-        self._use.setDefault(True)
+        # the acceptance gate (app.finetune.gate): switching is offered only when the new model is better on the
+        # held-out reviewed beats and worse on none of the boundaries it checks
+        accepted = bool(getattr(result, "accepted", False))
+        verdict = str(getattr(result, "verdict", "") or "")
+        if accepted:
+            self._show_message(f"Saved the new model “{stem.name}”{detail} to {stem}.keras. It is {verdict}. "
+                               "Scores are on the held-out reviewed beats, before and after fine-tuning.")
+            self._use.show()
+            self._use.setDefault(True)
+        else:
+            self._show_message(f"{verdict or 'NOT BETTER than the base on the held-out reviewed beats'}. Keep "
+                               f"using {Path(self._base).name}; the new model “{stem.name}”{detail} was saved to "
+                               f"{stem}.keras for inspection only.", error=True)
+            self._use.hide()
         self._update_state()
         # the scores must not push the buttons off the screen: shorter lists, then fewer score rows
         self._progress.hide()

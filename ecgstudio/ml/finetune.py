@@ -63,6 +63,9 @@ class FineTuneSettings:
         Share of the fine-tuning step kept: the result's weights are
         ``base + blend * (tuned - base)`` (1: the tuned weights; < 1 pulls
         them back toward the base, which limits forgetting).
+    steps_per_epoch : int | None
+        Batches per epoch, drawn at random (``None``: one pass over the
+        training windows); bounds the time per epoch on many records.
     """
 
     epochs: int = DEFAULT_FINETUNE_EPOCHS
@@ -72,6 +75,7 @@ class FineTuneSettings:
     seed: int = 0
     batch_size: int = DEFAULT_FINETUNE_BATCH
     blend: float = 1.0
+    steps_per_epoch: int | None = None
 
     def check(self) -> None:
         """Raise :class:`ModelError` (one line) for settings that cannot work."""
@@ -85,6 +89,8 @@ class FineTuneSettings:
             raise ModelError("batch size and patience must be at least 1")
         if not 0 < self.blend <= 1:
             raise ModelError(f"blend must be in (0, 1], got {self.blend}")
+        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
+            raise ModelError(f"steps per epoch must be at least 1, got {self.steps_per_epoch}")
 
 
 @dataclass(frozen=True)
@@ -193,6 +199,7 @@ def finetune_model(
     base_weights = model.get_weights()
     config = FitConfig(
         epochs=settings.epochs,
+        steps_per_epoch=settings.steps_per_epoch,
         batch_size=settings.batch_size,
         lr=settings.lr,
         patience=settings.patience,

@@ -200,3 +200,22 @@ def test_gate_accepts_only_better_and_never_worse() -> None:
     dropped["waves"]["P on"]["sensitivity"] = 0.99
     assert not gate(waves(), dropped)[0]
     assert not gate({}, {})[0]
+
+
+@pytest.mark.slow
+def test_cli_all_leads_of_12_lead_records_each_from_its_own_file(work: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    leads = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
+    records = [_copy_record("synth12", work / "data", name, ("hea", "dat", *leads)) for name in ("r1", "r2")]
+
+    code = main(["finetune", *map(str, records), "--base", str(work / "base"), "--out", str(work / "out"),
+                 "--ann-ext", "leads", "--epochs", "1", "--batch-size", "16", "--steps", "2", "--distill", "0"])
+
+    assert code in (0, 3)
+    meta = json.loads((work / "out.json").read_text())
+    assert meta["training_data"]["ann_ext"] == "leads"
+    for name in ("r1", "r2"):
+        assert meta["training_data"]["annotations"][name]["files"] == list(leads)
+    assert meta["finetune"]["batch_size"] == 16 and meta["finetune"]["steps_per_epoch"] == 2
+    assert meta["history"]["epochs_run"] == 1
+    assert "wrote" in capsys.readouterr().out

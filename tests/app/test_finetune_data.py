@@ -106,3 +106,39 @@ def test_no_p_rhythm_words_decide_whether_missing_p_waves_are_a_statement() -> N
     assert not rhythm_states_no_p(["Rhythm: Sinus rhythm.", "UNIpolar ventricular pacing.",
                                    "history of atrial fibrillation"])
     assert not rhythm_states_no_p([])
+
+
+def test_all_leads_each_labelled_by_its_own_per_lead_file(tmp_path: Path) -> None:
+    from ecgstudio.app.dataset import load_labelled_leads
+    from ecgstudio.app.finetune_data import ALL_LEADS_EXT
+
+    leads = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
+    record = _copy("synth12", tmp_path, ("hea", "dat", *leads))
+    # lead v1's corrections reviewed in one span only (its sidecar); the others count their whole extent
+    write_review(tmp_path / "synth12.v1", ReviewSpans([(0, 1500)]), fs=500.0)
+
+    material = collect_record(record, ALL_LEADS_EXT)
+
+    assert material.source is not None and [ext for ext, _ in material.source.files] == list(leads)
+    assert [lead.lead for lead in material.leads] == list(range(12))
+    assert [t.lead for t in material.tracks] == list(range(12))
+    for k, ext in enumerate(leads):  # lead k carries the labels of its own file, nobody else's
+        (own,) = load_labelled_leads(record, ext, tp_without_p=False)
+        assert own.lead == k
+        np.testing.assert_array_equal(material.leads[k].classes, own.classes)
+        if ext != "v1":
+            np.testing.assert_array_equal(material.leads[k].weights, own.weights)
+    v1 = material.leads[6].weights
+    assert v1[: 1500 * MODEL_FS // 500].any() and not v1[1500 * MODEL_FS // 500 + 1:].any()
+    v1_track = material.tracks[6]
+    assert all(w.offset < 1500 for w in material.reviewed_waves(v1_track))
+    assert len(material.reviewed_waves(material.tracks[1])) == len(material.tracks[1].waves)
+    assert material.source.kind == "review"
+    assert count_reviewed_beats(record, ALL_LEADS_EXT) == material.n_beats > 0
+    assert len(build_windows([material], window=1000, hop=500)) > len(build_windows(
+        [collect_record(record, "ii")], window=1000, hop=500))
+
+
+def test_all_leads_without_per_lead_files_has_no_source(tmp_path: Path) -> None:
+    record = _copy("sel100x", tmp_path, ("hea", "dat", "q1c"))
+    assert collect_record(record, "leads").source is None

@@ -1,4 +1,4 @@
-"""FineTuneDialog with fake services: counting, selection, run, metrics, switch, cancel, errors."""
+"""FineTuneDialog with fake services: counting, selection, run, metrics, gate, switch, cancel, errors."""
 
 from __future__ import annotations
 
@@ -32,8 +32,10 @@ def fake_count(record_path):
 
 
 class FakeFinetune:
-    def __init__(self, *, error=None, until_cancel=False):
+    def __init__(self, *, error=None, until_cancel=False, accepted=True,
+                 verdict="better than the base on the held-out records: P on Se 90.0 -> 95.0 %"):
         self.error, self.until_cancel = error, until_cancel
+        self.accepted, self.verdict = accepted, verdict
         self.calls = []
         self.thread = None
 
@@ -56,7 +58,8 @@ class FakeFinetune:
                                 "sd_error_ms": None}}
         return SimpleNamespace(stem=Path(out_stem),
                                before={"loss": 0.5, "accuracy": 0.8, "samples": 1200, "waves": waves_before},
-                               after={"loss": 0.3, "accuracy": 0.9, "samples": 1200, "waves": waves_after})
+                               after={"loss": 0.3, "accuracy": 0.9, "samples": 1200, "waves": waves_after},
+                               accepted=self.accepted, verdict=self.verdict)
 
 
 @pytest.fixture
@@ -106,6 +109,20 @@ def test_run_shows_before_after_and_switches_model(make_dialog, qtbot, tmp_path)
     with qtbot.waitSignal(d.sigModelCreated, timeout=1000) as blocker:
         d._use.click()
     assert blocker.args == [str(tmp_path / "user_models" / "my-model")]
+
+
+def test_rejected_model_is_not_offered_and_the_verdict_is_shown(make_dialog, qtbot, tmp_path):
+    verdict = "NOT BETTER than the base on the held-out records: worse on P off SD 5.6 -> 6.1 ms"
+    d = make_dialog(FakeFinetune(accepted=False, verdict=verdict))
+    d._name.setText("rejected")
+    created: list[str] = []
+    d.sigModelCreated.connect(created.append)
+    with qtbot.waitSignal(d._train_runner.sigFinished, timeout=5000):
+        d._start.click()
+    assert d._use.isHidden() and not d._metrics.isHidden()  # the scores are still shown
+    text = d._message.text()
+    assert verdict in text and "inspection only" in text and "default" in text  # keep using the base
+    assert created == [] and d.result() == 0
 
 
 def test_cancel_stops_training(make_dialog, qtbot):
@@ -189,5 +206,10 @@ def test_real_services_with_an_untrained_model(qtbot, tmp_path):
     assert d.result_value() is not None, d._message.text()
     assert (tmp_path / "user_models" / "tuned.keras").is_file()
     assert d._metrics.rowCount() >= 2
-    d._use.click()
-    assert created == [str(tmp_path / "user_models" / "tuned")]
+    result = d.result_value()
+    assert d._use.isHidden() is not result.accepted  # offered only when the gate accepted it
+    if result.accepted:
+        d._use.click()
+        assert created == [str(tmp_path / "user_models" / "tuned")]
+    else:
+        assert result.verdict in d._message.text() and created == []

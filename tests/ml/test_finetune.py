@@ -47,7 +47,7 @@ def test_frozen_layers_keep_their_weights_and_scores_are_reported(tmp_path: Path
 
 
 @pytest.mark.parametrize("settings", [FineTuneSettings(epochs=0), FineTuneSettings(freeze=9),
-                                      FineTuneSettings(lr=0.0)])
+                                      FineTuneSettings(lr=0.0), FineTuneSettings(steps_per_epoch=0)])
 def test_bad_settings_are_refused_before_loading(tmp_path: Path, settings: FineTuneSettings) -> None:
     with pytest.raises(ModelError):
         finetune_model(tmp_path / "missing", _windows(2, 0), _windows(2, 1), settings)
