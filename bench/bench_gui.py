@@ -129,6 +129,7 @@ def run_child(kind: str, record: str) -> dict[str, float]:
 
     from ecgstudio.gui.app import make_application
     from ecgstudio.gui.main_window import MainWindow
+    from ecgstudio.paths import model_files
 
     app = make_application()
     window = MainWindow()
@@ -164,7 +165,7 @@ def run_child(kind: str, record: str) -> dict[str, float]:
         "n_samples": float(doc.n_samples),
         "n_waves": float(sum(len(t) for t in doc.tracks)),
     }
-    if kind == "sample" and Path(f"{window.model_stem}.keras").is_file():
+    if kind == "sample" and model_files(window.model_stem).keras.is_file():
         workflow = getattr(window, "workflow", None)
         if workflow is not None:
             # the editor (run_gui) loads the model in a worker thread once the record is shown

@@ -49,9 +49,10 @@ def _max_rss_mb() -> float:
 def _model_stem(requested: str | None, scratch: Path) -> tuple[Path, bool]:
     """The model to benchmark and whether it is an untrained stand-in."""
     from ecgstudio.app.preannotate import resolve_model_stem
+    from ecgstudio.paths import model_files
 
     stem = resolve_model_stem(requested)
-    if stem.with_suffix(".keras").is_file():
+    if model_files(stem).keras.is_file():
         return stem, False
     if requested:
         sys.exit(f"bench_model: model not found: {stem}")

@@ -53,10 +53,10 @@ def score_model(stem: str | Path, data: str | Path, records: list[str], ref_ext:
     """``{record: Score}`` of a model's global track against ``ref_ext`` (evaluate's protocol), cached."""
     from ecgstudio.app.evaluate import MODEL_COLUMN, model_tracks, score_records
     from ecgstudio.app.preannotate import load_model
-    from ecgstudio.ml.model import model_stem
+    from ecgstudio.paths import model_files, model_stem
 
     stem = model_stem(stem)
-    key = f"{_sha(stem.with_suffix('.keras'))}-{Path(data).name}-{ref_ext}"
+    key = f"{_sha(model_files(stem).keras)}-{Path(data).name}-{ref_ext}"
     store: dict[str, Any] = {}
     file = cache / f"{key}.pkl" if cache is not None else None
     if file is not None and file.is_file():
@@ -82,10 +82,10 @@ def score_per_lead(stem: str | Path, data: str | Path, records: list[str], cache
     from ecgstudio.core.metrics import score_tracks
     from ecgstudio.io.records import read_record
     from ecgstudio.ml.infer import predict_proba
-    from ecgstudio.ml.model import model_stem
+    from ecgstudio.paths import model_files, model_stem
 
     stem = model_stem(stem)
-    file = cache / f"{_sha(stem.with_suffix('.keras'))}-{Path(data).name}-perlead.pkl" if cache else None
+    file = cache / f"{_sha(model_files(stem).keras)}-{Path(data).name}-perlead.pkl" if cache else None
     store: dict[str, Any] = pickle.loads(file.read_bytes()) if file is not None and file.is_file() else {}
     todo = [r for r in records if r not in store]
     if todo:
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the cross-validated experiment for one configuration; print and optionally save the figures."""
     from ecgstudio.app.finetune import finetune
     from ecgstudio.ml.model import read_metadata
-    from ecgstudio.paths import default_model_path
+    from ecgstudio.paths import default_model_path, model_files
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ludb", default="../shared/data/ludb")
@@ -203,14 +203,15 @@ def main(argv: list[str] | None = None) -> int:
         train = [str(ludb / r) for r in records if r not in held]
         out = Path(args.out_dir) / f"{args.config}-k{args.folds}s{args.seed}f{f}"
         started = time.perf_counter()
-        if args.reuse and out.with_suffix(".keras").is_file():
-            gate_meta = json.loads(out.with_suffix(".json").read_text())["finetune"]
-            result = argparse.Namespace(epochs_run=json.loads(out.with_suffix(".json").read_text())["history"].get(
+        files = model_files(out)
+        if args.reuse and files.keras.is_file():
+            gate_meta = json.loads(files.json.read_text())["finetune"]
+            result = argparse.Namespace(epochs_run=json.loads(files.json.read_text())["history"].get(
                 "epochs_run", 0), verdict=gate_meta["gate"]["verdict"], accepted=gate_meta["gate"]["accepted"])
             wall = float(gate_meta.get("wall_s", 0.0))
         else:
-            for suffix in (".keras", ".json"):
-                out.with_suffix(suffix).unlink(missing_ok=True)
+            for file in files:
+                file.unlink(missing_ok=True)
             settings = {"ann_ext": "ii", **CONFIGS[args.config]}
             result = finetune(train, args.base, out, seed=args.seed, **settings,
                               log=lambda line, t0=started: print(f"  [{time.perf_counter() - t0:5.0f} s] {line}",

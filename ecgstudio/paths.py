@@ -11,6 +11,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ecgstudio import atomic
 
@@ -48,6 +49,56 @@ def sample_record_path() -> Path:
 def default_model_path() -> Path:
     """Path stem (no extension) of the shipped default model."""
     return models_dir() / DEFAULT_MODEL_NAME
+
+
+#: The two files of a model pair, by suffix.
+MODEL_SUFFIXES: tuple[str, str] = (".keras", ".json")
+
+
+class ModelFiles(NamedTuple):
+    """The two files of a model pair: ``<stem>.keras`` (weights) and ``<stem>.json`` (metadata)."""
+
+    keras: Path
+    json: Path
+
+    @property
+    def stem(self) -> Path:
+        """The pair's path without extension (the name the editor, the CLI and the settings store)."""
+        return self.keras.with_name(self.keras.name[: -len(".keras")])
+
+    def existing(self) -> list[Path]:
+        """Those of the two files that exist (a half-written pair counts: refuse to overwrite it)."""
+        return [p for p in self if p.exists()]
+
+
+def model_files(path: str | os.PathLike[str]) -> ModelFiles:
+    """The ``.keras`` and ``.json`` files of the model pair named by ``path``.
+
+    The one rule for naming model files, used by everything that saves, finds or loads a model.
+
+    Parameters
+    ----------
+    path : path
+        The pair's stem, or its ``.keras`` or ``.json`` file. Dots inside the name are kept: ``ft.v2``,
+        ``ft.v2.keras`` and ``ft.v2.json`` all name ``ft.v2.keras`` + ``ft.v2.json`` (never ``ft.keras``,
+        which ``Path.with_suffix`` would give).
+
+    Returns
+    -------
+    ModelFiles
+        ``(keras, json)``.
+    """
+    stem = model_stem(path)
+    return ModelFiles(stem.with_name(stem.name + ".keras"), stem.with_name(stem.name + ".json"))
+
+
+def model_stem(path: str | os.PathLike[str]) -> Path:
+    """Stem of a model pair from its stem, its ``.keras`` or its ``.json`` path (dots in the name kept)."""
+    p = Path(path)
+    for suffix in MODEL_SUFFIXES:
+        if p.name.endswith(suffix) and len(p.name) > len(suffix):
+            return p.with_name(p.name[: -len(suffix)])
+    return p
 
 
 def user_data_dir() -> Path:

@@ -136,3 +136,20 @@ def test_a_folder_the_user_cannot_write_is_reported_even_when_the_copy_exists(
     sample = working_sample_record()
     assert sample.path == folder / SAMPLE_RECORD_NAME and not sample.writable
     assert str(folder) in sample.note and "Save As" in sample.note
+
+
+@pytest.mark.parametrize("given", ["models/ft.v2", "models/ft.v2.keras", "models/ft.v2.json"])
+def test_a_dotted_model_name_names_its_own_pair(given: str) -> None:
+    # a fine-tuned model the dialog lets the user call "ft.v2" is saved and looked up as ft.v2.keras + ft.v2.json
+    files = paths.model_files(given)
+    assert files == (Path("models/ft.v2.keras"), Path("models/ft.v2.json"))
+    assert files.stem == paths.model_stem(given) == Path("models/ft.v2")
+
+
+def test_model_files_reports_a_half_written_pair(tmp_path: Path) -> None:
+    files = paths.model_files(tmp_path / "m.1")
+    assert files.existing() == []
+    (tmp_path / "m.keras").write_bytes(b"another model")  # not this pair's file
+    assert files.existing() == []
+    files.json.write_text("{}")
+    assert files.existing() == [tmp_path / "m.1.json"]

@@ -25,6 +25,7 @@ from pathlib import Path
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.core.measurements import BeatTable, measure_beats
+from ecgstudio.paths import model_files
 
 #: Name of PhysioNet's manifest files: an input with this name is read as a manifest.
 MANIFEST_NAME = "RECORDS"
@@ -111,7 +112,7 @@ def up_to_date(output: Path, record_path: Path, model_stem: Path) -> bool:
     out_time = _mtime(output)
     if out_time < 0:
         return False
-    inputs = [model_stem.with_suffix(".keras"), model_stem.with_suffix(".json"),
+    inputs = [*model_files(model_stem),
               record_path.with_name(record_path.name + ".hea"), record_path.with_name(record_path.name + ".dat")]
     return all(_mtime(p) < out_time for p in inputs)
 

@@ -286,6 +286,7 @@ def evaluate_model(
         If ``data_dir`` is not a folder or no record can be scored.
     """
     from ecgstudio.app.preannotate import load_model, resolve_model_stem
+    from ecgstudio.paths import model_files
 
     folder = Path(data_dir)
     if not folder.is_dir():
@@ -293,7 +294,7 @@ def evaluate_model(
     stem = resolve_model_stem(model_stem)
     model, metadata = load_model(stem)
     if records is None:
-        listed = split_test_records(metadata, stem.with_suffix(".json"))
+        listed = split_test_records(metadata, model_files(stem).json)
         records = listed or _records_with(folder, ref_ext)
         if log:
             source = "the model's test records" if listed else f"every record with a {ref_ext} file"

@@ -52,9 +52,9 @@ from ecgstudio.ml.finetune import (
     FineTuneSettings,
     finetune_model,
 )
-from ecgstudio.ml.model import model_stem, read_metadata, save_model_pair
+from ecgstudio.ml.model import read_metadata, save_model_pair
 from ecgstudio.ml.train import LogFn
-from ecgstudio.paths import default_model_path, user_models_dir
+from ecgstudio.paths import default_model_path, model_files, model_stem, user_models_dir
 
 #: Hold-out rules: ``"records"`` (whole records; a single record falls back to ``"time"``) or
 #: ``"time"`` (the last reviewed beats of every record).
@@ -183,7 +183,7 @@ def suggest_out_stem(base_stem: str | os.PathLike[str], folder: str | os.PathLik
     folder = Path(folder) if folder is not None else user_models_dir()
     stem = folder / f"{model_stem(base_stem).name}-ft-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
     candidate, n = stem, 1
-    while candidate.with_suffix(".keras").exists() or candidate.with_suffix(".json").exists():
+    while model_files(candidate).existing():
         n += 1
         candidate = stem.with_name(f"{stem.name}-{n}")
     return candidate
@@ -200,9 +200,9 @@ def _expand(records: Sequence[str | os.PathLike[str]]) -> list[Path]:
 def _check_out(base: Path, out: Path) -> None:
     if out.resolve() == base.resolve():
         raise SaveError(f"refusing to overwrite the base model {base}: choose another output name")
-    for suffix in (".keras", ".json"):
-        if out.with_suffix(suffix).exists():
-            raise SaveError(f"refusing to overwrite existing model {out.with_suffix(suffix)}: choose another output name")
+    taken = model_files(out).existing()
+    if taken:
+        raise SaveError(f"refusing to overwrite existing model {taken[0]}: choose another output name")
 
 
 def _sha256(path: Path) -> str:
@@ -247,7 +247,7 @@ def _metadata(base_meta: dict[str, Any], base: Path, used: list[RecordMaterial],
     meta.update(
         parent_model={
             "name": base.name, "path": str(base), "created": base_meta.get("created"),
-            "keras_sha256": _sha256(base.with_suffix(".keras")), "split": parent_split,
+            "keras_sha256": _sha256(model_files(base).keras), "split": parent_split,
         },
         training_data={
             "kind": "fine-tuning on reviewed spans of corrected annotations",

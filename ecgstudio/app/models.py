@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ecgstudio.core.errors import EcgStudioError
-from ecgstudio.paths import DEFAULT_MODEL_NAME, models_dir, user_models_dir
+from ecgstudio.paths import DEFAULT_MODEL_NAME, model_files, model_stem, models_dir, user_models_dir
 
 #: Fiducials shown in the one-line metrics summary, in order.
 SUMMARY_FIDUCIALS: tuple[str, ...] = ("R peak", "QRS on", "P on", "T off")
@@ -180,8 +180,8 @@ def read_model_info(json_path: str | os.PathLike[str], source: str = "shipped") 
     from ecgstudio.ml.model import read_metadata  # no TensorFlow: reads and checks the JSON only
 
     path = Path(os.fspath(json_path))
-    stem = path.with_suffix("")
-    keras_path = stem.with_suffix(".keras")
+    keras_path, path = model_files(path)
+    stem = model_stem(path)
     problem: str | None = None
     meta: dict[str, Any] = {}
     try:
@@ -218,7 +218,7 @@ def _reason(exc: Exception, path: Path) -> str:
 
 def _is_model_json(path: Path) -> bool:
     """A ``.json`` that belongs to a model pair (has a ``.keras`` sibling or is not another sidecar)."""
-    if path.with_suffix(".keras").is_file():
+    if model_files(path).keras.is_file():
         return True
     return ".review" not in path.name and not path.name.startswith(".")
 

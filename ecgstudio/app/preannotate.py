@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ecgstudio import paths
 from ecgstudio.core.decode import decode
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.quality import LeadQuality, assess_leads
@@ -58,10 +59,7 @@ def resolve_model_stem(model_stem: str | os.PathLike[str] | None = None) -> Path
     """
     if model_stem is None:
         return default_model_path()
-    path = Path(os.fspath(model_stem)).expanduser()
-    if path.suffix in (".keras", ".json"):
-        path = path.with_suffix("")
-    return path.absolute()
+    return paths.model_stem(Path(os.fspath(model_stem)).expanduser()).absolute()
 
 
 def load_model(model_stem: str | os.PathLike[str] | None = None) -> tuple[Any, dict[str, Any]]:
@@ -80,7 +78,7 @@ def load_model(model_stem: str | os.PathLike[str] | None = None) -> tuple[Any, d
     from ecgstudio.ml.model import load_model_pair
 
     stem = resolve_model_stem(model_stem)
-    keras_file = stem.with_suffix(".keras")
+    keras_file = paths.model_files(stem).keras
     try:
         mtime = keras_file.stat().st_mtime
     except OSError:

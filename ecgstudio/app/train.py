@@ -101,14 +101,15 @@ def run(args: argparse.Namespace) -> int:
     """Run the sub-command; returns the exit code."""
     from ecgstudio.app.dataset import annotated_records, build_window_set, complete_records, split_records
     from ecgstudio.ml.batches import Augment
-    from ecgstudio.ml.model import base_metadata, build_model, model_stem, save_model_pair, write_metadata
+    from ecgstudio.ml.model import base_metadata, build_model, save_model_pair, write_metadata
     from ecgstudio.ml.train import FitConfig, fit, set_seeds
+    from ecgstudio.paths import model_files, model_stem
 
     data_dir = Path(args.data)
     if not data_dir.is_dir():
         raise EcgStudioError(f"data folder not found: {data_dir}")
     stem = model_stem(args.out)
-    if not args.overwrite and (stem.with_suffix(".keras").exists() or stem.with_suffix(".json").exists()):
+    if not args.overwrite and model_files(stem).existing():
         raise EcgStudioError(f"model {stem} exists; choose another --out or pass --overwrite")
     window = int(args.window)
     hop = int(args.hop or window // 2)

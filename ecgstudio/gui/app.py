@@ -13,7 +13,7 @@ from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QApplication, QWidget
 
 from ecgstudio import __version__
-from ecgstudio.paths import working_sample_record
+from ecgstudio.paths import model_stem, working_sample_record
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +97,8 @@ def run_gui(record: str | None = None, model: str | None = None) -> int:
 
     app = make_application()
     pg.setConfigOptions(antialias=False)
-    if model and model.endswith(".keras"):
-        model = model[: -len(".keras")]
+    if model:
+        model = str(model_stem(model))
     window = MainWindow(model_stem=model, preload_model=True)
     previous_hook = sys.excepthook
     install_excepthook(window)

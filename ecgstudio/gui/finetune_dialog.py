@@ -42,7 +42,7 @@ from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.gui.screen_fit import fit_to_screen, overflow_px
 from ecgstudio.gui.workers import TaskRunner
 from ecgstudio.io.records import list_records
-from ecgstudio.paths import user_models_dir
+from ecgstudio.paths import model_files, user_models_dir
 
 #: Default maximum number of epochs offered (early stopping usually ends sooner).
 DEFAULT_EPOCHS = 15
@@ -453,8 +453,7 @@ class FineTuneDialog(QDialog):
             return "Tick at least one record with reviewed beats."
         if not _NAME_RE.match(name):
             return "The model name may contain letters, digits, '-', '_' and '.' only."
-        out = self._out_dir / name
-        if out.with_suffix(".keras").exists() or out.with_suffix(".json").exists():
+        if model_files(self._out_dir / name).existing():
             return f"A model named “{name}” already exists; choose another name."
         return None
 

@@ -22,6 +22,7 @@ from PyQt5.QtWidgets import (
 )
 
 from ecgstudio.gui.screen_fit import fit_to_screen
+from ecgstudio.paths import model_files
 
 #: Mouse gestures of the plot (no action carries them).
 MOUSE_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -105,7 +106,7 @@ def about_text(version: str, model_stem: str) -> str:
              "<p>Review and correct ECG waveform annotations (P, QRS, T: onsets, peaks, offsets) "
              "on calibrated ECG paper, with a BiLSTM pre-annotation model.</p>",
              f"<p><b>Model in use:</b> {model_name}<br><small>{model_stem or '—'}</small>"]
-    json_path = Path(f"{model_stem}.json") if model_stem else None
+    json_path = model_files(model_stem).json if model_stem else None
     if json_path is not None and json_path.is_file():
         try:
             info = read_model_info(json_path)

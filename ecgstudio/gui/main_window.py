@@ -39,7 +39,7 @@ from ecgstudio.gui.settings import add_recent_record, make_settings, remove_rece
 from ecgstudio.gui.statusbar import StatusBar
 from ecgstudio.gui.view_options import ViewOptions
 from ecgstudio.gui.workflow import WorkflowController
-from ecgstudio.paths import default_model_path
+from ecgstudio.paths import default_model_path, model_files
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
 
     def _default_model(self) -> str:
         saved = self.settings.value("model/stem")
-        if saved and Path(f"{saved}.keras").is_file():
+        if saved and model_files(str(saved)).keras.is_file():
             return str(saved)
         return str(default_model_path())
 

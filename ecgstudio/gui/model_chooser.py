@@ -25,6 +25,7 @@ from PyQt5.QtWidgets import (
 )
 
 from ecgstudio.app.models import ModelInfo, fiducial_table, list_models, read_model_info
+from ecgstudio.paths import model_files
 
 _COLUMNS = ("Model", "Source", "Created", "Parent", "Test metrics")
 
@@ -197,7 +198,7 @@ class ModelChooserDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "Choose a model", "", "Keras models (*.keras)")
         if not path:
             return
-        info = read_model_info(Path(path).with_suffix(".json"), source="file")
+        info = read_model_info(model_files(path).json, source="file")
         if not info.usable:
             QMessageBox.warning(self, "Choose a model", f"{Path(path).name}: not a usable model pair "
                                 f"({info.problem}); a model needs its .keras and .json files side by side.")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PyQt5.QtWidgets import QFrame, QLabel, QStatusBar, QWidget
 
+from ecgstudio.paths import model_files
+
 
 def format_duration(seconds: float) -> str:
     """``"12.5 s"``, ``"4 min 03 s"`` or ``"24 h 00 min"``."""
@@ -66,7 +68,7 @@ class StatusBar(QStatusBar):
     def set_model(self, model_stem: str | None) -> None:
         """Show the model pre-annotation uses."""
         name = Path(model_stem).name if model_stem else "none"
-        missing = bool(model_stem) and not Path(f"{model_stem}.keras").is_file()
+        missing = bool(model_stem) and not model_files(model_stem).keras.is_file()
         self.model_label.setText(f"model: {name}{' (missing)' if missing else ''}")
         self.model_label.setToolTip(model_stem or "")
 

@@ -28,6 +28,7 @@ from ecgstudio.gui.model_preload import ModelPreloader
 from ecgstudio.gui.paper import GAINS, PAPER_SPEEDS_MM_S, PaperScale
 from ecgstudio.gui.record_info import RecordInfoPanel
 from ecgstudio.gui.sheet_12lead import TwelveLeadSheet, standard_leads
+from ecgstudio.paths import model_files
 
 if TYPE_CHECKING:
     from ecgstudio.gui.calipers import CaliperReading
@@ -238,7 +239,7 @@ class WorkflowController(QObject):
         if not self.preload_enabled:
             return False
         stem = self._window.model_stem
-        if not stem or not Path(f"{stem}.keras").is_file():
+        if not stem or not model_files(stem).keras.is_file():
             return False
         return self.preloader.preload(stem)
 

@@ -29,6 +29,7 @@ from ecgstudio.core.errors import ModelError
 from ecgstudio.core.waves import SegmentClass
 from ecgstudio.ml._tf import import_tensorflow_quietly
 from ecgstudio.ml.preprocess import BASELINE_CUTOFF_HZ, MODEL_FS
+from ecgstudio.paths import model_files, model_stem
 
 #: Identifier of the metadata schema written into every ``.json``.
 METADATA_FORMAT = "ecgstudio-model/1"
@@ -180,14 +181,6 @@ def base_metadata(
     }
 
 
-def model_stem(path: str | os.PathLike[str]) -> Path:
-    """Stem of a model pair from a stem, a ``.keras`` or a ``.json`` path."""
-    p = Path(path)
-    if p.suffix in (".keras", ".json"):
-        return p.with_suffix("")
-    return p
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.integer):
         return int(value)
@@ -202,7 +195,7 @@ def _json_default(value: Any) -> Any:
 
 def write_metadata(stem: str | os.PathLike[str], metadata: dict[str, Any]) -> Path:
     """Write ``stem.json`` atomically (temporary file, then ``os.replace``)."""
-    path = model_stem(stem).with_suffix(".json")
+    path = model_files(stem).json
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(metadata, indent=2, default=_json_default, allow_nan=False)
     return atomic.write_text(path, text + "\n")
@@ -232,7 +225,7 @@ def save_model_pair(model: Any, stem: str | os.PathLike[str], metadata: dict[str
     meta.setdefault("format", METADATA_FORMAT)
     meta.setdefault("classes", list(CLASSES))
     meta.setdefault("input_fs", MODEL_FS)
-    keras_path = stem.with_suffix(".keras")
+    keras_path = model_files(stem).keras
     with atomic.replacing(keras_path, suffix=".tmp.keras") as tmp:
         model.save(tmp)
     write_metadata(stem, meta)
@@ -343,7 +336,7 @@ def read_metadata(path: str | os.PathLike[str], *, complete: bool = True) -> dic
         One line naming the file: missing, not a regular file, too large, not JSON, nested too deeply, a field
         of the wrong type or out of range, or an incompatible model.
     """
-    json_path = model_stem(path).with_suffix(".json")
+    json_path = model_files(path).json
     if not os.path.lexists(json_path):
         raise ModelError(f"model metadata not found: {json_path}")
     meta = safe_read.load_json(json_path, MAX_METADATA_BYTES, what="model metadata", error=ModelError)
@@ -388,7 +381,7 @@ def load_model_pair(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
         One line, when a file is missing, corrupt or incompatible.
     """
     stem = model_stem(path)
-    keras_path = stem.with_suffix(".keras")
+    keras_path = model_files(stem).keras
     _check_keras_file(keras_path)
     meta = read_metadata(stem)
     try:

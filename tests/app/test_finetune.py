@@ -59,11 +59,11 @@ def test_finetune_single_record_writes_new_pair_naming_parent_records_and_scores
     before_hashes = {s: _hash(base.with_suffix(s)) for s in (".keras", ".json")}
     seen: list[float] = []
 
-    result = finetune([record], base, work / "models" / "mine", ann_ext="q1c", epochs=1, progress=seen.append)
+    result = finetune([record], base, work / "models" / "mine.v2", ann_ext="q1c", epochs=1, progress=seen.append)
 
-    assert result.stem == work / "models" / "mine"
-    assert (work / "models" / "mine.keras").is_file()
-    meta = json.loads((work / "models" / "mine.json").read_text())
+    assert result.stem == work / "models" / "mine.v2"  # a dotted name keeps its dot in both files
+    assert sorted(p.name for p in (work / "models").iterdir()) == ["mine.v2.json", "mine.v2.keras"]
+    meta = json.loads((work / "models" / "mine.v2.json").read_text())
     assert meta["parent_model"]["name"] == "base"
     assert meta["parent_model"]["keras_sha256"] == before_hashes[".keras"]
     assert meta["training_data"]["records"] == [str(record)]

@@ -156,6 +156,23 @@ def test_existing_model_name_is_refused(make_dialog, tmp_path):
     assert fake.calls == []
 
 
+def test_a_dotted_name_is_checked_against_its_own_files(make_dialog, qtbot, tmp_path):
+    # "ft.v2" names ft.v2.keras + ft.v2.json: an existing "ft" model does not block it, an existing "ft.v2" does
+    fake = FakeFinetune()
+    d = make_dialog(fake)
+    out = tmp_path / "user_models"
+    out.mkdir()
+    (out / "ft.keras").write_bytes(b"another model")
+    (out / "ft.json").write_text("{}")
+    d._name.setText("ft.v2")
+    with qtbot.waitSignal(d._train_runner.sigFinished, timeout=5000):
+        d._start.click()
+    assert Path(fake.calls[0][2]) == out / "ft.v2"
+    (out / "ft.v2.json").write_text("{}")
+    d._start.click()
+    assert "already exists" in d._message.text() and len(fake.calls) == 1
+
+
 def test_added_records_are_counted_and_errors_shown(make_dialog, qtbot, tmp_path):
     d = make_dialog(folder=None)
     assert _rows(d) == {}
@@ -197,19 +214,19 @@ def test_real_services_with_an_untrained_model(qtbot, tmp_path):
     assert d.wait(60_000)
     (count,) = _rows(d).values()
     assert int(count[0]) > 10 and count[1]
-    d._name.setText("tuned")
+    d._name.setText("tuned.v2")  # a dotted name keeps its dot in the file names
     d._epochs.setValue(1)
     created: list[str] = []
     d.sigModelCreated.connect(created.append)
     d._start.click()
     qtbot.waitUntil(lambda: not d._train_runner.is_running(), timeout=300_000)
     assert d.result_value() is not None, d._message.text()
-    assert (tmp_path / "user_models" / "tuned.keras").is_file()
+    assert (tmp_path / "user_models" / "tuned.v2.keras").is_file()
     assert d._metrics.rowCount() >= 2
     result = d.result_value()
     assert d._use.isHidden() is not result.accepted  # offered only when the gate accepted it
     if result.accepted:
         d._use.click()
-        assert created == [str(tmp_path / "user_models" / "tuned")]
+        assert created == [str(tmp_path / "user_models" / "tuned.v2")]
     else:
         assert result.verdict in d._message.text() and created == []

@@ -71,6 +71,27 @@ def test_save_and_load_round_trip_keeps_predictions_and_metadata(model, tmp_path
     assert sorted(p.name for p in stem.parent.iterdir()) == ["m.json", "m.keras"]  # no temporary files left
 
 
+def test_a_dotted_name_is_saved_listed_and_loaded_under_its_full_name(model, tmp_path: Path) -> None:
+    # "ft.v2" used to be written as ft.keras and then looked up as ft.v2.keras (not found)
+    from ecgstudio.app.models import list_models
+    from ecgstudio.app.preannotate import clear_model_cache, load_model
+
+    (tmp_path / "ft.json").write_text("{}")  # an unrelated file the dotted name must not touch
+    stem = save_model_pair(model, tmp_path / "ft.v2", base_metadata(seed=3))
+    assert stem == tmp_path / "ft.v2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ft.json", "ft.v2.json", "ft.v2.keras"]
+    assert (tmp_path / "ft.json").read_text() == "{}"
+    listed = {info.name: info for info in list_models([(tmp_path, "user")])}
+    assert listed["ft.v2"].usable and listed["ft.v2"].stem == str(stem)
+    x = np.random.default_rng(2).standard_normal((1, 64, 1)).astype(np.float32)
+    expected = np.asarray(model.predict_on_batch(x))
+    clear_model_cache()
+    for spelling in (listed["ft.v2"].stem, f"{stem}.keras", f"{stem}.json"):
+        loaded, _ = load_model(spelling)
+        np.testing.assert_allclose(np.asarray(loaded.predict_on_batch(x)), expected, atol=1e-6)
+    clear_model_cache()
+
+
 def _one_line(exc: pytest.ExceptionInfo) -> str:
     text = str(exc.value)
     assert "\n" not in text
