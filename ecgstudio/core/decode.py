@@ -29,9 +29,10 @@ of a heart beat:
    way deviate from the ``q1c`` peaks with SD 12.9 (P), 12.3 (R) and 24.4 ms
    (T), against 14.4/15.6/31.4 ms on lead 0 alone and 13.1/13.8/26.7 ms on
    the lead of largest energy.
-4. **Confidence**: the mean, over the wave's samples, of the probability the
-   model gave to the decoded class, in ``[0, 1]``. The GUI uses it to jump to
-   uncertain beats.
+4. **Confidence**: the sharpness of the wave's weaker boundary in the model's
+   probabilities, in ``[0, 1]`` (:mod:`ecgstudio.core.confidence`, measured to
+   single out the waves with the largest boundary errors on QTDB). The GUI walks
+   the least confident waves with ``U``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ecgstudio.core.confidence import boundary_confidence
 from ecgstudio.core.delineation import Delineation, min_width_samples
 from ecgstudio.core.errors import EditError
 from ecgstudio.core.spans import overlaps_spans
@@ -286,18 +288,6 @@ def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return starts, stops, values[starts]
 
 
-def _sample_confidence(probs: np.ndarray, path: np.ndarray) -> np.ndarray:
-    """float32 ``(n,)``: probability of the decoded class at each sample."""
-    out = np.empty(path.size, dtype=np.float32)
-    step = _BATCH_SAMPLES
-    for lo in range(0, path.size, step):
-        hi = min(path.size, lo + step)
-        idx = path[lo:hi].astype(np.intp)[:, None]
-        out[lo:hi] = np.take_along_axis(probs[lo:hi], idx, axis=1)[:, 0]
-    np.nan_to_num(out, copy=False, nan=0.0)
-    return out
-
-
 def _prepare_signal(signal: np.ndarray, n: int) -> np.ndarray:
     sig = np.asarray(signal)
     if sig.ndim == 1:
@@ -447,11 +437,8 @@ def decode(
     sig = _prepare_signal(signal, n)
     if path is None:
         path = viterbi_path(probs, fs, config)
-    conf = _sample_confidence(probs, path)
     coarse = np.array([0, 1, 2, 2, 4, 5], dtype=np.int8)[path]
     starts, stops, values = _runs(coarse)
-    sums = np.add.reduceat(conf, starts, dtype=np.float64)
-    confidence = np.clip(sums / (stops - starts), 0.0, 1.0)
     void = overlaps_spans(unannotated, starts - 1, stops)  # runs touching an unannotated span
     complete = (starts > 0) & (stops <= n - 1) & ~void
     kinds = {WaveKind.P: 0, WaveKind.QRS: 2, WaveKind.T: 4}
@@ -477,10 +464,13 @@ def decode(
     ok = (all_kinds != 2) | (prev == 1)
     all_rows, all_kinds, all_peaks = all_rows[ok], all_kinds[ok], all_peaks[ok]
     kind_list = list(kinds)
+    # confidence: sharpness of the weaker boundary (core.confidence, measured on QTDB)
+    confidence = boundary_confidence(probs, starts[all_rows], stops[all_rows], values[all_rows], fs)
     waves = [
         Wave(kind_list[k], None if k == 2 else int(starts[r]), int(p), int(stops[r]), lead, None,
-             float(confidence[r]))
-        for r, k, p in zip(all_rows.tolist(), all_kinds.tolist(), all_peaks.tolist(), strict=True)
+             float(c))
+        for r, k, p, c in zip(all_rows.tolist(), all_kinds.tolist(), all_peaks.tolist(), confidence.tolist(),
+                              strict=True)
     ]
     try:  # valid by construction; the strict check is twice as fast as the lenient one
         return Delineation(waves, n_samples=n, fs=fs, lead=lead, name=name)
