@@ -42,8 +42,11 @@ DEFAULT_BATCH_SIZE = DEFAULT_BATCH_SAMPLES // DEFAULT_WINDOW_SAMPLES
 
 N_CLASSES = len(CLASSES)
 
-#: Compiled ``model(x, training=False)`` per loaded Keras model (see :func:`_model_fn`).
-_compiled: weakref.WeakKeyDictionary[Any, Callable[[np.ndarray], Any]] = weakref.WeakKeyDictionary()
+#: The compiled forward pass of each loaded Keras model and which one it is (see :func:`_model_fn`).
+_compiled: weakref.WeakKeyDictionary[Any, tuple[Callable[[np.ndarray], Any], str]] = weakref.WeakKeyDictionary()
+
+#: Forward passes :func:`inference_path` names.
+FAST_PATH, KERAS_PATH, PREDICT_PATH = "fast BiLSTM", "compiled Keras call", "predict_on_batch"
 
 
 def _as_leads(signal: np.ndarray) -> np.ndarray:
@@ -168,20 +171,33 @@ def _model_fn(model: Any) -> Callable[[np.ndarray], Any]:
     ``tf.function`` of ``model(x, training=False)``; other objects (test doubles) their own
     ``predict_on_batch``.
     """
+    return _compiled_pass(model)[0]
+
+
+def inference_path(model: Any) -> str:
+    """Which forward pass :func:`run_windows` uses for ``model``: :data:`FAST_PATH` (the standard
+    architecture where TensorFlow has the fused LSTM kernel), :data:`KERAS_PATH` or :data:`PREDICT_PATH`.
+
+    Lets tests and benchmarks check that a model gets the fast pass rather than silently the slow one.
+    """
+    return _compiled_pass(model)[1]
+
+
+def _compiled_pass(model: Any) -> tuple[Callable[[np.ndarray], Any], str]:
     keras = sys.modules.get("keras")
     if keras is None or not isinstance(model, keras.Model):
-        return model.predict_on_batch
-    fn = _compiled.get(model)
-    if fn is None:
+        return model.predict_on_batch, PREDICT_PATH
+    compiled = _compiled.get(model)
+    if compiled is None:
         import tensorflow as tf
 
         if _is_standard_bilstm(model) and hasattr(tf.raw_ops, "BlockLSTMV2"):
-            fn = _fast_bilstm_fn(model)
+            compiled = _fast_bilstm_fn(model), FAST_PATH
         else:
-            fn = tf.function(lambda x: model(x, training=False),
-                             input_signature=[tf.TensorSpec([None, None, 1], tf.float32)])
-        _compiled[model] = fn
-    return fn
+            compiled = (tf.function(lambda x: model(x, training=False),
+                                    input_signature=[tf.TensorSpec([None, None, 1], tf.float32)]), KERAS_PATH)
+        _compiled[model] = compiled
+    return compiled
 
 
 def run_windows(model: Any, windows: np.ndarray) -> np.ndarray:

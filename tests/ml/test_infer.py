@@ -143,7 +143,7 @@ def test_batches_mix_leads_and_fused_output_is_the_mean_of_the_leads() -> None:
 def test_fast_forward_pass_equals_the_keras_model() -> None:
     # the inference path folds Dense/BatchNorm and runs both LSTM directions in one loop: it must give
     # what model(x, training=False) gives, for any weights and BatchNorm statistics, batch size and length
-    from ecgstudio.ml.infer import _is_standard_bilstm, run_windows
+    from ecgstudio.ml.infer import FAST_PATH, _is_standard_bilstm, inference_path, run_windows
 
     model = build_model(seed=3, units=8)
     rng = np.random.default_rng(6)
@@ -159,3 +159,17 @@ def test_fast_forward_pass_equals_the_keras_model() -> None:
         x = (2.0 * rng.standard_normal(shape)).astype(np.float32)
         expected = np.asarray(model(x[:, :, None], training=False))
         np.testing.assert_allclose(run_windows(model, x), expected, atol=1e-5)
+    # equal outputs prove nothing if run_windows fell back to the Keras call (e.g. no fused LSTM kernel)
+    assert inference_path(model) == FAST_PATH
+
+
+def test_another_architecture_is_reported_on_the_keras_path() -> None:
+    # the check above can fail: a model the fast pass does not cover is named as the slow path
+    import keras
+
+    from ecgstudio.ml.infer import KERAS_PATH, inference_path, run_windows
+
+    inputs = keras.Input((None, 1))
+    model = keras.Model(inputs, keras.layers.Dense(6, activation="softmax")(inputs))
+    assert run_windows(model, np.zeros((2, 10), np.float32)).shape == (2, 10, 6)
+    assert inference_path(model) == KERAS_PATH
