@@ -72,7 +72,7 @@ def test_beat_regions_follow_the_scoring_protocol() -> None:
     from ecgstudio.core.disagreement import _arrays, beat_regions
     from ecgstudio.core.metrics import annotated_regions
 
-    waves = [w for i in (1, 2, 6) for w in _beat(i * RR, p=i != 2)] + [Wave(WaveKind.T, None, 9 * RR, 9 * RR + 30)]
+    waves = [w for i in (1, 2, 6) for w in _beat(i * RR, p=i != 2)] + [Wave(WaveKind.QRS, 9 * RR, 9 * RR + 5, 9 * RR + 20)]
     track = _track(waves, "q1c")
     assert np.array_equal(beat_regions(*_arrays(list(track)), FS), annotated_regions(track, 0))
 
