@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "train": ("ecgstudio.app.train", "train a segmentation model on a WFDB database (e.g. QTDB)"),
     "evaluate": ("ecgstudio.app.evaluate", "score a model (and QTDB's automatic annotators) against reference annotations"),
     "finetune": ("ecgstudio.app.finetune", "fine-tune a model on reviewed, corrected annotations"),
+    "worklist": ("ecgstudio.app.worklist", "review state of every record of a folder (--csv OUT writes it)"),
 }
 
 _DESCRIPTION = """ECG Studio: open a WFDB record, pre-annotate P/QRS/T waves with a BiLSTM model,

@@ -1,20 +1,25 @@
 """Status of every record in a folder: duration, fs, leads and review progress.
 
-Only headers and the small review sidecars are read, never signals, so a
-folder of 24-hour records lists in milliseconds per record.
+Only headers, the small review sidecars, lock files and file times are read,
+never signals or annotation waves, so a folder of 24-hour records lists in
+milliseconds per record. :mod:`ecgstudio.app.worklist` derives the review
+state (untouched / pre-annotated / in progress / reviewed) from these facts.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecgstudio.app import locks
 from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.core.review import ReviewInfo, ReviewSpans
 from ecgstudio.io.annotations import DEFAULT_EXT
 from ecgstudio.io.records import list_records, read_header
-from ecgstudio.io.review import read_review
+from ecgstudio.io.review import read_review_full, review_path
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,24 @@ class RecordStatus:
     reviewed_samples : int
         Samples inside the reviewed spans of the review sidecar (0 without one).
     error : str | None
-        One-line reason the header could not be read, else ``None``.
+        One-line reason the header (or the review sidecar) could not be read,
+        else ``None``.
+    longest_unreviewed : int
+        Longest stretch of the record outside the reviewed spans, in samples
+        (the whole record without an annotation file or reviewed spans).
+    source : str | None
+        What produced the unreviewed waves (the sidecar's model, or
+        ``"copy of ..."`` for a copied reference), ``None`` if not recorded.
+    last_reviewer : str
+        Who made the latest review mark (``""`` if none).
+    last_reviewed_at : str
+        When, ISO 8601 UTC (``""`` if none).
+    changed_at : float | None
+        Last time the annotation file or its sidecar was written (seconds
+        since the epoch), ``None`` without an annotation file.
+    locked_by : str | None
+        ``"anna on ws-3 (pid 4242) since 14:05"`` when another live editor
+        (another process) holds the record's lock, else ``None``.
     """
 
     path: Path
@@ -49,6 +71,12 @@ class RecordStatus:
     has_annotation: bool = False
     reviewed_samples: int = 0
     error: str | None = None
+    longest_unreviewed: int = 0
+    source: str | None = None
+    last_reviewer: str = ""
+    last_reviewed_at: str = ""
+    changed_at: float | None = None
+    locked_by: str | None = None
 
     @property
     def duration_s(self) -> float:
@@ -89,17 +117,55 @@ def record_status(record_path: str | os.PathLike[str], ext: str = DEFAULT_EXT) -
         return RecordStatus(path, path.name, float("nan"), 0, (), error=str(exc))
     annotation = info.path.with_name(f"{info.name}.{ext}")
     has_annotation = annotation.is_file()
-    reviewed = 0
-    error = None
+    spans, review_info, error = ReviewSpans(), ReviewInfo(), None
     if has_annotation:
         try:
-            spans = read_review(annotation, fs=info.fs)
+            full = read_review_full(annotation, fs=info.fs)
         except EcgStudioError as exc:
-            spans, error = None, str(exc)
-        if spans is not None:
-            reviewed = spans.overlapping(0, info.n_samples).total_samples
-    return RecordStatus(info.path, info.name, info.fs, info.n_samples, info.lead_names,
-                        has_annotation, reviewed, error)
+            full, error = None, str(exc)
+        if full is not None:
+            spans, review_info = full[0].overlapping(0, info.n_samples), full[1]
+    last = _latest_mark(review_info)
+    return RecordStatus(
+        info.path, info.name, info.fs, info.n_samples, info.lead_names, has_annotation,
+        spans.total_samples, error, _longest_gap(spans, info.n_samples), review_info.model,
+        last[0], last[1], _changed_at(annotation) if has_annotation else None, _other_editor(annotation))
+
+
+def _longest_gap(spans: ReviewSpans, n_samples: int) -> int:
+    """Longest run of samples in ``[0, n_samples)`` outside ``spans`` (sorted, merged)."""
+    longest, position = 0, 0
+    for start, stop in spans:
+        longest = max(longest, min(start, n_samples) - position)
+        position = max(position, stop)
+    return max(longest, n_samples - position)
+
+
+def _latest_mark(info: ReviewInfo) -> tuple[str, str]:
+    """``(reviewer, at)`` of the newest review mark (ISO UTC times sort as text), ``("", "")`` if none."""
+    if not info.marks:
+        return "", ""
+    mark = max(reversed(info.marks), key=lambda m: m.at)  # reversed: the later of equal times wins
+    return mark.reviewer, mark.at
+
+
+def _changed_at(annotation: Path) -> float | None:
+    """Newest modification time of the annotation file and its review sidecar."""
+    times = []
+    for path in (annotation, review_path(annotation)):
+        try:
+            times.append(path.stat().st_mtime)
+        except OSError:
+            pass
+    return max(times) if times else None
+
+
+def _other_editor(annotation: Path) -> str | None:
+    """Who else (another live process) holds the record's lock, else ``None``."""
+    owner = locks.read_owner(annotation)
+    if owner is None or owner.pid == os.getpid() and owner.host == socket.gethostname()[:100]:
+        return None
+    return owner.describe() if locks.is_alive(owner) else None
 
 
 def folder_status(

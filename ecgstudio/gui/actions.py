@@ -28,6 +28,7 @@ Alt+P / Q / T           add a wave over the selected range
 Ctrl+Shift+N/V/A/L/R/F  beat label of the selected QRS (:data:`BEAT_LABELS`;
 Ctrl+Shift+P / Q        P: paced ``/``, Q: unclassifiable ``Q``)
 Ctrl+R                  pre-annotate with the model
+Ctrl+PgDown             next record to review (asks to save first)
 F1                      keyboard shortcuts
 ======================  =========================================
 """
@@ -44,6 +45,7 @@ from PyQt5.QtWidgets import QAction, QActionGroup, QMenu, QStyle
 
 from ecgstudio.core.waves import WaveKind
 from ecgstudio.gui.paper import GAINS, MM_PER_MV, PAPER_SPEEDS_MM_S
+from ecgstudio.gui.worklist import NEXT_RECORD_KEY
 
 if TYPE_CHECKING:
     from ecgstudio.gui.main_window import MainWindow
@@ -123,6 +125,8 @@ class Actions:
     about: QAction | None = None
     paper_speeds: dict[float, QAction] = field(default_factory=dict)
     gains: dict[float, QAction] = field(default_factory=dict)
+    next_record: QAction | None = None
+    export_worklist: QAction | None = None
 
     def document_actions(self) -> list[QAction]:
         """Actions that need an open record."""
@@ -225,6 +229,7 @@ def create_actions(window: MainWindow) -> Actions:
     for label, seconds, key in ZOOM_PRESETS:
         a.zoom_presets.append(_action(window, label, lambda s=seconds: ed.zoom_seconds(s), key, plot=True))
     _review_actions(window, a)
+    _worklist_actions(window, a)
     group = QActionGroup(window)
     for name, label in PALETTES:
         action = _action(window, label, lambda n=name: window.options.set_palette(n))
@@ -269,12 +274,22 @@ def _review_actions(window: MainWindow, a: Actions) -> None:
     a.about = _action(window, "&About ECG Studio", flow.show_about)
 
 
+def _worklist_actions(window: MainWindow, a: Actions) -> None:
+    """Next record to review and the folder's worklist CSV (handlers in ``window.worklist``)."""
+    a.next_record = _action(window, "&Next record to review", window.worklist.next_record, NEXT_RECORD_KEY,
+                            "Open the next record of the folder that is not reviewed (asks to save first)")
+    a.export_worklist = _action(window, "&Export worklist (CSV)…", window.worklist.export_csv,
+                                tip="Review state, reviewed share, reviewer and last change of every record "
+                                    "of the browsed folder")
+
+
 def build_menus(window: MainWindow, a: Actions) -> None:
     """Lay out the menus and the toolbar."""
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addActions([a.open, a.open_folder])
     a.recent_menu = file_menu.addMenu("Open &recent")
+    file_menu.addActions([a.next_record, a.export_worklist])
     file_menu.addSeparator()
     file_menu.addActions([a.save, a.save_as])
     file_menu.addSeparator()

@@ -39,6 +39,7 @@ from ecgstudio.gui.settings import add_recent_record, make_settings, remove_rece
 from ecgstudio.gui.statusbar import StatusBar
 from ecgstudio.gui.view_options import ViewOptions
 from ecgstudio.gui.workflow import WorkflowController
+from ecgstudio.gui.worklist import WorklistController
 from ecgstudio.paths import default_model_path, model_files
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.annotating = AnnotateController(self, str(model_stem) if model_stem else "")
         self.options = ViewOptions(self)
         self.workflow = WorkflowController(self, preload_model)
+        self.worklist = WorklistController(self)
         self.action_set = create_actions(self)
         build_menus(self, self.action_set)
         self.action_set.panels_menu.addAction(self.workflow.info_dock.toggleViewAction())
@@ -471,6 +473,7 @@ class MainWindow(QMainWindow):
 
             self.browser = RecordBrowser(self)
             self.browser.sigRecordActivated.connect(self.open_record)
+            self.browser.sigExportRequested.connect(self.worklist.export_csv)
             self.browser_dock = self._add_dock("Records", self.browser, Qt.LeftDockWidgetArea)
         if not Path(folder).is_dir():
             dialogs.show_error(self, "Cannot open folder", f"{folder}: not a folder")

@@ -47,10 +47,13 @@ def test_lists_records_with_duration_fs_leads_and_review(browser, qtbot, tmp_pat
         browser.set_folder(_folder(tmp_path))
     assert blocker.args == [3]
     rows = {r[0]: r for r in _texts(browser)}
-    assert rows["sel100"] == ["sel100", "15:00", "–", "250", "2"]
-    assert rows["sel200"] == ["sel200", "15:00", "50 %", "250", "2"]
-    assert rows["broken"][2] == "error"
+    assert rows["sel100"] == ["sel100", "untouched", "–", "15:00", "", "", "250", "2"]
+    assert rows["sel200"][:4] == ["sel200", "in progress 50 %", "50 %", "15:00"]
+    assert rows["sel200"][6:] == ["250", "2"]
+    assert rows["sel200"][5]  # when the review marks were saved
+    assert rows["broken"][1:3] == ["unreadable", "–"]
     assert "3 records" in browser._status.text()
+    assert "0 of 3 reviewed" in browser._status.text()
 
 
 def test_double_click_activates_the_record(browser, qtbot, tmp_path):
@@ -86,7 +89,7 @@ def test_refresh_picks_up_review_progress(browser, qtbot, tmp_path):
     with qtbot.waitSignal(browser.sigListed, timeout=5000):
         browser.refresh()
     rows = {r[0]: r for r in _texts(browser)}
-    assert rows["sel100"][2] == "100 %"
+    assert rows["sel100"][1:3] == ["reviewed", "100 %"]
 
 
 def test_current_record_is_bold(browser, qtbot, tmp_path):

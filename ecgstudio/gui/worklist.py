@@ -1,0 +1,118 @@
+"""The worklist actions of a main window: open the next record to review, export the folder's worklist as CSV.
+
+The next record is chosen by :func:`ecgstudio.app.worklist.next_to_review` in
+the order the record browser shows (after the user's sorting), and opened
+through :meth:`MainWindow.open_record`, which asks to save unsaved changes
+first (Save / Discard / Cancel), so nothing is lost by moving on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PyQt5.QtCore import QObject, pyqtSlot
+from PyQt5.QtWidgets import QFileDialog, QWidget
+
+from ecgstudio.app.worklist import next_to_review, write_worklist_csv
+from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.gui import dialogs
+
+if TYPE_CHECKING:
+    from ecgstudio.gui.main_window import MainWindow
+
+#: Key of "Next record to review" (next page: the next document).
+NEXT_RECORD_KEY = "Ctrl+PgDown"
+
+
+def ask_csv_path(parent: QWidget, default: Path) -> str | None:
+    """Ask where to write the worklist CSV; ``None`` when cancelled."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Export worklist", str(default),
+                                          "CSV files (*.csv);;All files (*)")
+    return path or None
+
+
+class WorklistController(QObject):
+    """"Next record to review" and "Export worklist" of ``window`` (handlers of its actions).
+
+    Parameters
+    ----------
+    window : MainWindow
+        The window; its record browser, document and status bar are used.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self._waiting = False  # "next" was asked while the folder was being read
+
+    def next_record(self) -> bool:
+        """Open the next record of the browser's folder that needs review (after the open one).
+
+        Without a folder in the browser, the open record's folder is listed
+        first. Returns ``True`` when a record is being opened or the choice
+        waits for the listing; ``False`` (with a status-bar message) when
+        there is nothing to open or the user cancelled the save question.
+        """
+        window = self._window
+        browser = window.browser
+        if browser is None or browser.folder() is None:
+            if window.document is None:
+                window.status.showMessage("Open a folder of records first (File → Open folder)", 6000)
+                return False
+            window.open_folder(window.document.record_path.parent)
+            browser = window.browser
+        if browser is None:
+            return False
+        if browser.is_listing():
+            if not self._waiting:
+                self._waiting = True
+                browser.sigListed.connect(self._on_listed)
+            window.status.showMessage("Reading the folder to find the next record to review…", 4000)
+            return True
+        return self._open_next()
+
+    @pyqtSlot(int)
+    def _on_listed(self, _count: int) -> None:
+        browser = self._window.browser
+        if browser is not None:
+            browser.sigListed.disconnect(self._on_listed)
+        if self._waiting:
+            self._waiting = False
+            self._open_next()
+
+    def _open_next(self) -> bool:
+        window = self._window
+        browser = window.browser
+        if browser is None:
+            return False
+        current = window.document.record_path if window.document is not None else None
+        chosen = next_to_review(browser.visible_records(), current)
+        if chosen is None:
+            window.status.showMessage(f"Nothing left to review in {browser.folder()}: every other record is "
+                                      "reviewed, unreadable or being edited by someone else", 8000)
+            return False
+        return window.open_record(chosen.path)
+
+    def export_csv(self) -> Path | None:
+        """Ask for a file and write the browser folder's worklist there; the file, or ``None``."""
+        window = self._window
+        browser = window.browser
+        folder = None if browser is None else browser.folder()
+        if browser is None or folder is None:
+            window.status.showMessage("Open a folder of records first (File → Open folder)", 6000)
+            return None
+        if browser.is_listing():
+            window.status.showMessage("Still reading the folder: export again in a moment", 4000)
+            return None
+        rows = browser.records()
+        target = ask_csv_path(window, folder / f"{folder.name or 'records'}_worklist.csv")
+        if not target:
+            return None
+        try:
+            written = write_worklist_csv(target, rows)
+        except EcgStudioError as exc:
+            dialogs.show_error(window, "Cannot export the worklist", str(exc))
+            return None
+        window.status.showMessage(f"Worklist of {len(rows)} records written to {written}", 8000)
+        return written

@@ -1,0 +1,154 @@
+"""The worklist in the editor: states in the browser, next record to review (Ctrl+PgDown), CSV export."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+from PyQt5.QtCore import Qt
+
+from ecgstudio.core.review import ReviewInfo, ReviewMark, ReviewSpans
+from ecgstudio.io.review import write_review
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+N = 7500  # sel100x: 30 s at 250 Hz
+
+
+def _record(folder: Path, name: str) -> Path:
+    header = (DATA / "sel100x.hea").read_text(encoding="utf-8").replace("sel100x", name)
+    (folder / f"{name}.hea").write_text(header, encoding="utf-8")
+    (folder / f"{name}.dat").write_bytes((DATA / "sel100x.dat").read_bytes())
+    return folder / name
+
+
+def _reviewed(record: Path, spans: list[tuple[int, int]], reviewer: str = "anna") -> None:
+    """Give ``record`` a saved .ecgs (a copy of sel100x's ecgpuwave track) and review marks."""
+    annotation = record.with_name(record.name + ".ecgs")
+    annotation.write_bytes((DATA / "sel100x.pu").read_bytes())
+    marks = tuple(ReviewMark(a, b, reviewer, "2026-01-02T09:00:00Z") for a, b in spans)
+    write_review(annotation, ReviewSpans(spans), fs=250.0, info=ReviewInfo(marks, "default", "2026-01-02T08:00:00Z"))
+
+
+@pytest.fixture
+def worklist_folder(tmp_path: Path) -> Path:
+    """a: reviewed, b: untouched, c: in progress, d: reviewed, e: untouched."""
+    folder = tmp_path / "ward"
+    folder.mkdir()
+    for name in "abcde":
+        _record(folder, name)
+    _reviewed(folder / "a", [(0, N)])
+    _reviewed(folder / "c", [(0, 3000)], reviewer="bob")
+    _reviewed(folder / "d", [(0, N)])
+    return folder
+
+
+def _listed(qtbot, window, folder: Path) -> None:  # noqa: ANN001
+    window.open_folder(folder)
+    assert window.browser.wait(10_000)
+    qtbot.waitUntil(lambda: len(window.browser.records()) == 5, timeout=5000)
+
+
+def _cells(window) -> dict[str, list[str]]:  # noqa: ANN001
+    table = window.browser._table
+    return {table.item(r, 0).text(): [table.item(r, c).text() for c in range(table.columnCount())]
+            for r in range(table.rowCount())}
+
+
+def test_browser_shows_state_share_and_reviewer(qtbot, make_window, worklist_folder):
+    window = make_window()
+    _listed(qtbot, window, worklist_folder)
+    cells = _cells(window)
+    assert [cells[n][1] for n in "abcde"] == ["reviewed", "untouched", "in progress 40 %", "reviewed", "untouched"]
+    assert cells["c"][2:5] == ["40 %", "0:30", "bob"]
+    assert "2 of 5 reviewed" in window.browser._status.text()
+
+
+def test_next_record_key_opens_the_next_unreviewed_record(qtbot, make_window, open_and_wait, worklist_folder):
+    window = make_window()
+    _listed(qtbot, window, worklist_folder)
+    open_and_wait(window, worklist_folder / "a")
+    window.view.setFocus()
+    with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
+        qtbot.keyClick(window.view, Qt.Key_PageDown, Qt.ControlModifier)
+    assert window.document.record_path == worklist_folder / "b"
+    with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
+        window.action_set.next_record.trigger()
+    assert window.document.record_path == worklist_folder / "c"
+    with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
+        window.action_set.next_record.trigger()
+    assert window.document.record_path == worklist_folder / "e"  # d is reviewed
+    with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
+        window.action_set.next_record.trigger()
+    assert window.document.record_path == worklist_folder / "b"  # wraps around
+
+
+def test_next_record_follows_the_browser_sorting(qtbot, make_window, open_and_wait, worklist_folder):
+    window = make_window()
+    _listed(qtbot, window, worklist_folder)
+    window.browser._table.sortByColumn(0, Qt.DescendingOrder)  # e d c b a
+    open_and_wait(window, worklist_folder / "e")
+    with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
+        assert window.worklist.next_record()
+    assert window.document.record_path == worklist_folder / "c"
+
+
+def test_next_record_asks_to_save_and_cancel_keeps_the_work(qtbot, make_window, open_and_wait, dialog_log,
+                                                            worklist_folder):
+    window = make_window()
+    _listed(qtbot, window, worklist_folder)
+    open_and_wait(window, worklist_folder / "c")
+    assert window.mark_reviewed(3000, 4000)
+    dialog_log.save_answer = "cancel"
+    assert not window.worklist.next_record()
+    assert dialog_log.asked_save == ["c"]
+    assert window.document.record_path == worklist_folder / "c" and window.is_dirty
+
+
+def test_next_record_without_a_browser_lists_the_open_records_folder(qtbot, make_window, open_and_wait,
+                                                                     worklist_folder):
+    window = make_window()
+    open_and_wait(window, worklist_folder / "b")
+    assert window.browser is None
+    with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
+        assert window.worklist.next_record()
+    assert window.document.record_path == worklist_folder / "c"
+
+
+def test_state_in_the_browser_follows_a_save(qtbot, make_window, open_and_wait, worklist_folder):
+    window = make_window()
+    _listed(qtbot, window, worklist_folder)
+    open_and_wait(window, worklist_folder / "c")
+    assert window.mark_reviewed(3000, N)
+    with qtbot.waitSignal(window.browser.sigListed, timeout=15_000):
+        assert window.save()
+    assert _cells(window)["c"][1:3] == ["reviewed", "100 %"]
+
+
+def test_export_from_the_browser_button(qtbot, make_window, worklist_folder, tmp_path, monkeypatch):
+    import ecgstudio.gui.worklist as worklist_gui
+
+    out = tmp_path / "ward_worklist.csv"
+    asked: list[Path] = []
+    monkeypatch.setattr(worklist_gui, "ask_csv_path", lambda _parent, default: asked.append(default) or str(out))
+    window = make_window()
+    _listed(qtbot, window, worklist_folder)
+    window.browser.sigExportRequested.emit()
+    assert asked == [worklist_folder / "ward_worklist.csv"]
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = {r["record"]: r for r in csv.DictReader(fh)}
+    assert [rows[n]["status"] for n in "abcde"] == ["reviewed", "untouched", "in progress", "reviewed", "untouched"]
+    assert rows["c"]["reviewer"] == "bob" and rows["c"]["reviewed_percent"] == "40.0"
+
+
+def test_export_into_a_missing_folder_is_one_message(qtbot, make_window, worklist_folder, tmp_path, monkeypatch,
+                                                     dialog_log):
+    import ecgstudio.gui.worklist as worklist_gui
+
+    monkeypatch.setattr(worklist_gui, "ask_csv_path", lambda *_a: os.fspath(tmp_path / "gone" / "w.csv"))
+    window = make_window()
+    _listed(qtbot, window, worklist_folder)
+    assert window.action_set.export_worklist.isEnabled()
+    window.action_set.export_worklist.trigger()
+    assert len(dialog_log.errors) == 1 and "does not exist" in dialog_log.errors[0][1]
