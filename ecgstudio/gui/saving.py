@@ -38,6 +38,7 @@ class SaveController(QObject):
         self._window = window
         self._writer = autosave.AutosaveWriter()
         self._closed = False
+        self._saving = False
         self._runner = TaskRunner(self)
         self._timer = QTimer(self)
         self._timer.setInterval(int(autosave_interval_ms))
@@ -45,11 +46,30 @@ class SaveController(QObject):
         self._timer.start()
 
     # ------------------------------------------------------------------ saving
+    def is_saving(self) -> bool:
+        """Whether a Save or Save As is under way (asking, or writing in the worker)."""
+        return self._saving
+
+    def _already_saving(self) -> bool:
+        """Refuse a second save while one runs: its progress box is modal only after 400 ms, so until then
+        Ctrl+S still reaches the window, and a second save would start a second task on the busy runner."""
+        if self._saving:
+            self._window.status.showMessage("Still saving the annotations…", 3000)
+        return self._saving
+
     def save(self) -> bool:
-        """Save to the document's annotation file; ``False`` (after telling the user) on failure."""
+        """Save to the document's annotation file; ``False`` (after telling the user) on failure or while
+        another save runs."""
         doc = self._window.document
-        if doc is None:
+        if doc is None or self._already_saving():
             return False
+        self._saving = True
+        try:
+            return self._save(doc)
+        finally:
+            self._saving = False
+
+    def _save(self, doc: Document) -> bool:
         overwrite = session.would_overwrite_reference(doc)
         if overwrite and not dialogs.confirm_overwrite_reference(self._window, doc.annotation_path()):
             return False
@@ -59,10 +79,18 @@ class SaveController(QObject):
         return self._write(doc, overwrite_reference=overwrite, confirmed=bool(confirmed))
 
     def save_as(self) -> bool:
-        """Ask for a folder and an extension, then save there (later saves go there too)."""
+        """Ask for a folder and an extension, then save there (later saves go there too); ``False`` while
+        another save runs."""
         doc = self._window.document
-        if doc is None:
+        if doc is None or self._already_saving():
             return False
+        self._saving = True
+        try:
+            return self._save_as(doc)
+        finally:
+            self._saving = False
+
+    def _save_as(self, doc: Document) -> bool:
         folder = doc.annotation_dir or doc.record_path.parent
         chosen = dialogs.choose_save_target(self._window, folder, doc.annotation_ext, doc.name)
         if chosen is None:

@@ -255,6 +255,16 @@ def test_grid_toggle(view):
     assert not view.rows[0].grid.visible_levels()[0]  # no minor lines when zoomed out
 
 
+def test_pressing_g_again_and_again_adds_no_redraw_connections(view):
+    # G toggled the grid and connected each row's resize to the redraw once more every time
+    view.set_record(make_record(30))
+    counts = [row.vb.receivers(row.vb.sigResized) for row in view.rows]
+    assert all(n >= 1 for n in counts)  # the rows do redraw on resize
+    for visible in (False, True) * 3:
+        view.set_grid_visible(visible)
+    assert [row.vb.receivers(row.vb.sigResized) for row in view.rows] == counts
+
+
 def test_review_confidence_and_disagreement_markers(view):
     record = make_record(30)
     edited_waves = make_waves(30, confidence=0.9)

@@ -127,6 +127,46 @@ def test_edits_made_while_saving_stay_unsaved(qtbot, make_window, open_and_wait,
     assert window.is_dirty  # the 4th wave is not on disk yet
 
 
+def test_a_second_ctrl_s_while_saving_starts_no_second_save(qtbot, make_window, open_and_wait, excerpt: Path,
+                                                          monkeypatch) -> None:  # noqa: ANN001
+    # before the progress box turns modal (400 ms) Ctrl+S still reaches the window: it must not start a second
+    # task on the busy runner (which raised, and unhooked the first save's wait so it never returned)
+    import threading
+
+    from ecgstudio.app import session
+
+    real_save = session.save_document
+    release = threading.Event()
+    writes: list[int] = []
+
+    def held_save(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        writes.append(1)
+        assert release.wait(30), "the test never released the save"
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(session, "save_document", held_save)
+    window = make_window()
+    open_and_wait(window, excerpt)
+    _edit(window)
+    during: list[bool] = []
+
+    def second_ctrl_s() -> None:
+        during.append(window.saving.is_saving())
+        try:
+            qtbot.keyClick(window.view, Qt.Key_S, Qt.ControlModifier)
+            during.append(window.saving.save())
+        finally:
+            release.set()
+
+    QTimer.singleShot(0, second_ctrl_s)
+    assert window.save()
+    assert during == [True, False]  # the first save was running; the second one was refused
+    assert writes == [1]
+    assert not window.is_dirty and not window.saving.is_saving()
+    assert list(wfdb.rdann(str(excerpt), "ecgs").sample) == [900, 920, 940, 1000, 1010, 1020, 1080, 1120]
+    assert window.save() and writes == [1, 1]  # and saving works again afterwards
+
+
 def test_save_as_dialog_validates_the_extension(qtbot, tmp_path: Path) -> None:
     from PyQt5.QtWidgets import QDialogButtonBox
 

@@ -55,13 +55,22 @@ def test_frozen_layers_do_not_change() -> None:
 
 def test_cancel_stops_training_with_cancelled() -> None:
     x, y, w = _toy(32)
+    model = build_model(seed=2)
+    trained: list[int] = []
+    train_on_batch = model.train_on_batch
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        trained.append(len(args[0]))
+        return train_on_batch(*args, **kwargs)
+
+    model.train_on_batch = counted
     steps: list[float] = []
     with pytest.raises(Cancelled):
-        fit_arrays(model := build_model(seed=2), x, y, w,
-                   config=FitConfig(epochs=3, batch_size=8, augment=None),
+        fit_arrays(model, x, y, w, config=FitConfig(epochs=3, batch_size=8, augment=None),
                    progress=steps.append, cancel=lambda: len(steps) >= 2)
-    assert len(steps) == 2
-    assert model is not None
+    # 3 epochs of 4 batches: progress is a share of the whole run, and no batch trains after the request
+    assert steps == pytest.approx([1 / 12, 2 / 12])
+    assert trained == [8, 8]
 
 
 def test_unlabelled_samples_do_not_count_in_the_validation_loss() -> None:
