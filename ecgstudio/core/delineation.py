@@ -59,7 +59,8 @@ class Delineation:
     waves : Iterable[Wave]
         Initial waves, in any order; they must satisfy every rule.
     n_samples : int
-        Length of the record in samples (positions are clamped to it).
+        Length of the record in samples: a wave with a position outside ``0 .. n_samples - 1`` is rejected
+        (:class:`EditError`); only a ``clamp=True`` boundary move stops at the nearest legal position.
     fs : float
         Sampling frequency in Hz (for minimum widths).
     lead : int | None
