@@ -77,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args_list and args_list[0] in SUBCOMMANDS:
             parser, module = _sub_parser(args_list[0])
             args = parser.parse_args(args_list[1:])
+            from ecgstudio.ml._tf import hide_native_start_up_logs
+
+            hide_native_start_up_logs()  # this process runs one command: fd 2 may be pointed away at the import
             return int(module.run(args) or 0)
         args = _gui_parser().parse_args(args_list)
         _check_display()

@@ -41,6 +41,7 @@ from ecgstudio.app.finetune_data import (
     with_distillation,
 )
 from ecgstudio.app.finetune_data import count_reviewed_beats as count_reviewed_beats
+from ecgstudio.app.provenance import command_line, portable_path
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.io.records import list_records
 from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
@@ -53,7 +54,7 @@ from ecgstudio.ml.finetune import (
     finetune_model,
 )
 from ecgstudio.ml.model import read_metadata, save_model_pair
-from ecgstudio.ml.train import LogFn
+from ecgstudio.ml.train import LogFn, set_seeds
 from ecgstudio.paths import default_model_path, model_files, model_stem, user_models_dir
 
 #: Hold-out rules: ``"records"`` (whole records; a single record falls back to ``"time"``) or
@@ -241,17 +242,22 @@ def _metadata(base_meta: dict[str, Any], base: Path, used: list[RecordMaterial],
               val: list[RecordMaterial], split_info: dict[str, Any], settings: FineTuneSettings,
               val_fraction: float, ann_ext: str | None, before: dict[str, Any], after: dict[str, Any],
               history: dict[str, Any]) -> dict[str, Any]:
+    from ecgstudio.ml.infer import window_config
+
     names = {m.name for m in used}
     meta = dict(base_meta)
+    window, hop, ramp = window_config(base_meta)  # what inference of the base read: written out in full
+    meta.update(inference_window_samples=window, inference_hop_samples=hop,
+                taper_samples=window // 4 if ramp is None else ramp)
     parent_split = base_meta.get("split") or {}
     meta.update(
         parent_model={
-            "name": base.name, "path": str(base), "created": base_meta.get("created"),
+            "name": base.name, "path": portable_path(base), "created": base_meta.get("created"),
             "keras_sha256": _sha256(model_files(base).keras), "split": parent_split,
         },
         training_data={
             "kind": "fine-tuning on reviewed spans of corrected annotations",
-            "records": [str(m.path) for m in used],
+            "records": [portable_path(m.path) for m in used],
             "annotations": {m.name: {"ext": m.source.ext, "reviewed": m.source.kind, "beats": m.n_beats,
                                      **({"files": [ext for ext, _ in m.source.files]} if m.source.files else {})}
                             for m in used if m.source is not None},
@@ -300,6 +306,7 @@ def finetune(
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
     log: LogFn | None = None,
+    command: str | None = None,
 ) -> FineTuneResult:
     """Fine-tune a model pair on the reviewed beats of some records; write a new pair.
 
@@ -351,6 +358,8 @@ def finetune(
         Polled often; True raises :class:`~ecgstudio.ml.cancel.Cancelled` and nothing is written.
     log : callable | None
         Receives human-readable lines (one per epoch).
+    command : str | None
+        The command line that ran this, recorded as ``command`` in the new pair's JSON.
 
     Returns
     -------
@@ -423,6 +432,8 @@ def finetune(
                             distill_leads=distill_leads, blend=blend,
                             gate={"accepted": accepted, "verdict": verdict, "fiducials": list(GATE_FIDUCIALS),
                                   "se_points": GATE_SE_POINTS, "sd_ms": GATE_SD_MS})
+    if command is not None:
+        meta["command"] = command
     save_model_pair(run.model, out, meta)
     if progress is not None:
         progress(1.0)
@@ -468,6 +479,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="hold out whole records (default; one record: its last beats) or the last beats "
                              "of every record (time)")
     parser.add_argument("--seed", type=int, default=0, help="seed of split, batch order and augmentation")
+    parser.add_argument("--deterministic", action="store_true",
+                        help="also seed this process's global generators and switch on TensorFlow's op "
+                             "determinism (slower; for bit-exact repeats)")
     parser.add_argument("--blend", type=float, default=DEFAULT_BLEND, metavar="A",
                         help="keep this share of the fine-tuning step: base + A * (tuned - base) (default 1)")
     parser.add_argument("--distill", type=float, default=DEFAULT_DISTILL, metavar="W",
@@ -487,11 +501,14 @@ def run(args: argparse.Namespace) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    if args.deterministic:
+        set_seeds(args.seed)  # process-wide, so only here, in the command's own process
     result = finetune(
         args.records, args.base, args.out, ann_ext=args.ann_ext, epochs=args.epochs, freeze=args.freeze,
         val_fraction=args.val_fraction, seed=args.seed, lr=args.lr, holdout=args.holdout, log=log,
         blend=args.blend, distill=args.distill, no_p=args.no_p, batch_size=args.batch_size, patience=args.patience,
         steps_per_epoch=args.steps,
+        command=command_line("ecgstudio finetune", args, path_options=("records", "base", "out"), positional="records"),
     )
     b, a = result.before, result.after
     print(f"wrote {result.stem}.keras and {result.stem}.json: {result.n_beats} reviewed beats from "

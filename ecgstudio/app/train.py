@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ecgstudio.app.provenance import command_line, portable_path
 from ecgstudio.core.errors import EcgStudioError
 
 _EXAMPLE = "ecgstudio train --data /path/to/qtdb --out models/mymodel --epochs 30 --pretrain pu"
@@ -39,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, weights and batches (default: 0)")
     parser.add_argument("--window", type=int, default=1000, help="window length in samples at 250 Hz (default: 1000)")
     parser.add_argument("--hop", type=int, default=None,
-                        help="inference hop in samples (default: window / 2); training windows use window / 4")
+                        help="hop_samples of the model: the hop of fine-tuning windows (default: window / 2); "
+                             "training windows use window / 4, inference the model's inference_* settings "
+                             "(ml.model.inference_settings)")
     parser.add_argument("--batch-size", type=int, default=64, help="windows per batch (default: 64)")
     parser.add_argument("--lr", type=float, default=1e-3, help="initial learning rate (default: 1e-3)")
     parser.add_argument("--finetune-lr", type=float, default=None,
@@ -72,17 +75,6 @@ class _Progress:
         if fraction * 10 >= self.next_tenth:
             _print(f"  {self.label}: {int(fraction * 100)}%")
             self.next_tenth = int(fraction * 10) + 1
-
-
-def _command_line(args: argparse.Namespace) -> str:
-    """The ``ecgstudio train`` command that reproduces this run (all options explicit)."""
-    parts = ["ecgstudio", "train"]
-    for key, value in vars(args).items():
-        if key.startswith("_") or value is None or value is False:
-            continue
-        flag = "--" + key.replace("_", "-")
-        parts += [flag] if value is True else [flag, str(value)]
-    return " ".join(parts)
 
 
 def _evaluate_if_available(stem: Path, data_dir: Path, records: list[str], ref: str) -> dict[str, Any] | None:
@@ -161,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
     meta.update(
         training_data={
             "database": data_dir.name,
+            "path": portable_path(data_dir),
             "reference_annotations": args.ref,
             "pretraining": "pu0 -> lead 0, pu1 -> lead 1 (ecgpuwave), training records only" if pretrained
             else None,
@@ -175,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
                                 "accuracy": history["train"]["val_accuracy"][history["train"]["best_epoch"] - 1]
                                 if history["train"]["best_epoch"] else None}},
         training_seconds=round(seconds, 1),
-        command=_command_line(args),
+        command=command_line("ecgstudio train", args, path_options=("data", "out")),
         hyperparameters={k: v for k, v in vars(args).items() if k not in ("data", "out")},
     )
     save_model_pair(model, stem, meta)

@@ -5,6 +5,10 @@ trained further with :func:`ecgstudio.ml.train.fit` (the same loop, loss and
 early stopping as full training) at a lower learning rate, optionally with its
 first layers frozen, and scored again. Nothing is written here: the caller
 saves the result as a *new* pair.
+
+Fine-tuning runs inside the editor's process too, so it sets no global seed and leaves TensorFlow's op
+determinism alone: the batch order, jitter and augmentation come from ``settings.seed`` through a ``numpy``
+Generator, and the loaded model's dropout layers keep the seeds they were built with.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from ecgstudio.core.errors import ModelError
 from ecgstudio.ml.batches import Augment, WindowSet
 from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
 from ecgstudio.ml.model import LAYER_NAMES, load_model_pair
-from ecgstudio.ml.train import FitConfig, LogFn, evaluate_windows, fit, set_seeds
+from ecgstudio.ml.train import FitConfig, LogFn, evaluate_windows, fit
 
 #: ``score(model) -> dict``: extra held-out scores merged into ``before``/``after``.
 ScoreFn = Callable[[Any], dict[str, Any]]
@@ -56,7 +60,7 @@ class FineTuneSettings:
     freeze : int
         Number of leading layers of :data:`~ecgstudio.ml.model.LAYER_NAMES` kept frozen.
     seed : int
-        Seed of TensorFlow, batch order, jitter and augmentation.
+        Seed of the batch order, jitter and augmentation (and of nothing process-wide).
     batch_size : int
         Windows per batch.
     blend : float
@@ -191,7 +195,6 @@ def finetune_model(
         raise ModelError("no reviewed windows to fine-tune on" if len(train) == 0 else "no held-out windows")
     check_cancel(cancel, "fine-tuning")
     model, base_meta = load_model_pair(base_stem)
-    set_seeds(settings.seed)
     val_rows = np.arange(len(validation))
     before: dict[str, Any] = dict(evaluate_windows(model, validation, val_rows))
     if score is not None:

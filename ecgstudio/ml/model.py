@@ -66,6 +66,30 @@ MAX_WINDOW_SAMPLES = 150_000
 #: times; a hop of 1 would run the model once per sample).
 MAX_OVERLAP_FACTOR = 16
 
+#: Inference runs windows this many times the training window (fewer, longer windows: less per-step overhead of
+#: the recurrent layer; the shipped model was measured at 2000/1750/250, models/README.md).
+INFERENCE_WINDOW_FACTOR = 2
+
+
+def inference_settings(window_samples: int) -> dict[str, int]:
+    """The inference window, hop and taper that training writes for a model trained on ``window_samples``.
+
+    The window is :data:`INFERENCE_WINDOW_FACTOR` training windows (at most :data:`MAX_WINDOW_SAMPLES`); the
+    taper ramp is a quarter of the training window (the training default) and the hop leaves exactly one ramp
+    of overlap, so neighbouring windows crossfade linearly. ``window_samples=1000`` gives the shipped model's
+    ``2000`` / ``1750`` / ``250``.
+
+    Returns
+    -------
+    dict
+        ``inference_window_samples``, ``inference_hop_samples``, ``taper_samples`` (samples at
+        :data:`~ecgstudio.ml.preprocess.MODEL_FS`), the keys :func:`ecgstudio.ml.infer.window_config` reads.
+    """
+    window = min(INFERENCE_WINDOW_FACTOR * int(window_samples), MAX_WINDOW_SAMPLES)
+    taper = max(1, min(int(window_samples) // 4, window // 2))
+    return {"inference_window_samples": window, "inference_hop_samples": window - taper, "taper_samples": taper}
+
+
 #: Fields whose type :func:`check_metadata` checks when present: name -> (allowed types, description).
 _FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "format": ((str,), "a text"),
@@ -144,20 +168,27 @@ def base_metadata(
 ) -> dict[str, Any]:
     """Metadata fields every model pair carries; training fills in the rest.
 
+    ``window_samples`` is the training window, ``hop_samples`` the hop of fine-tuning windows; inference
+    reads the :func:`inference_settings` derived from the window, written here so that every pair carries
+    every setting inference reads.
+
     Returns
     -------
     dict
         JSON-ready: ``format``, ``classes``, ``input_fs``, ``window_samples``,
-        ``hop_samples``, ``lead_handling``, ``preprocessing``, ``seed``,
+        ``hop_samples``, ``inference_window_samples``, ``inference_hop_samples``,
+        ``taper_samples``, ``lead_handling``, ``preprocessing``, ``seed``,
         ``architecture``, ``created``, ``package_version`` and empty
         ``training_data``, ``split``, ``metrics``, ``history``, ``parent_model``.
     """
+    inference = inference_settings(window_samples)
     return {
         "format": METADATA_FORMAT,
         "classes": list(CLASSES),
         "input_fs": MODEL_FS,
         "window_samples": int(window_samples),
         "hop_samples": int(hop_samples),
+        **inference,
         "lead_handling": (
             "one lead per input sequence; every lead of a record is run separately; the global track is "
             "decoded from the mean of all leads' probabilities; per-lead probabilities give per-lead tracks"
@@ -167,7 +198,11 @@ def base_metadata(
             "resample": f"scipy.signal.resample_poly to {MODEL_FS} Hz",
             "baseline": f"2nd-order Butterworth high-pass {BASELINE_CUTOFF_HZ} Hz, zero-phase (sosfiltfilt)",
             "normalisation": "per window: minus median, divided by (p99 - p1) / 2, clipped to +-20",
-            "stitching": "overlapping windows, trapezoid taper weights (ramp = window / 4)",
+            "stitching": (
+                f"inference: windows of inference_window_samples ({inference['inference_window_samples']}), hop "
+                f"inference_hop_samples ({inference['inference_hop_samples']}), trapezoid taper weights with ramp "
+                f"taper_samples ({inference['taper_samples']}): a linear crossfade across each overlap"
+            ),
         },
         "architecture": {"name": "bilstm", "units": 32, "l2": float(l2), "layers": list(LAYER_NAMES)},
         "seed": int(seed),

@@ -3,11 +3,19 @@
 A plain loop over ``train_on_batch`` (rather than ``model.fit``) keeps
 progress, cancellation, early stopping with best-weight restore and the
 learning-rate schedule explicit and cheap. The loss is the sample-weighted
-sparse categorical cross-entropy: samples with weight 0 (unlabelled) do not
-count. Optimiser: Adam with gradient-norm clipping; the learning rate halves
+sparse categorical cross-entropy divided by the batch's sum of weights
+(:data:`LOSS_REDUCTION`): samples with weight 0 (unlabelled) do not count,
+and a batch with few labelled samples (a short reviewed span) pulls as hard
+per labelled sample as a fully labelled one. Optimiser: Adam with gradient-norm clipping; the learning rate halves
 when the validation loss stops improving, and training stops (restoring the
 best weights) after ``patience`` epochs without improvement — the prototype's
 collapse after ~15 epochs (docs/ARCHITECTURE.md §6) is never kept.
+
+Nothing here touches process-wide state: batch order, jitter and augmentation
+come from a ``numpy`` Generator seeded with ``FitConfig.seed``, and the
+model's initialisers and dropout layers carry their own seeds
+(:func:`~ecgstudio.ml.model.build_model`). Only a command-line process may
+call :func:`set_seeds` (global seeds and TensorFlow's op determinism).
 """
 
 from __future__ import annotations
@@ -25,6 +33,9 @@ from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
 from ecgstudio.ml.model import LAYER_NAMES
 
 LogFn = Callable[[str], None]
+
+#: Keras loss reduction: sum of weighted per-sample losses / sum of the sample weights (not / number of samples).
+LOSS_REDUCTION = "mean_with_sample_weight"
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,12 @@ class FitConfig:
 
 
 def set_seeds(seed: int, *, deterministic: bool = True) -> None:
-    """Seed Python, numpy and TensorFlow; optionally make TF ops deterministic."""
+    """Seed Python's, numpy's and TensorFlow's global generators; optionally make TF ops deterministic.
+
+    Process-wide and irreversible: for a command-line process that runs one training (``ecgstudio train``,
+    ``ecgstudio finetune --deterministic``), never for the editor. Training itself needs none of it to be
+    repeatable on one machine (see the module docstring).
+    """
     import_tensorflow_quietly()
     import keras
     import tensorflow as tf
@@ -97,7 +113,7 @@ def compile_for_training(model: Any, config: FitConfig) -> None:
         layer.trainable = layer.name not in frozen
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=config.lr, clipnorm=config.clipnorm),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
+        loss=keras.losses.SparseCategoricalCrossentropy(reduction=LOSS_REDUCTION),
     )
 
 

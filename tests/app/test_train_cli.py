@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from ecgstudio import cli
 from ecgstudio.app import evaluate
-from ecgstudio.ml.model import load_model_pair
+from ecgstudio.ml.infer import predict_proba, window_config
+from ecgstudio.ml.model import check_metadata, load_model_pair
 from tests.app.test_dataset import write_record
 
 TINY = ["--window", "400", "--epochs", "2", "--steps-per-epoch", "2", "--batch-size", "8",
@@ -26,6 +29,36 @@ def db(tmp_path: Path) -> Path:
     return folder
 
 
+class _Reads(dict):
+    """A dict that remembers every key looked up."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.read.add(str(key))
+        return super().__contains__(key)
+
+
+def _assert_has_every_key_inference_reads(model: Any, meta: dict[str, Any]) -> None:
+    """Loading checks and one inference over a 20 s signal read only keys the JSON holds."""
+    reads = _Reads(meta)
+    check_metadata(reads, "tiny.json")
+    predict_proba(model, reads, np.zeros((5000, 1), dtype=np.float32), 250.0)
+    assert {"inference_window_samples", "inference_hop_samples", "taper_samples"} <= reads.read
+    assert reads.read <= set(meta), reads.read - set(meta)
+    assert window_config(meta) == (800, 700, 100)  # inference_settings(400), not the training window
+
+
 @pytest.mark.slow
 def test_train_writes_a_loadable_model_with_its_split_and_test_metrics(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -37,6 +70,7 @@ def test_train_writes_a_loadable_model_with_its_split_and_test_metrics(
         return {"qrs_on": {"se": 1.0}}
 
     monkeypatch.setattr(evaluate, "evaluate_model", fake_evaluate, raising=False)
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "models" / "tiny"
     assert cli.main(["train", "--data", str(db), "--out", str(out), "--seed", "3", *TINY]) == 0
     model, meta = load_model_pair(out)
@@ -49,6 +83,8 @@ def test_train_writes_a_loadable_model_with_its_split_and_test_metrics(
     assert meta["history"]["pretrain"]["epochs_run"] == 1
     assert 1 <= meta["history"]["train"]["epochs_run"] <= 2
     assert "--pretrain pu" in meta["command"]
+    assert "--data db --out models/tiny" in meta["command"]  # relative to where it ran
+    _assert_has_every_key_inference_reads(model, meta)
     assert calls == [(out, db, split["test"], "q1c")]
     assert meta["metrics"]["test"] == {"qrs_on": {"se": 1.0}}
     assert "saved" in capsys.readouterr().out

@@ -51,3 +51,21 @@ def test_frozen_layers_keep_their_weights_and_scores_are_reported(tmp_path: Path
 def test_bad_settings_are_refused_before_loading(tmp_path: Path, settings: FineTuneSettings) -> None:
     with pytest.raises(ModelError):
         finetune_model(tmp_path / "missing", _windows(2, 0), _windows(2, 1), settings)
+
+
+def test_finetuning_leaves_global_random_state_and_op_determinism_alone(tmp_path: Path) -> None:
+    """The editor fine-tunes in its own process: no global seed, no process-wide TensorFlow switch."""
+    from tensorflow.python.framework import config as tf_config
+
+    save_model_pair(build_model(seed=1, units=4), tmp_path / "base", base_metadata(window_samples=200, hop_samples=100))
+    determinism = tf_config.is_op_determinism_enabled()
+    np.random.seed(12345)
+    settings = FineTuneSettings(epochs=1, lr=1e-2, batch_size=4, patience=5, seed=7)
+
+    first = finetune_model(tmp_path / "base", _windows(8, 0), _windows(4, 1), settings)
+
+    assert np.random.random() == np.random.RandomState(12345).random_sample()  # not reseeded, not drawn from
+    assert tf_config.is_op_determinism_enabled() == determinism
+    second = finetune_model(tmp_path / "base", _windows(8, 0), _windows(4, 1), settings)
+    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)  # repeatable from settings.seed alone

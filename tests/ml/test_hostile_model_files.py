@@ -16,7 +16,13 @@ import pytest
 
 from ecgstudio.core.errors import ModelError
 from ecgstudio.ml import model as model_module
-from ecgstudio.ml.model import base_metadata, check_metadata, load_model_pair, read_metadata
+from ecgstudio.ml.model import (
+    base_metadata,
+    check_metadata,
+    inference_settings,
+    load_model_pair,
+    read_metadata,
+)
 from ecgstudio.paths import default_model_path
 
 HAS_DEV_ZERO = Path("/dev/zero").exists()
@@ -100,7 +106,7 @@ def test_fields_of_the_wrong_type_are_refused(tmp_path: Path, key: str, value: o
 ])
 def test_windows_that_would_find_nothing_or_run_forever_are_refused(tmp_path: Path, fields: dict,
                                                                    words: str) -> None:
-    meta = base_metadata()
+    meta = {k: v for k, v in base_metadata().items() if k not in inference_settings(1000)}  # a pre-issue-13 pair
     meta.update(fields)
     _refused(_pair(tmp_path, meta), "incompatible model metadata", words)
 

@@ -7,7 +7,7 @@ import pytest
 
 from ecgstudio.ml.cancel import Cancelled
 from ecgstudio.ml.infer import predict_proba, predict_proba_per_lead
-from ecgstudio.ml.model import base_metadata, build_model
+from ecgstudio.ml.model import base_metadata, build_model, inference_settings
 from ecgstudio.ml.preprocess import normalise_windows, prepare_lead
 
 
@@ -31,7 +31,8 @@ class PointwiseModel:
         return self.probs(x[..., 0]).astype(np.float32)
 
 
-META = base_metadata(window_samples=1000, hop_samples=500)
+#: A pair without inference_* settings (as before issue 13): inference uses window_samples/hop_samples.
+META = {k: v for k, v in base_metadata(window_samples=1000, hop_samples=500).items() if k not in inference_settings(1000)}
 
 
 def _periodic(n: int, fs: float, period_s: float = 0.2) -> np.ndarray:
