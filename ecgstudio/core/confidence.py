@@ -95,28 +95,21 @@ def worst_share(confidence: np.ndarray, share: float = DEFAULT_WORST_SHARE) -> n
     Returns
     -------
     np.ndarray
-        int64 indices into ``confidence``, by increasing confidence (ties by index).
-        Every wave as unconfident as the last one taken is included too, so the set is
-        exactly ``confidence <= cutoff`` (:func:`share_cutoff`).
-    """
-    conf = np.asarray(confidence, dtype=np.float64)
-    cutoff = share_cutoff(conf, share)
-    if math.isnan(cutoff):
-        return np.zeros(0, dtype=np.int64)
-    chosen = np.flatnonzero(conf <= cutoff)
-    return chosen[np.argsort(conf[chosen], kind="stable")].astype(np.int64)
+        int64 indices into ``confidence``, exactly ``ceil(share * n_scored)`` of them, by
+        increasing confidence; equal confidences keep the order of the waves (so a track of
+        equal confidences does not turn wholly uncertain).
 
-
-def share_cutoff(confidence: np.ndarray, share: float = DEFAULT_WORST_SHARE) -> float:
-    """Highest confidence inside the worst ``share`` (NaN when no wave is taken).
-
-    A wave is uncertain exactly when its confidence is ``<=`` this value.
+    Raises
+    ------
+    ValueError
+        If ``share`` is outside ``[0, 1]``.
     """
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"share must be in [0, 1], got {share}")
     conf = np.asarray(confidence, dtype=np.float64)
-    scored = conf[~np.isnan(conf)]
+    scored = np.flatnonzero(~np.isnan(conf))
     k = int(math.ceil(share * scored.size - 1e-9))
     if k <= 0:
-        return float("nan")
-    return float(np.partition(scored, k - 1)[k - 1])
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(conf[scored], kind="stable")[:k]
+    return scored[order].astype(np.int64)

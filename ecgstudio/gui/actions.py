@@ -8,7 +8,8 @@ keep their own keys. Ctrl+O/S/Shift+S/Z/Shift+Z/Q work everywhere:
 
 ======================  =========================================
 Left / Right            previous / next beat
-U                       next low-confidence beat
+U / Shift+U             next / previous uncertain wave (least confident first)
+D / Shift+D             next / previous disagreement with the reference
 A, Space                accept beat (mark reviewed, go to next)
 R                       mark selected range (or the view) reviewed
 Delete, Backspace       delete the selected wave
@@ -115,6 +116,10 @@ class Actions:
     recent_menu: QMenu | None = None
     leads_menu: QMenu | None = None
     panels_menu: QMenu | None = None
+    prev_uncertain: QAction | None = None
+    next_disagreement: QAction | None = None
+    prev_disagreement: QAction | None = None
+    share_menu: QMenu | None = None
     goto_start: QAction | None = None
     goto_end: QAction | None = None
     goto_time: QAction | None = None
@@ -137,6 +142,7 @@ class Actions:
             *self.relabel.values(),
             *self.add_wave.values(), *self.beat_label.values(), *self.zoom_presets,
             self.goto_start, self.goto_end, self.goto_time, self.calipers, self.sheet,
+            self.prev_uncertain, self.next_disagreement, self.prev_disagreement,
         ]
 
 
@@ -188,8 +194,9 @@ def create_actions(window: MainWindow) -> Actions:
                            "Mark the selected range (or the visible range) reviewed", plot=True),
         next_beat=_action(window, "&Next beat", lambda: ed.goto_beat(+1), "Right", plot=True),
         prev_beat=_action(window, "&Previous beat", lambda: ed.goto_beat(-1), "Left", plot=True),
-        next_uncertain=_action(window, "Next &uncertain beat", ed.goto_uncertain, "U",
-                               "Go to the next beat the model is unsure about", plot=True),
+        next_uncertain=_action(window, "Next &uncertain wave", lambda: window.flags.goto_uncertain(+1), "U",
+                               "The least confident waves first (the worst share, View → Uncertain share)",
+                               plot=True),
         nudge_left=_action(window, "Nudge boundary −1 sample", lambda: ed.nudge(-1), ",", plot=True),
         nudge_right=_action(window, "Nudge boundary +1 sample", lambda: ed.nudge(+1), ".", plot=True),
         pan_left=_action(window, "Pan left", lambda: ed.pan(-0.5), "Shift+Left", plot=True),
@@ -270,6 +277,12 @@ def _review_actions(window: MainWindow, a: Actions) -> None:
         a.gains[gain] = action
     a.fit_gain = _action(window, "&Fit leads to the window", flow.fit_gain,
                          tip="The gain at which every lead fits the window without scrolling")
+    a.prev_uncertain = _action(window, "Previous uncertain wave", lambda: window.flags.goto_uncertain(-1), "Shift+U",
+                               "Back to the previous, less uncertain wave of the list", plot=True)
+    a.next_disagreement = _action(window, "Next &disagreement", lambda: window.flags.goto_disagreement(+1), "D",
+                                  "The next fiducial beyond its CSE tolerance from the reference", plot=True)
+    a.prev_disagreement = _action(window, "Previous disagreement", lambda: window.flags.goto_disagreement(-1),
+                                  "Shift+D", "The previous disagreement with the reference", plot=True)
     a.shortcuts = _action(window, "&Keyboard shortcuts", flow.show_shortcuts, "F1")
     a.about = _action(window, "&About ECG Studio", flow.show_about)
 
@@ -314,7 +327,8 @@ def build_menus(window: MainWindow, a: Actions) -> None:
     zoom_menu.addActions(a.zoom_presets)
     zoom_menu.addSeparator()
     zoom_menu.addActions([a.zoom_in, a.zoom_out])
-    view_menu.addActions([a.prev_beat, a.next_beat, a.next_uncertain, a.pan_left, a.pan_right,
+    view_menu.addActions([a.prev_beat, a.next_beat, a.next_uncertain, a.prev_uncertain, a.next_disagreement,
+                          a.prev_disagreement, a.pan_left, a.pan_right,
                           a.goto_start, a.goto_end, a.goto_time])
     view_menu.addSeparator()
     speed_menu = view_menu.addMenu("Paper &speed")
@@ -325,6 +339,8 @@ def build_menus(window: MainWindow, a: Actions) -> None:
     gain_menu.addAction(a.fit_gain)
     view_menu.addActions([a.sheet, a.calipers, a.grid])
     a.leads_menu = view_menu.addMenu("&Leads")
+    a.share_menu = view_menu.addMenu("Uncertain s&hare")
+    window.flags.build_share_menu(a.share_menu)
     palette_menu = view_menu.addMenu("&Palette")
     palette_menu.addActions(list(a.palettes.values()))
     a.panels_menu = view_menu.addMenu("P&anels")

@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from ecgstudio.core.delineation import Delineation
     from ecgstudio.gui.main_window import MainWindow
 
-#: Confidence below which a beat counts as uncertain for "next uncertain beat" (U).
-UNCERTAIN_THRESHOLD = 0.6
-
 
 def chord_peak(signal: np.ndarray, start: int, stop: int) -> int:
     """Sample of largest deviation from the straight line between ``signal[start]`` and ``signal[stop]``.
@@ -213,11 +210,6 @@ class EditingController(QObject):
         """Select the next (``+1``) or previous (``-1``) beat."""
         if self._window.document is not None:
             self._view.goto_beat(step)
-
-    def goto_uncertain(self) -> None:
-        """Go to the next beat whose confidence is below :data:`UNCERTAIN_THRESHOLD` (U)."""
-        if self._window.document is not None and not self._view.goto_uncertain(UNCERTAIN_THRESHOLD):
-            self._message("No low-confidence beat after this one")
 
     def pan(self, fraction: float) -> None:
         """Pan by ``fraction`` of the visible width (negative = left)."""

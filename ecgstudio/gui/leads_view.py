@@ -8,7 +8,8 @@ the view redraws from the track's listener (so undo/redo redraw too).
 
 Beyond the contract: ``sigSelectedRangeChanged``, ``select_boundary``,
 ``set_selected_range``, ``set_reference_index`` (track the editable one is
-compared with), ``set_confidence_threshold``, ``editable_track``, ``lead_visible``, ``grid_visible``,
+compared with), ``set_worst_share``, the flags (:class:`~ecgstudio.gui.view_flags.ViewFlags`: ``U`` walks the
+uncertain waves worst first, ``D`` the disagreements), ``editable_track``, ``lead_visible``, ``grid_visible``,
 ``palette_name``; the clinical display (:attr:`LeadsView.paper`: paper speed, one amplitude scale, rows sized
 to the window), a time ruler under the rows, calipers, ``show_sheet`` (the 12-lead sheet instead of the rows)
 and the navigation that keeps the selected beat (:class:`~ecgstudio.gui.view_navigation.ViewNavigation`).
@@ -28,6 +29,7 @@ from ecgstudio.core.waves import Wave
 from ecgstudio.gui.calipers import Calipers
 from ecgstudio.gui.colors import get_palette
 from ecgstudio.gui.envelope import MinMaxPyramid
+from ecgstudio.gui.flag_state import FlagState
 from ecgstudio.gui.gestures import RowGestures
 from ecgstudio.gui.lead_row import LeadRow
 from ecgstudio.gui.navigation import clamp_window
@@ -35,6 +37,7 @@ from ecgstudio.gui.overview import Overview
 from ecgstudio.gui.paper_layout import PaperLayout
 from ecgstudio.gui.time_ruler import TimeRuler
 from ecgstudio.gui.track_items import TrackCache
+from ecgstudio.gui.view_flags import ViewFlags
 from ecgstudio.gui.view_navigation import ViewNavigation
 from ecgstudio.gui.view_selection import ViewSelection
 
@@ -59,7 +62,7 @@ class _TrackListener:
         view._on_track_changed(first, last)
 
 
-class LeadsView(ViewNavigation, ViewSelection, QtWidgets.QWidget):
+class LeadsView(ViewNavigation, ViewFlags, ViewSelection, QtWidgets.QWidget):
     """Stacked lead rows sharing one time window, with a time ruler and an overview strip below."""
 
     #: ``(time_s, lead, amplitude_mv)`` of the signal under the mouse.
@@ -87,7 +90,8 @@ class LeadsView(ViewNavigation, ViewSelection, QtWidgets.QWidget):
         self.reference_index: int | None = None
         self._palette = get_palette("classic")
         self._grid_visible = True
-        self._confidence_threshold = 0.6
+        self.flags = FlagState()
+        self._flag_visit = None
         self._cache = TrackCache()
         self._range = (0.0, 1.0)
         self._wave: Wave | None = None
@@ -156,7 +160,7 @@ class LeadsView(ViewNavigation, ViewSelection, QtWidgets.QWidget):
             row = LeadRow(self._gestures, lead, record.lead_names[lead], record.units[lead], record.fs, pyramid,
                           self._palette)
             row.grid.setVisible(self._grid_visible)
-            row.tracks.confidence_threshold = self._confidence_threshold
+            row.tracks.flags = self.flags
             row.vb.sigResized.connect(self._schedule_redraw)
             row.widget.scene().sigMouseMoved.connect(
                 lambda pos, r=row: self._gestures.mouse_moved(r, pos))
@@ -182,6 +186,7 @@ class LeadsView(ViewNavigation, ViewSelection, QtWidgets.QWidget):
         self._set_listeners(False)
         self.tracks = list(tracks)
         self._cache.retain(self.tracks)
+        self.flags.retain(self.tracks)
         indices = (editable,) if isinstance(editable, int) else tuple(editable or ())
         self.editable_indices = tuple(i for i in indices if 0 <= i < len(self.tracks))
         if self.reference_index is not None and not 0 <= self.reference_index < len(self.tracks):
@@ -264,11 +269,9 @@ class LeadsView(ViewNavigation, ViewSelection, QtWidgets.QWidget):
             row.tracks.set_review(self._review)
         self._redraw()
 
-    def set_confidence_threshold(self, threshold: float) -> None:
-        """Mark editable waves whose model confidence is below ``threshold`` (default 0.6)."""
-        for row in self.rows:
-            row.tracks.confidence_threshold = float(threshold)
-        self._confidence_threshold = float(threshold)
+    def set_worst_share(self, share: float) -> None:
+        """Mark (and walk with ``U``) the worst ``share`` (0..1) of each editable track's waves by confidence."""
+        self.flags.set_share(share)
         self._redraw()
 
     def set_grid_visible(self, visible: bool) -> None:

@@ -30,6 +30,7 @@ from ecgstudio.gui.actions import build_menus, create_actions
 from ecgstudio.gui.annotating import AnnotateController
 from ecgstudio.gui.commands import SessionCommand
 from ecgstudio.gui.editing import EditingController
+from ecgstudio.gui.flags import FlagsController
 from ecgstudio.gui.leads_view import LeadsView
 from ecgstudio.gui.measurements_panel import MeasurementsPanel
 from ecgstudio.gui.messages import clinical_message
@@ -105,11 +106,13 @@ class MainWindow(QMainWindow):
         self.annotating = AnnotateController(self, str(model_stem) if model_stem else "")
         self.options = ViewOptions(self)
         self.workflow = WorkflowController(self, preload_model)
+        self.flags = FlagsController(self)
         self.worklist = WorklistController(self)
         self.action_set = create_actions(self)
         build_menus(self, self.action_set)
         self.action_set.panels_menu.addAction(self.workflow.info_dock.toggleViewAction())
         self.action_set.panels_menu.addAction(self.measurements_dock.toggleViewAction())
+        self.action_set.panels_menu.addAction(self.flags.dock.toggleViewAction())
         self._opener = RecordOpener(self)
         self._opener.sigRecordRead.connect(self._on_record_read)
         self._opener.sigOpened.connect(self._on_open_finished)

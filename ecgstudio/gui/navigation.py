@@ -1,18 +1,13 @@
 """Beat-wise navigation over a track (pure functions, no Qt).
 
-Used by the plot for next/previous beat, next uncertain beat and the beat
-around the selection ("accept beat").
+Used by the plot for next/previous beat and the beat around the selection
+("accept beat"); uncertain waves are walked by :mod:`ecgstudio.gui.view_flags`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import numpy as np
-
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.waves import Wave, WaveKind
-from ecgstudio.gui.segments import WaveArrays
 
 
 def next_qrs(track: Delineation, sample: int, step: int) -> Wave | None:
@@ -36,41 +31,6 @@ def next_qrs(track: Delineation, sample: int, step: int) -> Wave | None:
     while i >= 0 and (track[i].kind is not WaveKind.QRS or track[i].start >= sample):
         i -= 1
     return track[i] if i >= 0 else None
-
-
-def next_uncertain(starts: np.ndarray, confidence: np.ndarray, sample: int, threshold: float) -> int | None:
-    """Index of the first wave starting after ``sample`` with confidence below ``threshold``.
-
-    Parameters
-    ----------
-    starts : np.ndarray
-        int, shape ``(n_waves,)``, sorted wave starts (samples).
-    confidence : np.ndarray
-        float, shape ``(n_waves,)``; NaN (manual waves) never counts as uncertain.
-    """
-    first = int(np.searchsorted(starts, sample, side="right"))
-    low = np.flatnonzero(confidence[first:] < threshold)
-    return first + int(low[0]) if low.size else None
-
-
-def next_uncertain_wave(track: Delineation, sample: int, threshold: float,
-                        arrays: Callable[[], WaveArrays], scan: int = 5000) -> Wave | None:
-    """The first wave starting after ``sample`` whose confidence is below ``threshold``.
-
-    The ``scan`` waves after ``sample`` are checked one by one (the usual case,
-    no whole-track work after each edit); beyond them ``arrays()`` (the
-    whole-track columns, cached by the caller) is searched.
-    """
-    start = track.index_range(sample, sample).start
-    for i in range(start, min(start + scan, len(track))):
-        wave = track[i]
-        if wave.start > sample and wave.confidence is not None and wave.confidence < threshold:
-            return wave
-    if start + scan >= len(track):
-        return None
-    columns = arrays()
-    i = next_uncertain(columns.start, columns.confidence, sample, threshold)
-    return None if i is None else track[i]
 
 
 def beat_of(track: Delineation, wave: Wave) -> tuple[int, int] | None:

@@ -1,4 +1,4 @@
-"""Waves -> coloured segments for the annotation bands, and fiducial comparison (numpy only).
+"""Waves -> coloured segments for the annotation bands (numpy only).
 
 The bands colour samples exactly as :func:`ecgstudio.core.masks.to_mask`
 classes them (P, PQ, QR, RS, ST, TP; short gaps between waves take the class
@@ -108,37 +108,6 @@ def segments_of(arrays: WaveArrays, fs: float, max_gap_s: float = DEFAULT_MAX_GA
     s, e, c = s[keep], e[keep], c[keep]
     order = np.argsort(s, kind="stable")
     return Segments(s[order], e[order], c[order])
-
-
-_FIELDS = ("onset", "peak", "offset")
-
-
-def disagreements(edited: list[Wave], reference: list[Wave], tolerance: int) -> np.ndarray:
-    """Samples of fiducials without a partner within ``tolerance`` samples in the other track.
-
-    A fiducial is only compared when the other track has a wave of the same
-    kind that sets that field (a reference without T onsets flags no T onset).
-    """
-    out: list[np.ndarray] = []
-    kinds = {w.kind for w in edited} | {w.kind for w in reference}
-    for kind in kinds:
-        for field in _FIELDS:
-            a = np.array(sorted(getattr(w, field) for w in edited
-                                if w.kind is kind and getattr(w, field) is not None), dtype=np.int64)
-            b = np.array(sorted(getattr(w, field) for w in reference
-                                if w.kind is kind and getattr(w, field) is not None), dtype=np.int64)
-            if a.size == 0 or b.size == 0:
-                continue
-            out.append(_unmatched(a, b, tolerance))
-            out.append(_unmatched(b, a, tolerance))
-    return np.unique(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
-
-
-def _unmatched(a: np.ndarray, b: np.ndarray, tolerance: int) -> np.ndarray:
-    idx = np.searchsorted(b, a)
-    left = np.abs(a - b[np.clip(idx - 1, 0, b.size - 1)])
-    right = np.abs(b[np.clip(idx, 0, b.size - 1)] - a)
-    return a[np.minimum(left, right) > tolerance]
 
 
 def merge_runs(x0: np.ndarray, x1: np.ndarray, min_gap: float) -> tuple[np.ndarray, np.ndarray]:

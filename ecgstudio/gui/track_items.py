@@ -5,8 +5,10 @@
 * one colour band per read-only (reference) track at the top of the row;
 * the editable track as a band at the bottom, plus light shading over the
   signal, draggable boundary handles (when few enough waves are visible),
-  orange marks over low-confidence waves and red ticks where a fiducial
-  differs from the chosen reference by more than 40 ms or has no partner;
+  orange marks over the uncertain waves (the worst share by confidence,
+  :mod:`ecgstudio.gui.flag_state`) and red ticks where a fiducial differs from
+  the chosen reference beyond its CSE tolerance, or has no partner, inside the
+  beats the reference annotated (:mod:`ecgstudio.core.disagreement`);
 * reviewed spans as a thin bar under the editable band;
 * the beat label of each editable QRS complex that is not ``N`` (``V``, ``A``,
   ``/`` ...) as a small letter just above the editable band at its peak, when
@@ -29,9 +31,10 @@ from PyQt5 import QtCore, QtGui
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.waves import DEFAULT_SYMBOL, SegmentClass, Wave, WaveKind
 from ecgstudio.gui.colors import Palette, segment_rgba_table
+from ecgstudio.gui.flag_state import FlagState
 from ecgstudio.gui.handles import BoundaryHandle
 from ecgstudio.gui.plot_items import BandItem, RectsItem, TicksItem
-from ecgstudio.gui.segments import Segments, WaveArrays, disagreements, merge_runs, segments_of
+from ecgstudio.gui.segments import Segments, WaveArrays, merge_runs, segments_of
 
 #: Above this many visible waves, a track's arrays come from the whole-track cache.
 DIRECT_WAVE_LIMIT = 2000
@@ -39,8 +42,6 @@ DIRECT_WAVE_LIMIT = 2000
 MAX_HANDLE_WAVES = 200
 #: ... nor when the waves get fewer pixels each than this (handles would be a hedge).
 MIN_HANDLE_WAVE_PX = 12
-#: Fiducials further apart than this from their partner are flagged (seconds).
-DISAGREEMENT_S = 0.040
 #: Class look-ups per pixel column of a band (their colours are averaged).
 SUBSAMPLES = 4
 #: Track names are shown only on bands at least this many pixels high.
@@ -185,7 +186,8 @@ class TrackItems:
         self.references: list[Delineation] = []
         self.editable: Delineation | None = None
         self.compare_to: Delineation | None = None
-        self.confidence_threshold = 0.6
+        #: Disagreements and uncertain waves (the view shares one among its rows).
+        self.flags = FlagState()
         self._ref_bands: list[BandItem] = []
         self._ref_labels: list[pg.TextItem] = []
         self._edit_band = self._add(BandItem(0, 1), z=5)
@@ -311,7 +313,7 @@ class TrackItems:
             r = track.index_range(a, b)
             waves = [track[i] for i in r] if len(r) <= DIRECT_WAVE_LIMIT else None
             self._draw_confidence(track, r, waves, cache)
-            self._draw_disagreements(waves, a, b)
+            self._draw_disagreements(a, b)
             limit = min(MAX_HANDLE_WAVES, n_columns // MIN_HANDLE_WAVE_PX)
             shown = waves if waves is not None and len(waves) <= limit else []
             self._assign_handles(shown, (last - first) / n_columns)
@@ -332,24 +334,19 @@ class TrackItems:
             full, _ = cache.get(track)
             arrays = WaveArrays(*(col[r.start:r.stop] for col in (
                 full.kind, full.start, full.peak, full.offset, full.confidence)))
-        low = arrays.confidence < self.confidence_threshold  # NaN (manual) compares False
+        low = self.flags.marked(track, lambda: cache.get(track)[0], arrays.start)
         runs = merge_runs(arrays.start[low], arrays.offset[low], 2 * self._px)
         self._low_conf.set_rects(*runs, *self.geometry.confidence)
 
-    def _draw_disagreements(self, waves: list[Wave] | None, a: int, b: int) -> None:
-        ref = self.compare_to
+    def _draw_disagreements(self, a: int, b: int) -> None:
+        ref, track = self.compare_to, self.editable
         g = self.geometry
-        if ref is None or waves is None:
+        if ref is None or track is None:
             self._ticks.set_ticks([], 0, 0)
             return
-        tol = int(round(DISAGREEMENT_S * ref.fs))
-        r = ref.index_range(a - tol, b + tol)
-        if len(r) > DIRECT_WAVE_LIMIT:
-            self._ticks.set_ticks([], 0, 0)
-            return
-        near = self.editable.waves_between(a - tol, b + tol) if self.editable is not None else waves
-        xs = disagreements(near, [ref[i] for i in r], tol)
-        xs = xs[(xs >= a) & (xs <= b)]
+        xs = self.flags.disagreements(track, ref).between(a, b).astype(np.float64)
+        if xs.size > 2 * MAX_HANDLE_WAVES:  # zoomed out: at most one tick per pixel column
+            xs = np.unique(np.round(xs / self._px)) * self._px
         self._ticks.set_ticks(xs, g.review[0], g.confidence[1])
 
     def _draw_selection(self, a: int, b: int) -> None:

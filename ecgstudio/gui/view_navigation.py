@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ecgstudio.core.waves import Wave
-from ecgstudio.gui.navigation import beat_of, next_qrs, next_uncertain_wave
+from ecgstudio.gui.navigation import beat_of, next_qrs
 
 if TYPE_CHECKING:
     from ecgstudio.core.delineation import Delineation
@@ -148,18 +148,6 @@ class ViewNavigation:
         if qrs is None:
             return False
         self._show_and_select(qrs)
-        return True
-
-    def goto_uncertain(self, threshold: float = 0.6) -> bool:
-        """Select and centre the next wave with confidence below ``threshold``; False if none."""
-        track = self.editable_track()
-        if track is None:
-            return False
-        ref = self._wave.start if self._wave is not None else int(self._range[0]) - 1
-        wave = next_uncertain_wave(track, ref, threshold, lambda: self._cache.get(track)[0])
-        if wave is None:
-            return False
-        self._show_and_select(wave)
         return True
 
     def current_beat_range(self) -> tuple[int, int] | None:

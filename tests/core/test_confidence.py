@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
-from ecgstudio.core.confidence import boundary_confidence, share_cutoff, worst_share
+from ecgstudio.core.confidence import boundary_confidence, worst_share
 
 FS = 250.0
 
@@ -60,13 +58,12 @@ def test_worst_share_is_ordered_worst_first_and_skips_manual_waves() -> None:
     assert worst_share(conf, 0.25).tolist() == [4, 1, 9]  # 2.5 rounds up
     assert worst_share(conf, 0.0).size == 0
     assert worst_share(conf, 1.0).tolist() == [4, 1, 9, 10, 3, 7, 6, 5, 0, 8]
-    assert math.isnan(share_cutoff(np.array([np.nan, np.nan]), 0.5))
+    assert worst_share(np.array([np.nan, np.nan]), 0.5).size == 0
 
 
-def test_ties_at_the_cutoff_are_all_taken_so_the_set_is_a_threshold() -> None:
+def test_ties_keep_the_wave_order_and_the_share_is_exact() -> None:
     conf = np.array([0.3, 0.1, 0.3, 0.9])
-    chosen = worst_share(conf, 0.5)
-    assert chosen.tolist() == [1, 0, 2]
-    assert set(chosen.tolist()) == set(np.flatnonzero(conf <= share_cutoff(conf, 0.5)).tolist())
+    assert worst_share(conf, 0.5).tolist() == [1, 0]
+    assert worst_share(np.full(100, 0.8), 0.05).tolist() == [0, 1, 2, 3, 4]  # not the whole track
     with pytest.raises(ValueError):
-        share_cutoff(conf, 1.5)
+        worst_share(conf, 1.5)

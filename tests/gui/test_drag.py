@@ -122,7 +122,7 @@ def test_navigation_next_previous_beat_and_uncertain(editing):
     assert view.current_beat_range() == (track[0].start, track[2].offset)
     assert view.goto_beat(+1) and view.selected_wave() == track[4]
     assert view.goto_beat(-1) and view.selected_wave() == track[1]
-    assert not view.goto_uncertain(0.6)  # manual waves have no confidence
+    assert not view.goto_uncertain()  # manual waves have no confidence
     view.goto_beat(+1)
     for _ in range(20):
         view.goto_beat(+1)
@@ -230,19 +230,20 @@ def test_right_click_or_escape_during_a_drag_cancels_it(editing):
     assert edits == [] and track[4] == qrs
 
 
-def test_goto_uncertain_finds_near_and_far_low_confidence_waves(qtbot):
+def test_goto_uncertain_walks_the_worst_waves_first_near_and_far(qtbot):
     from dataclasses import replace
 
     record = make_record(3000, n_leads=1)
     waves = make_waves(3000, confidence=0.9)
     waves[10] = replace(waves[10], confidence=0.2)
-    waves[8000] = replace(waves[8000], confidence=0.1)  # > 5000 waves further: the array path
+    waves[8000] = replace(waves[8000], confidence=0.1)  # far away, but less confident: first
     track = make_track(record, waves)
     view = new_view(qtbot)
     view.set_record(record)
     view.set_tracks([track], 0)
-    assert view.goto_uncertain(0.6) and view.selected_wave() == waves[10]
-    assert view.goto_uncertain(0.6) and view.selected_wave() == waves[8000]
+    view.set_worst_share(2 / 9000)
+    assert view.goto_uncertain() and view.selected_wave() == waves[8000]
     first, last = view.view_range()
     assert first < waves[8000].start < last
-    assert not view.goto_uncertain(0.6)
+    assert view.goto_uncertain() and view.selected_wave() == waves[10]
+    assert not view.goto_uncertain()

@@ -276,11 +276,12 @@ def test_review_confidence_and_disagreement_markers(view):
     view.set_record(record)
     view.set_tracks([make_track(record, reference_waves, "q1c"), make_track(record, edited_waves)], 1)
     view.set_review([(0, 500)])
+    view.set_worst_share(0.01)  # 90 waves: the least confident one
     settle()
     items = view.rows[0].tracks
     assert items.low_confidence_count() == 1
     assert items.review_count() == 1
-    assert sorted(items.tick_positions().tolist()) == [t.offset, t.offset + 30]
+    assert items.tick_positions().tolist() == [t.offset]  # 83 ms early (> 30.6 ms), at the edited boundary
 
 
 def test_cursor_signal_reports_time_lead_and_amplitude(view, qtbot):
@@ -367,13 +368,13 @@ def test_selected_per_lead_wave_is_highlighted_on_its_lead_only(view):
     assert view.rows[1].tracks.editable is None and view.rows[1].tracks.visible_handles() == []
 
 
-def test_confidence_threshold_changes_the_marks(view):
+def test_worst_share_changes_the_marks(view):
     record = make_record(30)
     view.set_record(record)
     view.set_tracks([make_track(record, make_waves(30, confidence=0.5))], 0)
     settle()
     assert view.rows[0].tracks.low_confidence_count() >= 1
-    view.set_confidence_threshold(0.4)
+    view.set_worst_share(0.0)
     assert view.rows[0].tracks.low_confidence_count() == 0
 
 

@@ -254,9 +254,9 @@ def test_view_menu_hides_a_lead_and_shows_the_panels(make_window, open_and_wait,
     v5.trigger()
     assert window.view.lead_visible(1)
     panels = [a.text() for a in window.action_set.panels_menu.actions()]
-    assert panels == ["Record info", "Measurements"]
+    assert panels == ["Record info", "Measurements", "Uncertain waves"]
     window.open_folder(excerpt.parent)
-    assert [a.text() for a in window.action_set.panels_menu.actions()] == ["Record info", "Measurements", "Records"]
+    assert [a.text() for a in window.action_set.panels_menu.actions()] == ["Record info", "Measurements", "Uncertain waves", "Records"]
     window.browser.wait(10_000)
 
 

@@ -10,8 +10,8 @@ from ecgstudio.core.masks import to_mask
 from ecgstudio.core.waves import Wave, WaveKind
 from ecgstudio.gui.colors import PALETTES, UNLABELLED, get_palette, segment_rgba_table
 from ecgstudio.gui.envelope import MinMaxPyramid
-from ecgstudio.gui.navigation import beat_of, next_qrs, next_uncertain
-from ecgstudio.gui.segments import WaveArrays, disagreements, segments_of
+from ecgstudio.gui.navigation import beat_of, next_qrs
+from ecgstudio.gui.segments import WaveArrays, segments_of
 from ecgstudio.gui.time_axis import format_time
 from ecgstudio.gui.track_items import TrackCache, visible_segments
 
@@ -53,14 +53,6 @@ def test_visible_segments_direct_and_cached_agree():
     assert len(arrays.start) == len(track)
 
 
-def test_disagreements_flag_far_and_missing_fiducials_only():
-    edited = [Wave(QRS, 100, 110, 120), Wave(T, 150, 170, 200), Wave(QRS, 400, 410, 420)]
-    reference = [Wave(QRS, 102, 111, 130), Wave(T, None, 170, 200)]
-    xs = disagreements(edited, reference, tolerance=5).tolist()
-    # QRS offset 120 vs 130 differs; the second QRS has no partner; T onset is not compared
-    assert xs == [120, 130, 400, 410, 420]
-
-
 def test_navigation_helpers():
     track = _track()
     assert next_qrs(track, 0, +1) == track[1]
@@ -70,11 +62,6 @@ def test_navigation_helpers():
     assert beat_of(track, track[0]) == (10, 120)
     assert beat_of(track, track[2]) == (10, 120)
     assert beat_of(track, track[6]) == (300, 380)
-    starts = np.array([w.start for w in track.waves])
-    conf = np.full(len(track), np.nan)
-    conf[5] = 0.3
-    assert next_uncertain(starts, conf, 0, 0.6) == 5
-    assert next_uncertain(starts, conf, track[5].start, 0.6) is None
 
 
 def test_palettes_have_every_class_and_differ():
