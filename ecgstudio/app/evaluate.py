@@ -24,9 +24,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ecgstudio.core.decode import decode
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import EcgStudioError, ModelError
 from ecgstudio.core.metrics import DEFAULT_TOLERANCE_S, Fiducial, Score, format_table, pool, score_tracks
@@ -186,21 +183,18 @@ def score_records(
 
 def model_tracks(model: Any, metadata: dict[str, Any], record: Record, *, per_lead: bool = False,
                  ) -> dict[str, Delineation]:
-    """The model's global track (and per-lead tracks) of a record, inferring each lead once.
+    """The model's global track (and per-lead tracks) of a record, exactly as pre-annotation makes them.
 
-    The global track is decoded from the mean of the leads' probabilities, as
-    :func:`ecgstudio.app.preannotate.preannotate` does (which averages before
-    mapping back to the record's rate; identical at the model's 250 Hz).
+    Both come from :func:`ecgstudio.app.preannotate.predict_tracks` (lead quality, inference, decoding), so
+    ``evaluate`` scores what the editor and ``annotate`` write; ``per_lead`` runs it a second time for the
+    per-lead tracks (``"model lead <index>"``).
     """
-    from ecgstudio.app.preannotate import predict_in_segments
-    from ecgstudio.ml.infer import predict_proba_per_lead
+    from ecgstudio.app.preannotate import predict_tracks
 
-    probs = predict_in_segments(predict_proba_per_lead, model, metadata, record.signal, record.fs)
-    out = {MODEL_COLUMN: decode(probs.mean(axis=0, dtype=np.float32), record.signal, record.fs)}
+    out = {MODEL_COLUMN: predict_tracks(model, metadata, record)[0]}
     if per_lead:
-        for lead in range(record.n_leads):
-            out[f"{MODEL_COLUMN} lead {lead}"] = decode(np.ascontiguousarray(probs[lead]),
-                                                        record.signal[:, lead], record.fs, lead=lead)
+        for track in predict_tracks(model, metadata, record, per_lead=True):
+            out[f"{MODEL_COLUMN} lead {track.lead}"] = track
     return out
 
 

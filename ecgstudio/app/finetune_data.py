@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from ecgstudio.app.dataset import LabelledLead, load_labelled_leads
-from ecgstudio.core.decode import decode
+from ecgstudio.app.preannotate import predict_tracks
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.metrics import pool, score_tracks
 from ecgstudio.core.review import ReviewSpans
@@ -51,7 +51,6 @@ from ecgstudio.io.annotations import DEFAULT_EXT, read_tracks
 from ecgstudio.io.records import read_header, read_record, resolve_record_path
 from ecgstudio.io.review import read_review
 from ecgstudio.ml.batches import WindowSet, labelled_window_starts
-from ecgstudio.ml.infer import predict_proba
 from ecgstudio.ml.preprocess import MODEL_FS
 
 #: Signal context around held-out reviewed waves given to the model when scoring, in seconds.
@@ -428,8 +427,9 @@ def held_out_scores(materials: list[RecordMaterial], model: object, metadata: di
 
     Each stretch of held-out reviewed waves is read with
     :data:`SCORE_CONTEXT_S` of context, predicted (all leads fused for a
-    global track, the track's own lead for a per-lead one), decoded and
-    scored with :func:`~ecgstudio.core.metrics.score_tracks` against the
+    global track, the track's own lead for a per-lead one) and decoded as pre-annotation does
+    (:func:`~ecgstudio.app.preannotate.predict_tracks`), and scored with
+    :func:`~ecgstudio.core.metrics.score_tracks` against the
     reviewed waves; the scores are pooled.
 
     Returns
@@ -446,10 +446,12 @@ def held_out_scores(materials: list[RecordMaterial], model: object, metadata: di
             for group in _stretches(material.reviewed_waves(track), material.fs):
                 a = max(0, group[0].start - context)
                 b = min(material.n_samples, group[-1].offset + context + 1)
-                signal = read_record(material.path, a, b).signal
-                if track.lead is not None:
-                    signal = signal[:, [track.lead]]
-                test = decode(predict_proba(model, metadata, signal, material.fs), signal, material.fs)
+                stretch = read_record(material.path, a, b)
+                if track.lead is not None:  # the track's own lead, alone (a one-lead global track)
+                    k = track.lead
+                    stretch = replace(stretch, signal=stretch.signal[:, [k]], lead_names=stretch.lead_names[k:k + 1],
+                                      units=stretch.units[k:k + 1])
+                test = predict_tracks(model, metadata, stretch)[0]
                 reference, _ = Delineation.from_waves_lenient([_shifted(w, -a) for w in group], n_samples=b - a,
                                                               fs=material.fs)
                 scores.append(score_tracks(reference, test))

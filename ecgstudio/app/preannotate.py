@@ -284,9 +284,30 @@ def preannotate(
     ModelError
         If the model cannot be loaded.
     """
+    model, metadata = load_model(model_stem)
+    return predict_tracks(model, metadata, record, per_lead=per_lead, progress=progress, cancel=cancel, name=name)
+
+
+def predict_tracks(
+    model: Any,
+    metadata: dict[str, Any],
+    record: Record,
+    *,
+    per_lead: bool = False,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    name: str = "model",
+) -> list[Delineation]:
+    """Record -> probabilities -> tracks with a loaded model: the one pipeline of pre-annotation
+    (editor and ``annotate``), ``evaluate`` and the held-out scores of fine-tuning.
+
+    Lead quality is assessed (:func:`~ecgstudio.core.quality.assess_leads`), the usable leads are
+    inferred (:func:`predict_in_segments`) and decoded (:func:`~ecgstudio.core.decode.decode`).
+    Parameters and result as :func:`preannotate`, whose model pair is loaded already:
+    ``model`` ``(batch, T, 1) -> (batch, T, 6)`` and its checked ``metadata``.
+    """
     from ecgstudio.ml.infer import predict_proba, predict_proba_per_lead
 
-    model, metadata = load_model(model_stem)
     signal, fs, n = record.signal, record.fs, record.n_samples
     quality = assess_leads(signal, fs)
     leads = list(quality.usable_leads)
