@@ -88,21 +88,21 @@ def make_long_record(folder: Path, hours: float) -> Path:
     return folder / name
 
 
-def _plain(wave):  # noqa: ANN001, ANN202
+def _plain(wave):
     from ecgstudio.core.waves import Wave
 
     return Wave(wave.kind, wave.onset, wave.peak, wave.offset, None, wave.symbol)
 
 
 # ---------------------------------------------------------------------- child scenarios
-def _paint_probe(window):  # noqa: ANN001, ANN202
+def _paint_probe(window):
     """Count paint events of the first plot's viewport."""
     from PyQt5.QtCore import QEvent, QObject
 
     class Probe(QObject):
         painted = 0
 
-        def eventFilter(self, obj, event):  # noqa: ANN001, N802
+        def eventFilter(self, obj, event):  # noqa: N802
             if event.type() == QEvent.Paint:
                 Probe.painted += 1
             return False
@@ -111,7 +111,7 @@ def _paint_probe(window):  # noqa: ANN001, ANN202
     return probe
 
 
-def _process_until(app, predicate, timeout_s: float = 120.0) -> None:  # noqa: ANN001
+def _process_until(app, predicate, timeout_s: float = 120.0) -> None:
     end = time.perf_counter() + timeout_s
     while not predicate():
         app.processEvents()
@@ -189,7 +189,7 @@ def run_child(kind: str, record: str) -> dict[str, float]:
     if kind == "long":
         fs = doc.fs
 
-        def frame(action) -> float:  # noqa: ANN001
+        def frame(action) -> float:
             """Time from the user's step to the plot repainted (paint events processed)."""
             start = time.perf_counter()
             before = probe.painted
@@ -223,7 +223,7 @@ def run_child(kind: str, record: str) -> dict[str, float]:
         def px(sample: float) -> QPoint:
             return row.widget.mapFromScene(row.vb.mapViewToScene(QPointF(sample, (y0 + y1) / 2)))
 
-        def send(kind_, pos, button, buttons) -> float:  # noqa: ANN001
+        def send(kind_, pos, button, buttons) -> float:
             start = time.perf_counter()
             QApplication.sendEvent(viewport, QMouseEvent(kind_, QPointF(pos), button, buttons, Qt.NoModifier))
             window.repaint()
@@ -283,7 +283,7 @@ class _StallProbe:
         self.max_ms = 1000 * max(self._gaps + [time.perf_counter() - self._last])
 
 
-def _save_with_stall_probe(window) -> tuple[float, float]:  # noqa: ANN001
+def _save_with_stall_probe(window) -> tuple[float, float]:
     """Seconds to save, and the longest the GUI thread went without running its event loop (ms)."""
     start = time.perf_counter()
     with _StallProbe() as probe:
@@ -293,7 +293,7 @@ def _save_with_stall_probe(window) -> tuple[float, float]:  # noqa: ANN001
     return time.perf_counter() - start, probe.max_ms
 
 
-def _timed(fn) -> float:  # noqa: ANN001
+def _timed(fn) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start

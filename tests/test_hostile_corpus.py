@@ -71,7 +71,7 @@ class Hung(BaseException):
 
 @contextmanager
 def alarm(seconds: int) -> Iterator[None]:
-    def fire(signum, frame):  # noqa: ANN001, ARG001
+    def fire(signum, frame):
         raise Hung(f"still running after {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, fire)

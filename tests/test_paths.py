@@ -111,7 +111,7 @@ def test_an_existing_copy_in_a_read_only_folder_is_opened_but_not_called_writabl
 def test_a_copy_that_fails_half_way_leaves_no_half_file(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_copy = shutil.copyfileobj
 
-    def disk_full(fin, fout, *args, **kwargs):  # noqa: ANN001, ANN202
+    def disk_full(fin, fout, *args, **kwargs):
         if Path(fin.name).suffix == ".dat":
             fout.write(fin.read(1000))
             raise OSError(errno.ENOSPC, "No space left on device")

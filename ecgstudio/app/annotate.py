@@ -321,7 +321,8 @@ def run(args: argparse.Namespace) -> int:
     if skipped:
         _err(f"skipping {len(skipped)} record{'s' if len(skipped) != 1 else ''} whose output is newer than "
              "the model and the record (--force re-annotates them)")
-        for path in skipped if writer is not None else ():
+    if skipped and writer is not None:
+        for path in skipped:
             try:
                 for lead, beats in tables_of_file(path, out_dir, args.ext):
                     writer.add(path.name, lead, beats)

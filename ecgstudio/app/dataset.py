@@ -223,7 +223,10 @@ def build_window_set(
         Holds only the labelled leads; windows indexed by (lead segment, start).
     """
     data_dir = Path(data_dir)
-    signals, classes, weights, index = [], [], [], []
+    signals: list[np.ndarray] = []
+    classes: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    index: list[np.ndarray] = []
     for name in records:
         record = data_dir / name
         if ext == "pu":

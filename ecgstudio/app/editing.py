@@ -40,6 +40,7 @@ from pathlib import Path
 
 from ecgstudio.app import autosave
 from ecgstudio.app import session as files
+from ecgstudio.app.autosave import PendingRecovery  # the class body's `autosave` is the method
 from ecgstudio.app.document import DEFAULT_EXT, Document
 from ecgstudio.app.history import (
     Change,
@@ -476,11 +477,11 @@ class EditingSession:
             return None
         return autosave.write_recovery(self.document.record_path, self.document.annotation_ext, snap)
 
-    def pending_recovery(self) -> autosave.PendingRecovery | None:
+    def pending_recovery(self) -> PendingRecovery | None:
         """A recovery file newer than the saved annotations, if there is one."""
         return autosave.pending_recovery(self.document)
 
-    def restore(self, pending: autosave.PendingRecovery) -> None:
+    def restore(self, pending: PendingRecovery) -> None:
         """Put a recovery's tracks and review spans into the document as one undo step."""
         doc = self.document
         tracks = pending.tracks or [pending.track]
@@ -494,7 +495,7 @@ class EditingSession:
             self._commit("", [ReviewChange(ReviewSpans(pending.recovery.reviewed), doc.review_info)])
         autosave.adopt(pending)  # its file is now this session's: deleted when this session saves
 
-    def decline_recovery(self, pending: autosave.PendingRecovery) -> bool:
+    def decline_recovery(self, pending: PendingRecovery) -> bool:
         """The user does not want ``pending``: delete its file (only that file); ``True`` if deleted."""
         return autosave.decline(pending)
 

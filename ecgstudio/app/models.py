@@ -188,11 +188,11 @@ def read_model_info(json_path: str | os.PathLike[str], source: str = "shipped") 
         meta = read_metadata(path, complete=False)
     except EcgStudioError as exc:
         problem = f"unreadable metadata: {_reason(exc, path)}"
-    except Exception as exc:  # noqa: BLE001 - listing must never fail on a bad file
+    except Exception as exc:  # listing must never fail on a bad file
         problem = f"unreadable metadata ({type(exc).__name__})"
     if problem is None and not keras_path.is_file():
         problem = f"{keras_path.name} is missing"
-    metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}
+    metrics: dict[str, Any] = meta["metrics"] if isinstance(meta.get("metrics"), dict) else {}
     created = meta.get("created")
     return ModelInfo(
         name=stem.name,

@@ -161,7 +161,8 @@ def predict_in_segments(
             shape[-2] = n
             out = np.empty(shape, dtype=np.float16)
         out[..., start:stop, :] = part[..., start - lo:stop - lo, :]
-    return out  # set by the first segment
+    assert out is not None  # set by the first segment (n > seg: at least one)
+    return out
 
 
 def prediction_quality(track: Delineation) -> LeadQuality | None:

@@ -70,7 +70,7 @@ def connect(address: str) -> Any:
     if not ray.is_initialized():
         try:
             ray.init(address=address, log_to_driver=False, logging_level="ERROR")
-        except Exception as exc:  # noqa: BLE001  # Ray raises ConnectionError, RuntimeError, ValueError ...
+        except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError ...
             text = " ".join(str(exc).split())[:200] or type(exc).__name__
             raise EcgStudioError(f"--ray {address}: cannot connect to the Ray cluster ({text})") from None
     return ray

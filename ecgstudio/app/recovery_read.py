@@ -258,7 +258,9 @@ def parse(data: dict, path: Path, st: os.stat_result | None) -> Recovery:
             raise _Unusable(f"'reviewed'[{i}] is not a [start, stop] pair")
         start = _int(span[0], f"'reviewed'[{i}] start", 0, n_samples - 1)
         reviewed.append((start, _int(span[1], f"'reviewed'[{i}] stop", start + 1, n_samples)))
-    owner, files, annotation = None, (), None
+    owner: Owner | None = None
+    files: tuple[FileState, ...] = ()
+    annotation: FileState | None = None
     if version >= 2:
         owner = _owner_field(data["owner"])
         states = data["record_files"]

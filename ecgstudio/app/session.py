@@ -343,7 +343,7 @@ def save_document(
     write_review(path, doc.review, fs=doc.fs, info=doc.review_info)
     same_dir = folder is None or Path(folder).absolute() == doc.record_path.parent.absolute()
     doc.annotation_ext = ext
-    doc.annotation_dir = None if same_dir else Path(folder)
+    doc.annotation_dir = None if same_dir or folder is None else Path(folder)
     if doc.protected_path is not None and path.absolute() == doc.protected_path.absolute():
         doc.protected_path = None  # replaced on purpose
     doc.disk_state = disk_state(path)

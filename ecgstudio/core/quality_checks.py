@@ -221,9 +221,9 @@ def _clipped(x: np.ndarray, size: int, st: dict[str, np.ndarray], w: int, hi: np
     if starts[-1] != ptp.size - 1:
         starts = np.append(starts, ptp.size - 1)
     starts = starts[ptp[starts] >= 2 * cfg.flat_mv]
-    windows = np.lib.stride_tricks.sliding_window_view
-    tops = windows(st["max"], w)[starts] == hi[starts, None]  # (K, w) blocks at each window's extremes
-    bottoms = windows(st["min"], w)[starts] == lo[starts, None]
+    sliding = np.lib.stride_tricks.sliding_window_view
+    tops = sliding(st["max"], w)[starts] == hi[starts, None]  # (K, w) blocks at each window's extremes
+    bottoms = sliding(st["min"], w)[starts] == lo[starts, None]
     # a clean window reaches its extremes in one block each; clipping holds them in several
     several = (tops.sum(axis=1) > 1) | (bottoms.sum(axis=1) > 1)
     starts, tops, bottoms = starts[several], tops[several], bottoms[several]

@@ -94,7 +94,7 @@ class ReviewSpans:
                 out.append((a, start))
             if b > stop:
                 out.append((stop, b))
-        return ReviewSpans(out)
+        return ReviewSpans(tuple(out))
 
     def _index_at(self, sample: int) -> int:
         """Index of the span that could contain ``sample`` (-1 if none starts at or before it)."""
@@ -115,7 +115,7 @@ class ReviewSpans:
 
     def overlapping(self, start: int, stop: int) -> ReviewSpans:
         """The reviewed parts of ``[start, stop)``."""
-        return ReviewSpans((max(a, start), min(b, stop)) for a, b in self.spans if a < stop and b > start)
+        return ReviewSpans(tuple((max(a, start), min(b, stop)) for a, b in self.spans if a < stop and b > start))
 
     def to_mask(self, n_samples: int) -> np.ndarray:
         """bool array of shape ``(n_samples,)``, True where reviewed (spans clipped to it)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum, IntEnum
+from typing import Any
 
 
 class WaveKind(Enum):
@@ -89,7 +90,8 @@ class Wave:
         """Copy with ``field`` (``"onset"``, ``"peak"`` or ``"offset"``) set to ``sample``."""
         if field not in ("onset", "peak", "offset"):
             raise ValueError(f"unknown boundary field {field!r}")
-        return replace(self, **{field: sample})
+        changes: dict[str, Any] = {field: sample}
+        return replace(self, **changes)
 
     def shifted(self, delta: int) -> Wave:
         """Copy moved by ``delta`` samples (all defined positions)."""

@@ -53,7 +53,7 @@ def install_excepthook(window: QWidget) -> None:
         log.error("unexpected error", exc_info=(kind, exc, tb))
         try:
             dialogs.show_error(window, "Unexpected error", error_message(exc))
-        except Exception:  # noqa: BLE001 - never raise from the hook itself
+        except Exception:  # never raise from the hook itself
             traceback.print_exception(kind, exc, tb)
 
     sys.excepthook = hook

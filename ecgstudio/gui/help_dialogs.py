@@ -110,7 +110,7 @@ def about_text(version: str, model_stem: str) -> str:
     if json_path is not None and json_path.is_file():
         try:
             info = read_model_info(json_path)
-        except Exception as exc:  # noqa: BLE001 - the About box must open whatever the file holds
+        except Exception as exc:  # the About box must open whatever the file holds
             lines.append(f"<br>metadata unreadable: {exc}")
         else:
             if info.parent:

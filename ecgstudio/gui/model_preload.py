@@ -46,7 +46,7 @@ def _load_model(stem: str) -> Any:
     silent = Record("warm-up", np.zeros((int(WARM_UP_S * WARM_UP_FS), 1), np.float32), WARM_UP_FS, ("warm-up",))
     try:
         preannotate(silent, stem)
-    except Exception:  # noqa: BLE001 - a warm-up only
+    except Exception:  # a warm-up only
         log.debug("warm-up inference failed", exc_info=True)
     return loaded
 

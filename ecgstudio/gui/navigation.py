@@ -42,7 +42,7 @@ def beat_of(track: Delineation, wave: Wave) -> tuple[int, int] | None:
     """
     try:
         i = track.index_of(wave)
-    except Exception:  # noqa: BLE001 - EditError: not in this track
+    except Exception:  # EditError: not in this track
         return None
     if wave.kind is WaveKind.P:
         i += 1

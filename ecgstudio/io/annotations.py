@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -133,7 +134,7 @@ def _annotation_path(record: Path, ext: str) -> Path:
 
 
 def _rdann(record: Path, ext: str, *, cancel: CancelFn | None = None, limit: int | None = None,
-           n_samples: int | None = None):  # noqa: ANN202 - wfdb.Annotation
+           n_samples: int | None = None) -> Any:  # a wfdb.Annotation
     """The file ``<record>.<ext>`` as ``wfdb.rdann`` reads it, read once with a size limit, cancellably.
 
     With ``n_samples``, an annotation outside ``0..n_samples - 1`` fails the read as soon as it is decoded.

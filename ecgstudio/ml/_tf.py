@@ -37,13 +37,13 @@ def import_tensorflow_quietly() -> None:
         return
     with _lock:
         if os.environ.get("ECGSTUDIO_TF_LOGS"):
-            import keras  # noqa: F401
-            import tensorflow  # noqa: F401
+            import keras
+            import tensorflow
 
             return
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if not _hide_native_logs:
-            import keras  # noqa: F401
+            import keras
             import tensorflow  # noqa: F401
 
             return

@@ -40,11 +40,11 @@ def fake_inference(monkeypatch: pytest.MonkeyPatch) -> None:
         per_lead.append(0.1 / 6 + 0.9 * np.eye(6, dtype=np.float32)[classes])
     stacked = np.stack(per_lead)
 
-    def proba_per_lead(model, metadata, signal, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+    def proba_per_lead(model, metadata, signal, fs, *, progress=None, cancel=None):
         assert signal.shape[0] == stacked.shape[1]
         return stacked
 
-    def proba(model, metadata, signal, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+    def proba(model, metadata, signal, fs, *, progress=None, cancel=None):
         return stacked[0]
 
     monkeypatch.setattr(infer, "predict_proba", proba)
@@ -52,7 +52,7 @@ def fake_inference(monkeypatch: pytest.MonkeyPatch) -> None:
 
     import ecgstudio.ml.infer_batch as infer_batch
 
-    def proba_many(model, metadata, signals, fs, **_):  # noqa: ANN001, ANN202  # annotate's batched path
+    def proba_many(model, metadata, signals, fs, **_):  # annotate's batched path
         return [proba(model, metadata, signal, fs) for signal in signals]
 
     monkeypatch.setattr(infer_batch, "predict_proba_many", proba_many)

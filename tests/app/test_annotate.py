@@ -24,7 +24,7 @@ def _copy_record(src: str, dest: Path, name: str | None = None) -> Path:
     return dest / name
 
 
-def _wave_tuples(track) -> list[tuple]:  # noqa: ANN001
+def _wave_tuples(track) -> list[tuple]:
     return [(w.kind, w.onset, w.peak, w.offset) for w in track]
 
 

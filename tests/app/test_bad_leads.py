@@ -45,7 +45,7 @@ def damaged(x: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
     return y
 
 
-def _qrs(track, lo: int = 0, hi: int | None = None) -> np.ndarray:  # noqa: ANN001
+def _qrs(track, lo: int = 0, hi: int | None = None) -> np.ndarray:
     rows = [(w.onset, w.offset) for w in track.waves if w.kind is WaveKind.QRS]
     qrs = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
     centre = qrs.mean(axis=1)
@@ -63,7 +63,7 @@ def _kept_and_same(ref: np.ndarray, test: np.ndarray, fs: float) -> tuple[float,
     return kept.mean(), same.sum() / max(kept.sum(), 1)
 
 
-def _global(record: Record, signal: np.ndarray, leads: list[int] | None = None):  # noqa: ANN202
+def _global(record: Record, signal: np.ndarray, leads: list[int] | None = None):
     leads = list(range(record.n_leads)) if leads is None else leads
     sub = Record(record.name, signal[:, leads], record.fs, tuple(record.lead_names[k] for k in leads))
     (track,) = preannotate(sub, default_model_path())
@@ -192,7 +192,7 @@ def test_long_records_fuse_the_usable_leads_segment_by_segment() -> None:
     n, fs = 1000, 100.0
     signal = np.random.default_rng(0).random((n, 2)).astype(np.float32)
 
-    def per_lead(model, metadata, sig, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+    def per_lead(model, metadata, sig, fs, *, progress=None, cancel=None):
         probs = np.repeat(sig.T[:, :, None], 6, axis=2) / 6  # each sample's value, spread over the classes
         return probs.astype(np.float32)
 

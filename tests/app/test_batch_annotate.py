@@ -58,7 +58,7 @@ def test_batched_files_are_identical_to_the_per_record_path(tmp_path: Path, monk
     batched: list[int] = []
     shared = batch._predict_group
 
-    def counted(items, model):  # noqa: ANN001, ANN202
+    def counted(items, model):
         batched.append(len(items))
         return shared(items, model)
 

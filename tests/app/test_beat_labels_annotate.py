@@ -83,7 +83,7 @@ def test_a_partial_record_shifts_the_beats(record: Path) -> None:
 
 def test_annotate_writes_the_atr_labels_at_the_qrs_peaks(record: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake_preannotate(rec, model=None, *, per_lead=False, progress=None, **kwargs):  # noqa: ANN001, ANN202
+    def fake_preannotate(rec, model=None, *, per_lead=False, progress=None, **kwargs):
         return [reference_track().copy("model")]
 
     monkeypatch.setattr(preannotate_module, "preannotate", fake_preannotate)

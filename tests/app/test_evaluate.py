@@ -37,7 +37,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return stem
 
 
-def _reference_shifted(folder: Path, shift: int):  # noqa: ANN202
+def _reference_shifted(folder: Path, shift: int):
     """A fake model: the record's own q1c track moved by ``shift`` samples."""
 
     def annotate(record: Record) -> Delineation:
@@ -75,7 +75,7 @@ def test_records_without_reference_are_skipped_with_a_reason(tmp_path: Path) -> 
     assert list(per_record) == ["sel100x"]
     assert set(skipped) == {"noref", "ghost"}
     assert "q1c" in skipped["noref"]
-    assert list(pooled) == ["pu"]
+    assert list(pooled) == ["pu", "peers best lead"]  # pu holds both leads: best lead of the two
 
 
 def test_cli_uses_the_models_test_records_and_writes_json(

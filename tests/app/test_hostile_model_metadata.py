@@ -25,7 +25,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 @pytest.fixture(autouse=True)
 def no_hang() -> Iterator[None]:
-    def timeout(signum, frame):  # noqa: ARG001, ANN001
+    def timeout(signum, frame):
         raise TimeoutError("took more than 20 s: reading must never hang")
 
     previous = signal.signal(signal.SIGALRM, timeout)

@@ -24,11 +24,11 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(scope="module")
-def record():  # noqa: ANN201 - Record
+def record():  # Record
     return read_record(DATA / "sel100x")
 
 
-def test_global_track_covers_the_record(tiny_model: Path, record) -> None:  # noqa: ANN001
+def test_global_track_covers_the_record(tiny_model: Path, record) -> None:
     tracks = preannotate(record, tiny_model)
     assert len(tracks) == 1
     track = tracks[0]
@@ -38,14 +38,14 @@ def test_global_track_covers_the_record(tiny_model: Path, record) -> None:  # no
     assert all(0.0 <= w.confidence <= 1.0 for w in track)
 
 
-def test_per_lead_gives_one_track_per_lead(tiny_model: Path, record) -> None:  # noqa: ANN001
+def test_per_lead_gives_one_track_per_lead(tiny_model: Path, record) -> None:
     tracks = preannotate(record, tiny_model, per_lead=True, name="m")
     assert [t.lead for t in tracks] == [0, 1]
     assert [t.name for t in tracks] == [f"m {n}" for n in record.lead_names]
     assert all(w.lead == t.lead for t in tracks for w in t)
 
 
-def test_progress_rises_to_one_and_cancel_stops(tiny_model: Path, record) -> None:  # noqa: ANN001
+def test_progress_rises_to_one_and_cancel_stops(tiny_model: Path, record) -> None:
     seen: list[float] = []
     preannotate(record, tiny_model, progress=seen.append)
     assert seen[-1] == 1.0
@@ -66,7 +66,7 @@ def test_models_are_loaded_once_and_reloaded_when_resaved(tmp_path: Path) -> Non
     clear_model_cache()
 
 
-def test_missing_model_is_a_model_error(tmp_path: Path, record) -> None:  # noqa: ANN001
+def test_missing_model_is_a_model_error(tmp_path: Path, record) -> None:
     with pytest.raises(ModelError, match="not found"):
         preannotate(record, tmp_path / "nothing")
 
@@ -76,7 +76,7 @@ def test_default_model_is_the_shipped_one() -> None:
     assert resolve_model_stem("x/y.json") == Path("x/y").absolute()
 
 
-def _local_predict(model, metadata, signal, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+def _local_predict(model, metadata, signal, fs, *, progress=None, cancel=None):
     """A per-sample fake network: class = sample value mod 6 (shows any misplaced segment)."""
     if progress is not None:
         progress(1.0)
@@ -84,7 +84,7 @@ def _local_predict(model, metadata, signal, fs, *, progress=None, cancel=None): 
     return np.eye(6, dtype=np.float32)[codes]
 
 
-def _local_predict_per_lead(model, metadata, signal, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+def _local_predict_per_lead(model, metadata, signal, fs, *, progress=None, cancel=None):
     return np.stack([_local_predict(model, metadata, signal[:, [k]], fs) for k in range(signal.shape[1])])
 
 

@@ -18,7 +18,7 @@ from ecgstudio.paths import sample_record_path
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def _fiducials(track) -> list[tuple]:  # noqa: ANN001 - Delineation
+def _fiducials(track) -> list[tuple]:  # Delineation
     """What a saved file must reproduce of each wave (file waves carry extra fields)."""
     return [(w.kind, w.onset, w.peak, w.offset, w.lead, w.peak_symbol) for w in track]
 

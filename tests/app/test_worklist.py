@@ -140,7 +140,7 @@ def test_next_to_review_follows_the_order_skips_done_work_and_wraps(folder):
     names = [r.name for r in rows]
     assert names[0] == "a_untouched"
 
-    def nxt(current: str | None, order=rows) -> str | None:  # noqa: ANN001
+    def nxt(current: str | None, order=rows) -> str | None:
         found = next_to_review(order, None if current is None else folder / current)
         return None if found is None else found.name
 

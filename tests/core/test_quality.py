@@ -17,12 +17,12 @@ MARGIN_S = DEFAULT_QUALITY.margin_s
 
 
 @pytest.fixture(scope="module")
-def sel100x():  # noqa: ANN201
+def sel100x():
     return read_record(DATA / "sel100x")
 
 
 @pytest.fixture(scope="module")
-def ludb1():  # noqa: ANN201
+def ludb1():
     return read_record(DATA / "ludb" / "1")
 
 
@@ -60,7 +60,7 @@ def test_clean_records_exclude_nothing(name: str) -> None:
 
 @pytest.mark.parametrize("kind", list(REASON))
 @pytest.mark.parametrize("bad", [0, 1])
-def test_a_damaged_lead_is_excluded_whole_and_the_other_kept(sel100x, kind: str, bad: int) -> None:  # noqa: ANN001
+def test_a_damaged_lead_is_excluded_whole_and_the_other_kept(sel100x, kind: str, bad: int) -> None:
     signal = sel100x.signal.copy()
     signal[:, bad] = damaged(signal[:, bad], kind, np.random.default_rng(bad))
     quality = assess_leads(signal, sel100x.fs)
@@ -72,7 +72,7 @@ def test_a_damaged_lead_is_excluded_whole_and_the_other_kept(sel100x, kind: str,
 
 
 @pytest.mark.parametrize("kind", list(REASON))
-def test_a_damaged_stretch_is_excluded_with_a_margin(sel100x, kind: str) -> None:  # noqa: ANN001
+def test_a_damaged_stretch_is_excluded_with_a_margin(sel100x, kind: str) -> None:
     fs = sel100x.fs
     a, b = int(10 * fs), int(20 * fs)
     signal = sel100x.signal.copy()
@@ -86,7 +86,7 @@ def test_a_damaged_stretch_is_excluded_with_a_margin(sel100x, kind: str) -> None
     assert quality.excluded_samples(1) == span[1] - span[0]
 
 
-def test_moderate_noise_is_excluded_only_where_another_lead_is_clean(sel100x) -> None:  # noqa: ANN001
+def test_moderate_noise_is_excluded_only_where_another_lead_is_clean(sel100x) -> None:
     rng = np.random.default_rng(0)
     one = sel100x.signal.copy()
     one[:, 0] += rng.normal(0, 0.3, one.shape[0]).astype(np.float32)
@@ -99,7 +99,7 @@ def test_moderate_noise_is_excluded_only_where_another_lead_is_clean(sel100x) ->
     assert assess_leads(both, sel100x.fs).unusable_leads == (1,)
 
 
-def test_twelve_leads_six_damaged(ludb1) -> None:  # noqa: ANN001
+def test_twelve_leads_six_damaged(ludb1) -> None:
     rng = np.random.default_rng(1)
     signal = ludb1.signal.copy()
     bad = [0, 2, 4, 6, 8, 10]
@@ -110,7 +110,7 @@ def test_twelve_leads_six_damaged(ludb1) -> None:  # noqa: ANN001
     assert quality.usable_leads == (1, 3, 5, 7, 9, 11)
 
 
-def test_nothing_usable(sel100x) -> None:  # noqa: ANN001
+def test_nothing_usable(sel100x) -> None:
     signal = np.zeros_like(sel100x.signal)
     signal[:, 1] = np.nan
     quality = assess_leads(signal, sel100x.fs)
@@ -120,7 +120,7 @@ def test_nothing_usable(sel100x) -> None:  # noqa: ANN001
         "MLII whole record (flat line); V5 whole record (invalid samples)")
 
 
-def test_no_lead_usable_in_a_stretch(sel100x) -> None:  # noqa: ANN001
+def test_no_lead_usable_in_a_stretch(sel100x) -> None:
     fs = sel100x.fs
     signal = sel100x.signal.copy()
     signal[int(5 * fs):int(15 * fs), 0] = np.nan

@@ -8,8 +8,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pyqtgraph as pg  # noqa: E402 - after the platform is chosen
-import pytest  # noqa: E402
+import pyqtgraph as pg  # after the platform is chosen
+import pytest
 
 pg.setConfigOptions(mouseRateLimit=0)
 
@@ -28,7 +28,7 @@ def _isolated_user_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
 
 
 @pytest.fixture(autouse=True)
-def _no_qt_leftovers(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+def _no_qt_leftovers(monkeypatch: pytest.MonkeyPatch):
     """Widgets given to ``qtbot.addWidget`` live until the test is torn down; then nothing is left behind.
 
     pytest-qt keeps only *weak* references to the widgets it closes at
@@ -52,7 +52,7 @@ def _no_qt_leftovers(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
     kept: list[object] = []
     add_widget = QtBot.addWidget
 
-    def add_and_keep(self, widget, *, before_close_func=None) -> None:  # noqa: ANN001
+    def add_and_keep(self, widget, *, before_close_func=None) -> None:
         kept.append(widget)
         add_widget(self, widget, before_close_func=before_close_func)
 
@@ -113,35 +113,35 @@ class DialogLog:
         self.take_over_answer = False
         self.replace_answer = False
 
-    def ask_take_over(self, parent, message: str) -> bool:  # noqa: ANN001
+    def ask_take_over(self, parent, message: str) -> bool:
         self.asked_take_over.append(message)
         return self.take_over_answer
 
-    def confirm_replace(self, parent, message: str) -> bool:  # noqa: ANN001
+    def confirm_replace(self, parent, message: str) -> bool:
         self.asked_replace.append(message)
         return self.replace_answer
 
-    def ask_reannotate(self, parent, name: str, reviewed_s: float) -> str:  # noqa: ANN001
+    def ask_reannotate(self, parent, name: str, reviewed_s: float) -> str:
         self.asked_reannotate.append(name)
         return self.reannotate_answer
 
-    def show_error(self, parent, title: str, message: str) -> None:  # noqa: ANN001
+    def show_error(self, parent, title: str, message: str) -> None:
         self.errors.append((title, message))
 
-    def ask_save_changes(self, parent, name: str) -> str:  # noqa: ANN001
+    def ask_save_changes(self, parent, name: str) -> str:
         self.asked_save.append(name)
         return self.save_answer
 
-    def ask_restore(self, parent, name: str, saved_at: float, warning: str | None = None) -> bool:  # noqa: ANN001
+    def ask_restore(self, parent, name: str, saved_at: float, warning: str | None = None) -> bool:
         self.asked_restore.append(name)
         self.restore_warnings.append(warning)
         return self.restore_answer
 
-    def confirm_overwrite_reference(self, parent, path: Path) -> bool:  # noqa: ANN001
+    def confirm_overwrite_reference(self, parent, path: Path) -> bool:
         self.asked_overwrite.append(path)
         return self.overwrite_answer
 
-    def choose_save_target(self, parent, folder, ext, record_name):  # noqa: ANN001, ANN201
+    def choose_save_target(self, parent, folder, ext, record_name):
         return self.save_target
 
 
@@ -168,11 +168,11 @@ def excerpt(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_window(qtbot, dialog_log: DialogLog):  # noqa: ANN001, ANN201
+def make_window(qtbot, dialog_log: DialogLog):
     """Factory of shown main windows (closed, without questions, at teardown)."""
     from ecgstudio.gui.main_window import MainWindow
 
-    def make(**kwargs) -> MainWindow:  # noqa: ANN003
+    def make(**kwargs) -> MainWindow:
         window = MainWindow(**kwargs)
         window.resize(1200, 700)
         qtbot.addWidget(window)
@@ -184,10 +184,10 @@ def make_window(qtbot, dialog_log: DialogLog):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def open_and_wait(qtbot):  # noqa: ANN001, ANN201
+def open_and_wait(qtbot):
     """``open_and_wait(window, path)``: open a record and wait until it is shown."""
 
-    def open_(window, path) -> None:  # noqa: ANN001
+    def open_(window, path) -> None:
         with qtbot.waitSignal(window.sigDocumentChanged, timeout=15_000):
             assert window.open_record(path)
         qtbot.wait(10)

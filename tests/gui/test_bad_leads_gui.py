@@ -30,10 +30,10 @@ def stand_in_network(monkeypatch: pytest.MonkeyPatch) -> None:
     classes, _ = to_mask(track)
     probs = 0.1 / 6 + 0.9 * np.eye(6, dtype=np.float32)[classes]
 
-    def per_lead(model, metadata, signal, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+    def per_lead(model, metadata, signal, fs, *, progress=None, cancel=None):
         return np.stack([probs] * signal.shape[1])
 
-    def fused(model, metadata, signal, fs, *, progress=None, cancel=None):  # noqa: ANN001, ANN202
+    def fused(model, metadata, signal, fs, *, progress=None, cancel=None):
         return probs
 
     monkeypatch.setattr(service, "load_model", lambda stem=None: (object(), {}))
@@ -53,7 +53,7 @@ def _damaged_copy(folder: Path, v5: float, mlii: float | None = None) -> Path:
     return folder / "bad"
 
 
-def test_an_unusable_lead_is_marked_and_named(qtbot, make_window, open_and_wait, tmp_path: Path,  # noqa: ANN001
+def test_an_unusable_lead_is_marked_and_named(qtbot, make_window, open_and_wait, tmp_path: Path,
                                               stand_in_network: None) -> None:
     path = _damaged_copy(tmp_path / "records", v5=0.0)
     window = make_window()
@@ -71,7 +71,7 @@ def test_an_unusable_lead_is_marked_and_named(qtbot, make_window, open_and_wait,
     assert not v5.widget.grab().isNull()  # paints
 
 
-def test_no_usable_lead_annotates_nothing_and_says_so(qtbot, make_window, open_and_wait,  # noqa: ANN001
+def test_no_usable_lead_annotates_nothing_and_says_so(qtbot, make_window, open_and_wait,
                                                       tmp_path: Path, stand_in_network: None) -> None:
     path = _damaged_copy(tmp_path / "records", v5=0.0, mlii=0.0)
     window = make_window()

@@ -19,7 +19,7 @@ CTRL_SHIFT = Qt.ControlModifier | Qt.ShiftModifier
 
 
 @pytest.fixture
-def view(qtbot) -> LeadsView:  # noqa: ANN001
+def view(qtbot) -> LeadsView:
     return new_view(qtbot)
 
 

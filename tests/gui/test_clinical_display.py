@@ -22,12 +22,12 @@ from tests.gui.test_leads_view import (
 )
 
 
-def px_per_mv(row) -> float:  # noqa: ANN001
+def px_per_mv(row) -> float:
     (_, _), (y0, y1) = row.vb.viewRange()
     return row.vb.height() / (y1 - y0)
 
 
-def px_per_sample(row) -> float:  # noqa: ANN001
+def px_per_sample(row) -> float:
     (x0, x1), _ = row.vb.viewRange()
     return row.vb.width() / (x1 - x0)
 

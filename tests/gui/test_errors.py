@@ -17,7 +17,7 @@ def critical_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Record ``QMessageBox.critical`` calls (the real ``dialogs.show_error`` path) instead of blocking."""
     shown: list[tuple[str, str]] = []
 
-    def fake_critical(parent, title, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def fake_critical(parent, title, text, *args, **kwargs):
         shown.append((title, text))
         return QMessageBox.Ok
 
@@ -25,7 +25,7 @@ def critical_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     return shown
 
 
-def _open_and_fail(qtbot, window, path) -> str:  # noqa: ANN001
+def _open_and_fail(qtbot, window, path) -> str:
     with qtbot.waitSignal(window.sigOpenFailed, timeout=15_000) as blocker:
         assert window.open_record(path)
     return blocker.args[0]
@@ -129,7 +129,7 @@ def test_save_into_a_folder_that_refuses_writing(make_window, open_and_wait, exc
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     window = make_window()

@@ -15,7 +15,7 @@ from ecgstudio.io.annotations import read_tracks
 from tests.gui.test_leads_view import RR, make_record, make_track, make_waves, new_view, settle
 
 
-def _ludb_like(view):  # noqa: ANN001, ANN202
+def _ludb_like(view):
     """30 beats edited; the reference annotates beats 2..27 only, with a few fiducials moved."""
     record = make_record(30)
     edited = make_waves(30)

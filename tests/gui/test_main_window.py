@@ -224,7 +224,7 @@ def test_run_gui_shows_the_window_then_opens_the_sample(qtbot, monkeypatch: pyte
     tf_before = "tensorflow" in sys.modules
     loads: list[tuple[bool, bool]] = []  # (on the GUI thread, the record on screen): the real one imports TensorFlow
 
-    def fake_exec(self) -> int:  # noqa: ANN001
+    def fake_exec(self) -> int:
         window = next(w for w in QApplication.topLevelWidgets()
                       if isinstance(w, MainWindow) and w.isVisible())
         seen["shown_before_open"] = window.document is None

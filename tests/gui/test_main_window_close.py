@@ -19,7 +19,7 @@ def _slow(monkeypatch: pytest.MonkeyPatch, name: str, delay_s: float) -> threadi
     gate = threading.Event()
     real = getattr(session, name)
 
-    def slow(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def slow(*args, **kwargs):
         gate.wait(delay_s)
         return real(*args, **kwargs)
 
@@ -71,12 +71,12 @@ def test_run_gui_gives_the_previous_excepthook_back(qtbot, monkeypatch: pytest.M
     from ecgstudio.gui import app as gui_app
     from ecgstudio.gui.main_window import MainWindow
 
-    def fake_exec(self) -> int:  # noqa: ANN001
+    def fake_exec(self) -> int:
         window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
         qtbot.addWidget(window)
         return 0
 
-    def hook(*args) -> None:  # noqa: ANN002
+    def hook(*args) -> None:
         sys.__excepthook__(*args)
 
     monkeypatch.setattr(QApplication, "exec_", fake_exec)

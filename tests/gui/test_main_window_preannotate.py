@@ -20,7 +20,7 @@ PREDICTED = (
 )
 
 
-def _fake_model(record, model_stem, *, per_lead=False, progress=None, cancel=None):  # noqa: ANN001, ANN202
+def _fake_model(record, model_stem, *, per_lead=False, progress=None, cancel=None):
     if progress is not None:
         progress(1.0)
     return [Delineation(PREDICTED, n_samples=record.n_samples, fs=record.fs, name="model")]
@@ -48,7 +48,7 @@ def test_prediction_replaces_the_editable_track_in_one_undo_step(qtbot, make_win
 
 def test_failed_prediction_shows_an_error(qtbot, make_window, open_and_wait, excerpt: Path,
                                           dialog_log) -> None:
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     window = make_window()
@@ -110,7 +110,7 @@ def test_prediction_for_a_record_closed_meanwhile_is_dropped(qtbot, make_window,
                                                             excerpt: Path) -> None:
     release = threading.Event()
 
-    def slow_model(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def slow_model(*args, **kwargs):
         release.wait(10)
         return _fake_model(*args, **kwargs)
 

@@ -50,13 +50,13 @@ class _Asked:
         self.answer = answer
         self.calls: list[tuple[str, str | None]] = []
 
-    def __call__(self, parent, name: str, saved_at: float, warning: str | None = None) -> bool:  # noqa: ANN001
+    def __call__(self, parent, name: str, saved_at: float, warning: str | None = None) -> bool:
         self.calls.append((name, warning))
         return self.answer
 
 
 @pytest.fixture
-def asked(monkeypatch: pytest.MonkeyPatch, dialog_log) -> _Asked:  # noqa: ANN001
+def asked(monkeypatch: pytest.MonkeyPatch, dialog_log) -> _Asked:
     from ecgstudio.gui import dialogs
 
     recorder = _Asked(True)

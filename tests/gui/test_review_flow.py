@@ -26,7 +26,7 @@ FS = 250.0
 
 
 @pytest.fixture
-def reviewing(make_window, open_and_wait, excerpt: Path):  # noqa: ANN201
+def reviewing(make_window, open_and_wait, excerpt: Path):
     """A window on the 30-s excerpt whose editable track is a copy of ``q1c`` (every beat delineated)."""
     window = make_window()
     open_and_wait(window, excerpt)
@@ -35,12 +35,12 @@ def reviewing(make_window, open_and_wait, excerpt: Path):  # noqa: ANN201
     return window
 
 
-def centre(window) -> float:  # noqa: ANN001
+def centre(window) -> float:
     first, last = window.view.window()
     return (first + last) / 2
 
 
-def qrs_near(window, seconds: float) -> Wave:  # noqa: ANN001
+def qrs_near(window, seconds: float) -> Wave:
     track = window.view.editable_track()
     return min((w for w in track if w.kind is WaveKind.QRS), key=lambda w: abs(wave_centre(w) - seconds * FS))
 

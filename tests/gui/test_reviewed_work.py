@@ -21,7 +21,7 @@ BEAT = (Wave(WaveKind.P, 100, 110, 120), Wave(WaveKind.QRS, 150, 160, 170), Wave
 _SHIFT = {"samples": 0}
 
 
-def _fake_model(record, model_stem, *, per_lead=False, progress=None, cancel=None):  # noqa: ANN001, ANN202
+def _fake_model(record, model_stem, *, per_lead=False, progress=None, cancel=None):
     """Four beats, shifted by ``_SHIFT["samples"]`` (the controller keeps the function it was given)."""
     shift = _SHIFT["samples"]
     waves = [w.shifted(shift + k * 400) for k in range(4) for w in BEAT]
@@ -32,7 +32,7 @@ def _fake_model(record, model_stem, *, per_lead=False, progress=None, cancel=Non
     return [Delineation(waves, n_samples=record.n_samples, fs=record.fs, name="model")]
 
 
-def _preannotate(window, shift: int) -> None:  # noqa: ANN001
+def _preannotate(window, shift: int) -> None:
     _SHIFT["samples"] = shift
     window.annotating.preannotate_fn = _fake_model
     window.annotating.preannotate()

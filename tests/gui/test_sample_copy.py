@@ -13,14 +13,14 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()}
 
 
-def _run_gui_default(qtbot, monkeypatch: pytest.MonkeyPatch, act) -> None:  # noqa: ANN001
+def _run_gui_default(qtbot, monkeypatch: pytest.MonkeyPatch, act) -> None:
     """``run_gui(None, None)`` with the event loop replaced by ``act(window)`` once the record is shown."""
     from PyQt5.QtWidgets import QApplication
 
     from ecgstudio.gui import app as gui_app
     from ecgstudio.gui.main_window import MainWindow
 
-    def fake_exec(self) -> int:  # noqa: ANN001
+    def fake_exec(self) -> int:
         window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
         qtbot.waitUntil(lambda: window.document is not None, timeout=15_000)
         act(window)
@@ -38,7 +38,7 @@ def test_the_default_record_is_the_users_copy_and_save_writes_there(
     before = _snapshot(resources_dir())
     seen: dict[str, object] = {}
 
-    def act(window) -> None:  # noqa: ANN001
+    def act(window) -> None:
         seen["record_path"] = Path(window.document.record_path)
         seen["saved"] = window.save()
 
@@ -57,7 +57,7 @@ def test_without_a_writable_user_folder_the_status_bar_says_to_use_save_as(
     monkeypatch.setenv("ECGSTUDIO_HOME", str(blocker))
     seen: dict[str, object] = {}
 
-    def act(window) -> None:  # noqa: ANN001
+    def act(window) -> None:
         seen["record_path"] = Path(window.document.record_path)
         seen["message"] = window.status.currentMessage()
 

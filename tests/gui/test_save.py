@@ -19,12 +19,12 @@ WAVES = (
 )
 
 
-def _edit(window) -> None:  # noqa: ANN001
+def _edit(window) -> None:
     for wave in WAVES:
         assert window.push_edit(AddWave(wave))
 
 
-def _fiducials(track) -> list[tuple]:  # noqa: ANN001
+def _fiducials(track) -> list[tuple]:
     return [(w.kind, w.onset, w.peak, w.offset, w.peak_symbol) for w in track]
 
 
@@ -107,12 +107,12 @@ def test_unwritable_target_shows_an_error_and_keeps_the_edits(make_window, open_
 
 
 def test_edits_made_while_saving_stay_unsaved(qtbot, make_window, open_and_wait, excerpt: Path,
-                                              monkeypatch) -> None:  # noqa: ANN001
+                                              monkeypatch) -> None:
     from ecgstudio.app import session
 
     real_save = session.save_document
 
-    def slow_save(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def slow_save(*args, **kwargs):
         time.sleep(0.4)  # the GUI keeps running meanwhile (the write is in a worker)
         return real_save(*args, **kwargs)
 
@@ -128,7 +128,7 @@ def test_edits_made_while_saving_stay_unsaved(qtbot, make_window, open_and_wait,
 
 
 def test_a_second_ctrl_s_while_saving_starts_no_second_save(qtbot, make_window, open_and_wait, excerpt: Path,
-                                                          monkeypatch) -> None:  # noqa: ANN001
+                                                          monkeypatch) -> None:
     # before the progress box turns modal (400 ms) Ctrl+S still reaches the window: it must not start a second
     # task on the busy runner (which raised, and unhooked the first save's wait so it never returned)
     import threading
@@ -139,7 +139,7 @@ def test_a_second_ctrl_s_while_saving_starts_no_second_save(qtbot, make_window, 
     release = threading.Event()
     writes: list[int] = []
 
-    def held_save(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def held_save(*args, **kwargs):
         writes.append(1)
         assert release.wait(30), "the test never released the save"
         return real_save(*args, **kwargs)

@@ -13,7 +13,7 @@ from ecgstudio.core.edits import AddWave
 from ecgstudio.core.waves import Wave, WaveKind
 
 
-def _viewport_point(view, lead: int, sample: float) -> QPoint:  # noqa: ANN001
+def _viewport_point(view, lead: int, sample: float) -> QPoint:
     """Pixel of ``sample`` (at mid height) in the viewport of ``lead``'s plot."""
     row = view.rows[lead]
     (_, _), (y_lo, y_hi) = row.vb.viewRange()
@@ -21,10 +21,10 @@ def _viewport_point(view, lead: int, sample: float) -> QPoint:  # noqa: ANN001
     return row.widget.mapFromScene(scene)
 
 
-def _drag(view, lead: int, start: QPoint, end: QPoint, steps: int = 5) -> None:  # noqa: ANN001
+def _drag(view, lead: int, start: QPoint, end: QPoint, steps: int = 5) -> None:
     viewport = view.rows[lead].widget.viewport()
 
-    def send(kind: QEvent.Type, pos: QPoint, button, buttons) -> None:  # noqa: ANN001
+    def send(kind: QEvent.Type, pos: QPoint, button, buttons) -> None:
         QApplication.sendEvent(viewport, QMouseEvent(kind, QPointF(pos), button, buttons, Qt.NoModifier))
 
     send(QEvent.MouseMove, start, Qt.NoButton, Qt.NoButton)

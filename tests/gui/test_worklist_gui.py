@@ -44,13 +44,13 @@ def worklist_folder(tmp_path: Path) -> Path:
     return folder
 
 
-def _listed(qtbot, window, folder: Path) -> None:  # noqa: ANN001
+def _listed(qtbot, window, folder: Path) -> None:
     window.open_folder(folder)
     assert window.browser.wait(10_000)
     qtbot.waitUntil(lambda: len(window.browser.records()) == 5, timeout=5000)
 
 
-def _cells(window) -> dict[str, list[str]]:  # noqa: ANN001
+def _cells(window) -> dict[str, list[str]]:
     table = window.browser._table
     return {table.item(r, 0).text(): [table.item(r, c).text() for c in range(table.columnCount())]
             for r in range(table.rowCount())}

@@ -40,7 +40,7 @@ def synth12(tmp_path: Path) -> Path:
 def no_hang() -> Iterator[None]:
     """Fail a test instead of letting it hang for more than 20 s."""
 
-    def timeout(signum, frame):  # noqa: ARG001
+    def timeout(signum, frame):
         raise TimeoutError("took more than 20 s: reading must never hang")
 
     previous = signal.signal(signal.SIGALRM, timeout)

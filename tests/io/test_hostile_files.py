@@ -50,7 +50,7 @@ def expect(error: type[EcgStudioError], name: str, words: str, call, *args, **kw
     return message
 
 
-def _read_q1c(record: Path, **kwargs):  # noqa: ANN202
+def _read_q1c(record: Path, **kwargs):
     return read_tracks(record, "q1c", n_samples=7500, fs=250, **kwargs)
 
 

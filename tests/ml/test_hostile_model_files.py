@@ -32,7 +32,7 @@ HAS_DEV_ZERO = Path("/dev/zero").exists()
 def no_hang() -> Iterator[None]:
     """Fail instead of hanging for more than 20 s (a reader blocked on a FIFO)."""
 
-    def timeout(signum, frame):  # noqa: ARG001, ANN001
+    def timeout(signum, frame):
         raise TimeoutError("took more than 20 s: reading must never hang")
 
     previous = signal.signal(signal.SIGALRM, timeout)

@@ -59,7 +59,7 @@ def test_cancel_stops_training_with_cancelled() -> None:
     trained: list[int] = []
     train_on_batch = model.train_on_batch
 
-    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def counted(*args, **kwargs):
         trained.append(len(args[0]))
         return train_on_batch(*args, **kwargs)
 
