@@ -1,16 +1,19 @@
 """``ecgstudio evaluate``: score a model, and QTDB's own automatic annotators, against a reference.
 
-For every record the model's global track (probabilities of all leads
-averaged, :func:`ecgstudio.app.preannotate.preannotate`) and each *peer*
-annotation file (by default QTDB's ``pu0`` and ``pu1``: ecgpuwave run on lead
-0 and on lead 1) are scored against the reference (``q1c`` by default) with
-the protocol of :mod:`ecgstudio.core.metrics`. Scores are pooled over the
-records and printed side by side, one row per fiducial.
+Two protocols, side by side (:mod:`ecgstudio.core.protocols`):
 
-With two or more peers an extra, clearly labelled column ``best peer/rec
-(oracle)`` takes, per record, the peer that matched most reference fiducials
-(ties: the smaller mean absolute error). It uses the reference to choose, so it
-is an optimistic bound, not a method.
+* **global track vs one lead**: the model's global track (probabilities of all
+  leads averaged, as pre-annotation does) and each *peer* annotation file (by
+  default QTDB's ``pu0`` and ``pu1``: ecgpuwave run on lead 0 and on lead 1);
+* **best lead**: per record and fiducial, the model's per-lead track closest
+  to the reference (``model best lead``), and likewise the closest of the
+  peers (``peers best lead``; Martínez et al. 2004). It uses the reference to
+  choose, so it is optimistic, alike for both.
+
+Scores are pooled over the records (Se, PPV, mean and SD per fiducial), and a
+second table gives the pooled SD, the mean per-record SD and the per-beat QT
+error (mean, SD, share of beats within 10 and 20 ms). The reference may be a
+per-lead file such as LUDB's ``ii`` (``--ref-ext ii --peers``).
 """
 
 from __future__ import annotations
@@ -24,16 +27,22 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import EcgStudioError, ModelError
 from ecgstudio.core.metrics import DEFAULT_TOLERANCE_S, Fiducial, Score, format_table, pool, score_tracks
+from ecgstudio.core.protocols import QtScore, best_lead, format_protocols, mean_record_sd, pool_qt, score_qt
 from ecgstudio.core.record import Record
 
 #: Label of the model column.
 MODEL_COLUMN = "model"
 
-#: Label of the per-record best-peer column.
-ORACLE_COLUMN = "best peer/rec (oracle)"
+#: Label of the model's best-lead column (per record and fiducial, the closest per-lead track).
+MODEL_BEST_COLUMN = "model best lead"
+
+#: Label of the peers' best-lead column (per record and fiducial, the closest peer).
+PEERS_BEST_COLUMN = "peers best lead"
 
 AnnotateFn = Callable[[Record], "Delineation | dict[str, Delineation]"]
 
@@ -46,7 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Fiducials are matched within a tolerance; PPV counts only detections inside annotated beats."
     )
     parser.add_argument("--data", required=True, metavar="DIR", help="folder of WFDB records (e.g. QTDB)")
-    parser.add_argument("--ref-ext", default="q1c", help="reference annotation extension (default: q1c)")
+    parser.add_argument("--ref-ext", default="q1c",
+                        help="reference annotation extension (default: q1c; LUDB: a lead's file such as ii)")
     parser.add_argument("--model", default=None, metavar="M",
                         help="model path stem or .keras file (default: the bundled model)")
     parser.add_argument("--records", nargs="+", default=None, metavar="NAME",
@@ -57,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tolerance-ms", type=float, default=DEFAULT_TOLERANCE_S * 1000,
                         help="matching tolerance in ms (default: 150)")
     parser.add_argument("--model-leads", action="store_true",
-                        help="also score the model's per-lead tracks (like pu0/pu1: one lead each)")
+                        help="also show each per-lead track's column (they always feed 'model best lead')")
     parser.add_argument("--json", default=None, metavar="OUT", help="also write the results as JSON")
 
 
@@ -76,24 +86,22 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _first_track(record_path: Path, ext: str, record: Record) -> Delineation | None:
+def _tracks(record_path: Path, ext: str, record: Record) -> list[Delineation]:
     from ecgstudio.io.annotations import read_tracks
 
     if not record_path.with_name(f"{record_path.name}.{ext}").is_file():
-        return None
-    tracks = read_tracks(record_path, ext, n_samples=record.n_samples, fs=record.fs,
-                         lead_names=record.lead_names)
+        return []
+    return read_tracks(record_path, ext, n_samples=record.n_samples, fs=record.fs, lead_names=record.lead_names)
+
+
+def _first_track(record_path: Path, ext: str, record: Record) -> Delineation | None:
+    tracks = _tracks(record_path, ext, record)
     return tracks[0] if tracks else None
 
 
-def _oracle_pick(scores: dict[str, Score]) -> str:
-    def key(name: str) -> tuple[int, float]:
-        score = scores[name]
-        matched = sum(item.n_matched for item in score.fiducials)
-        errors = [abs(e) for item in score.fiducials for e in item.errors_ms]
-        return (-matched, sum(errors) / len(errors) if errors else math.inf)
-
-    return min(scores, key=key)
+def _qt_closeness(score: QtScore) -> tuple[int, float]:
+    errors = np.abs(np.asarray(score.errors_ms, dtype=np.float64))
+    return (-score.n_matched, float(errors.mean()) if errors.size else math.inf)
 
 
 def score_records(
@@ -105,6 +113,7 @@ def score_records(
     peers: Sequence[str] = ("pu0", "pu1"),
     tolerance_s: float = DEFAULT_TOLERANCE_S,
     log: Callable[[str], None] | None = _err,
+    qt: dict[str, dict[str, QtScore]] | None = None,
 ) -> tuple[dict[str, Score], dict[str, dict[str, Score]], dict[str, str]]:
     """Score ``annotate(record)`` and the peer files on each record.
 
@@ -121,6 +130,8 @@ def score_records(
         Reference extension, peer extensions, matching tolerance (s).
     log : callable | None
         Receives one progress line per record.
+    qt : dict | None
+        Filled with record -> column -> :class:`QtScore` when given.
 
     Returns
     -------
@@ -147,22 +158,29 @@ def score_records(
                 if log:
                     log(f"[{i}/{len(records)}] {name}: skipped (no {ref_ext} annotations)")
                 continue
-            row: dict[str, Score] = {}
+            tracks: dict[str, Delineation] = {}
             if annotate is not None:
                 produced = annotate(record)
-                if isinstance(produced, Delineation):
-                    produced = {MODEL_COLUMN: produced}
-                for column, track in produced.items():
-                    row[column] = score_tracks(reference, track, tolerance_s=tolerance_s)
-            peer_scores = {}
+                tracks.update({MODEL_COLUMN: produced} if isinstance(produced, Delineation) else produced)
+            peer_leads: list[Delineation] = []  # every single-lead track of every peer file
             for ext in peers:
-                track = _first_track(path, ext, record)
-                if track is not None:
-                    peer_scores[ext] = score_tracks(reference, track, tolerance_s=tolerance_s)
-            row.update(peer_scores)
-            if len(peers) > 1 and len(peer_scores) == len(peers):
-                best = _oracle_pick(peer_scores)
-                row[ORACLE_COLUMN] = peer_scores[best]
+                found = _tracks(path, ext, record)
+                if found:
+                    tracks[ext] = found[0]
+                    peer_leads += found
+            row = {column: score_tracks(reference, track, tolerance_s=tolerance_s)
+                   for column, track in tracks.items()}
+            qt_row = {column: score_qt(reference, track, tolerance_s=tolerance_s)
+                      for column, track in tracks.items()}
+            model_leads = [t for c, t in tracks.items() if c.startswith(f"{MODEL_COLUMN} lead ")]
+            for column, members in ((MODEL_BEST_COLUMN, model_leads), (PEERS_BEST_COLUMN, peer_leads)):
+                if len(members) > 1:
+                    row[column] = best_lead([score_tracks(reference, t, tolerance_s=tolerance_s)
+                                             for t in members])[0]
+                    qt_row[column] = min((score_qt(reference, t, tolerance_s=tolerance_s) for t in members),
+                                         key=_qt_closeness)
+            if qt is not None:
+                qt[name] = qt_row
         except EcgStudioError as exc:
             skipped[name] = str(exc)
             if log:
@@ -171,7 +189,7 @@ def score_records(
         per_record[name] = row
         if log:
             parts = [f"{col} {100 * score[Fiducial.R_PEAK].sensitivity:.0f}%" for col, score in row.items()
-                     if col != ORACLE_COLUMN]
+                     if col not in (MODEL_BEST_COLUMN, PEERS_BEST_COLUMN)]
             log(f"[{i}/{len(records)}] {name}: R-peak Se " + ", ".join(parts)
                 + f" ({time.perf_counter() - start:.1f} s)")
     columns: list[str] = []
@@ -297,12 +315,21 @@ def evaluate_model(
         raise EcgStudioError(f"no records to score in {folder}")
 
     def annotate(record: Record) -> dict[str, Delineation]:
-        return model_tracks(model, metadata, record, per_lead=model_leads)
+        return model_tracks(model, metadata, record, per_lead=True)
 
+    qt: dict[str, dict[str, QtScore]] = {}
     pooled, per_record, skipped = score_records(folder, list(records), annotate, ref_ext=ref_ext,
-                                                peers=peers, tolerance_s=tolerance_s, log=log)
+                                                peers=peers, tolerance_s=tolerance_s, log=log, qt=qt)
     if not per_record:
         raise EcgStudioError(f"none of the {len(records)} records could be scored against {ref_ext}")
+    if not model_leads:  # the per-lead columns fed "model best lead"; shown only when asked for
+        def shown(column: str) -> bool:
+            return not column.startswith(f"{MODEL_COLUMN} lead ")
+
+        pooled = {c: v for c, v in pooled.items() if shown(c)}
+        per_record = {r: {c: v for c, v in row.items() if shown(c)} for r, row in per_record.items()}
+    qt_pooled = {c: pool_qt(row[c] for row in qt.values() if c in row) for c in pooled}
+    record_sd = {c: mean_record_sd(row[c] for row in per_record.values() if c in row) for c in pooled}
     title = (f"{len(per_record)} records of {folder}, reference {ref_ext}, tolerance "
              f"{tolerance_s * 1000:g} ms, model {stem.name}")
     result = {
@@ -314,7 +341,10 @@ def evaluate_model(
         "failed": {r: why for r, why in skipped.items() if why != f"no {ref_ext} annotations"},
         "columns": {c: s.summary() for c, s in pooled.items()},
         "per_record": {r: {c: s.summary() for c, s in row.items()} for r, row in per_record.items()},
-        "table": format_table(pooled, title=title),
+        "mean_record_sd_ms": {c: {f.value: v for f, v in sds.items()} for c, sds in record_sd.items()},
+        "qt": {c: q.summary() for c, q in qt_pooled.items()},
+        "table": format_table(pooled, title=title) + "\n\n" + format_protocols(
+            pooled, record_sd, qt_pooled, title="Protocols: pooled SD, mean per-record SD, per-beat QT error"),
     }
     return _clean(result)
 

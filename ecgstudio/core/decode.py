@@ -47,6 +47,7 @@ from ecgstudio.core.confidence import boundary_confidence
 from ecgstudio.core.delineation import Delineation, min_width_samples
 from ecgstudio.core.errors import EditError
 from ecgstudio.core.spans import overlaps_spans
+from ecgstudio.core.t_wave import TEndConfig, refine_t_ends, smooth
 from ecgstudio.core.waves import SegmentClass, Wave, WaveKind
 
 N_CLASSES = 6
@@ -96,6 +97,20 @@ class DecodeConfig:
     class_prior : tuple[float, ...] | None
         If given, posteriors are divided by these class frequencies (the
         "scaled likelihoods" of hybrid network/HMM decoders).
+    t_peak_smooth_s : float
+        T peaks are searched on the signal smoothed by a moving average this
+        wide (applied twice, :func:`ecgstudio.core.t_wave.smooth`); 0: raw.
+    t_peak_start_fraction : float
+        The T-peak search (and its chord) starts this share of the way from
+        the QRS offset to the T end, past the ST segment.
+    t_end : TEndConfig | None
+        Place T ends on the signal (:mod:`ecgstudio.core.t_wave`, trapezium
+        area); ``None``: the end of the decoded run.
+
+    The T settings were chosen on the default model's 10 validation records
+    (``bench/t_wave_experiment.py``); on its 20 test records they moved the
+    pooled T-peak SD from 22.9 to 21.9 ms and the T-end SD from 40.8 to 32.8 ms
+    (global track; see ``models/README.md`` for the per-lead figures).
     """
 
     expected_duration_s: tuple[float, ...] = (0.10, 0.06, 0.04, 0.04, 0.30, 0.35)
@@ -104,6 +119,9 @@ class DecodeConfig:
     min_duration_s: tuple[float, float, float] = (0.024, 0.024, 0.040)
     prob_floor: float = 1e-4
     class_prior: tuple[float, ...] | None = None
+    t_peak_smooth_s: float = 0.06
+    t_peak_start_fraction: float = 0.2
+    t_end: TEndConfig | None = TEndConfig()
 
     def min_samples(self, kind: WaveKind, fs: float) -> int:
         """Shortest kept wave of ``kind`` in samples (never below the track's minimum width)."""
@@ -146,8 +164,8 @@ def _transition_tables(fs: float, config: DecodeConfig) -> tuple[np.ndarray, np.
         preds[dst, k] = src
         costs[dst, k] = math.log(max(leave(src) * branch.get((src, dst), 1.0), 1e-30))
         filled[dst] += 1
-    for state in range(N_CLASSES):  # pad unused columns with a never-chosen self-loop
-        preds[state, filled[state]:] = state
+    for row in range(N_CLASSES):  # pad unused columns with a never-chosen self-loop
+        preds[row, filled[row]:] = row
     return preds, costs
 
 
@@ -452,8 +470,15 @@ def decode(
     for kind, rows in selected.items():
         a, b = starts[rows], stops[rows]
         search = b - min_width_samples(kind, fs) if kind is WaveKind.T else b
+        where = sig
+        if kind is WaveKind.T:
+            a = np.minimum(a + np.round(config.t_peak_start_fraction * (b - a)).astype(np.int64), search)
+            where = smooth(sig, int(round(config.t_peak_smooth_s * fs))) if config.t_peak_smooth_s > 0 else sig
         peaks[kind] = find_peaks_in_segments(
-            sig, a, b, search_stops=search, max_search=int(round(_MAX_PEAK_SEARCH_S[kind] * fs)), excluded=excluded)
+            where, a, b, search_stops=search, max_search=int(round(_MAX_PEAK_SEARCH_S[kind] * fs)), excluded=excluded)
+    if config.t_end is not None and selected[WaveKind.T].size:
+        stops = _refined_t_ends(sig, starts, stops, selected[WaveKind.T], peaks[WaveKind.T], fs, config.t_end,
+                                excluded)
     all_rows = np.concatenate([selected[k] for k in kinds])
     all_kinds = np.concatenate([np.full(selected[k].size, i) for i, k in enumerate(kinds)])
     all_peaks = np.concatenate([peaks[k] for k in kinds])
@@ -477,6 +502,37 @@ def decode(
     except EditError:  # pragma: no cover - defensive: drop whatever breaks a rule
         track, _ = Delineation.from_waves_lenient(waves, n_samples=n, fs=fs, lead=lead, name=name)
         return track
+
+
+def _refined_t_ends(
+    sig: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+    rows: np.ndarray,
+    peaks: np.ndarray,
+    fs: float,
+    config: TEndConfig,
+    excluded: Sequence[np.ndarray | None] | None,
+) -> np.ndarray:
+    """``stops`` with the T runs' ends (``rows``) placed on the signal; a T end stays before the next wave."""
+    n = sig.shape[0]
+    ends = stops[rows]
+    ok = (peaks < ends) & (ends - peaks <= int(_MAX_PEAK_SEARCH_S[WaveKind.T] * fs))
+    rows, peaks, ends = rows[ok], peaks[ok], ends[ok]
+    after = rows + 2  # ST -> TP -> the next wave's run
+    limits = np.where(after < starts.size, starts[np.minimum(after, starts.size - 1)] - 1, n - 1)
+    limits = np.minimum(limits, n - 1)
+    usable = None
+    if excluded is not None and any(e is not None and len(e) for e in excluded):
+        xr = np.minimum(ends + int(round(config.reach_s * fs)), n - 1)
+        usable = np.stack([~overlaps_spans(e, peaks, xr) for e in excluded], axis=1)
+        usable[~usable.any(axis=1)] = True
+    y = smooth(sig, int(round(config.smooth_s * fs)))
+    refined = np.maximum(refine_t_ends(y, peaks, ends, limits, fs, config, usable),
+                         peaks + min_width_samples(WaveKind.T, fs))
+    out = stops.copy()
+    out[rows] = np.where(refined <= np.maximum(limits, ends), refined, ends)
+    return out
 
 
 def _check_probs(probs: np.ndarray) -> np.ndarray:

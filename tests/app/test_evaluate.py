@@ -92,7 +92,9 @@ def test_cli_uses_the_models_test_records_and_writes_json(
     assert "model" in captured.out and "pu" in captured.out and "R peak" in captured.out
     result = json.loads(out.read_text())  # strict JSON: NaN written as null
     assert result["records"] == ["sel100x"]
-    assert set(result["columns"]) == {"model", "pu"}
+    assert set(result["columns"]) == {"model", "pu", "model best lead", "peers best lead"}
+    assert set(result["qt"]) == set(result["columns"])
+    assert 0.0 <= result["qt"]["model"]["within_20_ms"] <= 1.0
     assert result["columns"]["pu"]["QRS on"]["sensitivity"] > 0.9
     assert result["columns"]["model"]["QRS on"]["n_reference"] > 0
 
@@ -101,9 +103,10 @@ def test_evaluate_model_is_callable_from_training(tmp_path: Path, tiny_model: Pa
     folder = tmp_path / "db"
     _copy_record("sel100x", folder, "sel100x")
     result = evaluate_model(tiny_model, folder, ["sel100x"], ref_ext="q1c", peers=(), log=None)
-    assert list(result["columns"]) == ["model"]
+    assert list(result["columns"]) == ["model", "model best lead"]
     result = evaluate_model(tiny_model, folder, ["sel100x"], peers=("pu",), model_leads=True, log=None)
-    assert list(result["columns"]) == ["model", "model lead 0", "model lead 1", "pu"]
+    assert list(result["columns"]) == ["model", "model lead 0", "model lead 1", "pu", "model best lead",
+                                       "peers best lead"]
     assert "table" in result and result["reference"] == "q1c"
 
 
