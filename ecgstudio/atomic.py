@@ -26,7 +26,7 @@ from pathlib import Path
 try:
     import fcntl
 except ImportError:  # Windows: leftovers are recognised by age only
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None
 
 #: Marker in the names of temporaries (after ``.<target name>.``).
 TMP_MARK = "ecgstudio-tmp-"

@@ -171,7 +171,3 @@ class ReviewInfo:
     def with_mark(self, mark: ReviewMark) -> ReviewInfo:
         """A copy with ``mark`` appended."""
         return ReviewInfo((*self.marks, mark), self.model, self.model_at)
-
-    def with_model(self, model: str, at: str) -> ReviewInfo:
-        """A copy saying that ``model`` produced the unreviewed waves at ``at``."""
-        return ReviewInfo(self.marks, model, at)

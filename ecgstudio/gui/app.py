@@ -32,7 +32,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("ECG Studio")
     app.setOrganizationName("ECG Studio")
     app.setApplicationVersion(__version__)
-    return app  # type: ignore[return-value]
+    return app
 
 
 def install_excepthook(window: QWidget) -> None:

@@ -328,9 +328,9 @@ class FineTuneDialog(QDialog):
         for row in range(self._records.rowCount()):
             item = self._records.item(row, 0)
             key = item.data(Qt.UserRole)
-            if key not in counts:  # type: ignore[operator]
+            if key not in counts:
                 continue
-            value = counts[key]  # type: ignore[index]
+            value = counts[key]
             cell = self._records.item(row, 1)
             if isinstance(value, int):
                 self._counts[key] = value
@@ -375,11 +375,11 @@ class FineTuneDialog(QDialog):
         stem = Path(str(getattr(result, "stem", "")))
         facts = []
         if getattr(result, "n_beats", None):
-            facts.append(f"{result.n_beats} reviewed beats")  # type: ignore[attr-defined]
+            facts.append(f"{result.n_beats} reviewed beats")
         if getattr(result, "epochs_run", None):
-            facts.append(f"{result.epochs_run} epochs")  # type: ignore[attr-defined]
+            facts.append(f"{result.epochs_run} epochs")
         if getattr(result, "wall_s", None):
-            facts.append(f"{result.wall_s:.0f} s")  # type: ignore[attr-defined]
+            facts.append(f"{result.wall_s:.0f} s")
         detail = f" ({', '.join(facts)})" if facts else ""
         # the acceptance gate (app.finetune.gate): switching is offered only when the new model is better on the
         # held-out reviewed beats and worse on none of the boundaries it checks

@@ -142,10 +142,6 @@ class LeadRow:
         self._n_reference = 0
         self.set_reference_count(0)
 
-    def signal_range(self) -> tuple[float, float]:
-        """Amplitude range (mV) given to the signal, between the bands."""
-        return self._signal_range
-
     def set_signal_range(self, lo: float, hi: float, band_unit: float | None = None, pad_mv: float = 0.0) -> None:
         """Give the signal ``lo..hi`` mV; the bands are ``band_unit`` mV high (default: a share of the range).
 

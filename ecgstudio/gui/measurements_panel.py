@@ -274,7 +274,7 @@ class MeasurementsPanel(QWidget):
         if self.sender() is not self._job:
             return
         self._job = None
-        self._show(table)  # type: ignore[arg-type]
+        self._show(table)
 
     def _show(self, table: BeatTable | None) -> None:
         self._model.set_table(table)

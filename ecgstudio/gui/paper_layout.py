@@ -172,12 +172,6 @@ class PaperLayout(QObject):
                         / max(r.default_signal_range[1] - r.default_signal_range[0], 1e-3) for r in rows)
         self.set_gain(max(px_per_mv, 1.0) / (self.scale.px_per_mm * MM_PER_MV))
 
-    def refresh_screen(self) -> None:
-        """Re-read the screen's millimetres (the window moved to another screen)."""
-        px_per_mm = screen_px_per_mm(self._view)
-        if abs(px_per_mm - self.scale.px_per_mm) > 1e-6:
-            self.set_scale(replace(self.scale, px_per_mm=px_per_mm))
-
     def calibrated_span(self) -> float | None:
         """Samples the plot's width holds at the paper speed (``None`` in free zoom or without a record)."""
         record = self._view.record

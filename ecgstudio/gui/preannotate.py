@@ -160,7 +160,7 @@ class PreannotateController(QObject):
     @pyqtSlot(object)
     def _on_finished(self, tracks: object) -> None:
         self._close_dialog()
-        self.sigTracksReady.emit(list(tracks))  # type: ignore[call-overload]
+        self.sigTracksReady.emit(list(tracks))
 
     @pyqtSlot(str)
     def _on_failed(self, message: str) -> None:

@@ -47,7 +47,7 @@ def _as_list(value: object) -> list[str]:
         return []
     if isinstance(value, str):
         return [value] if value else []
-    return [str(v) for v in value]  # type: ignore[union-attr]
+    return [str(v) for v in value]
 
 
 def recent_records(settings: QSettings | None = None) -> list[str]:

@@ -44,7 +44,7 @@ class ViewFlags:
     # ------------------------------------------------------------------ uncertain waves
     def uncertain_waves(self, track: Delineation | None = None) -> UncertainWaves | None:
         """The worst share of ``track`` (default: the editable track in focus), worst first."""
-        track = track or self.editable_track()  # type: ignore[attr-defined]
+        track = track or self.editable_track()
         if track is None:
             return None
         return self.flags.uncertain(track, lambda: self._cache.get(track)[0])
@@ -54,7 +54,7 @@ class ViewFlags:
 
         From a wave outside the list, ``+1`` goes to the least confident one.
         """
-        track = self.editable_track()  # type: ignore[attr-defined]
+        track = self.editable_track()
         found = self.uncertain_waves(track)
         if track is None or found is None or not len(found):
             return False
@@ -71,8 +71,8 @@ class ViewFlags:
     def show_flagged_wave(self, wave: Wave) -> None:
         """Centre the window on ``wave`` and select it."""
         centre = wave.peak if wave.peak is not None else (wave.start + wave.offset) / 2
-        self.centre_on(centre)  # type: ignore[attr-defined]
-        self.select_wave(wave)  # type: ignore[attr-defined]
+        self.centre_on(centre)
+        self.select_wave(wave)
 
     # ------------------------------------------------------------------ disagreements
     def disagreement_pairs(self) -> list[FlagPair]:
@@ -80,7 +80,7 @@ class ViewFlags:
         pairs: dict[tuple[int, int], FlagPair] = {}
         for row in self.rows:
             items = row.tracks
-            if items.editable is None or items.compare_to is None or not self.lead_visible(row.lead):  # type: ignore[attr-defined]
+            if items.editable is None or items.compare_to is None or not self.lead_visible(row.lead):
                 continue
             key = (id(items.editable), id(items.compare_to))
             if key not in pairs:
@@ -120,8 +120,8 @@ class ViewFlags:
         sample, k, i = flat[j]
         pair = pairs[k]
         wave = pair.edited.wave_at(sample) or pair.reference.wave_at(sample)
-        self.centre_on(sample)  # type: ignore[attr-defined]
+        self.centre_on(sample)
         if wave is not None:
-            self.select_wave(wave)  # type: ignore[attr-defined]
+            self.select_wave(wave)
         self._flag_visit = (self._wave, flat[j])
         return f"{pair.found.describe(i, pair.reference.name)} ({j + 1} of {len(flat)})"

@@ -42,7 +42,7 @@ DEFAULT_SPEED_MM_S = 25.0
 
 def _number(value: object, default: float, allowed: tuple[float, ...]) -> float:
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         return default
     return number if number in allowed else default

@@ -124,11 +124,6 @@ class WindowSet:
     def __len__(self) -> int:
         return int(self.index.shape[0])
 
-    @property
-    def labelled_samples(self) -> int:
-        """Number of samples with non-zero weight inside the indexed windows (approximate upper bound)."""
-        return int(sum(float(np.count_nonzero(w)) for w in self.weights))
-
     def take(
         self, rows: np.ndarray, rng: np.random.Generator | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -391,7 +391,7 @@ def predict_proba_per_lead(
                       batch_size=batch_size)
     for lead in range(n_leads):
         out[lead] = map_to_input(per_lead[lead], n, fs, copy=False)
-        per_lead[lead] = None  # type: ignore[call-overload]  # free each lead once copied
+        per_lead[lead] = None  # free each lead once copied
     return out
 
 

@@ -1,13 +1,18 @@
-"""Dragging boundaries with real mouse events, selection gestures and undo through EditCommand."""
+"""Dragging boundaries with real mouse events, selection gestures and undo through the session, as in the window."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from PyQt5 import QtCore, QtGui, QtWidgets
 
+from ecgstudio.app.document import Document
+from ecgstudio.app.editing import EditingSession
 from ecgstudio.core.edits import MoveBoundary
+from ecgstudio.core.review import ReviewSpans
 from ecgstudio.core.waves import WaveKind
-from ecgstudio.gui.commands import EditCommand
+from ecgstudio.gui.commands import SessionCommand
 from tests.gui.test_leads_view import (
     FS,
     make_record,
@@ -23,7 +28,7 @@ from tests.gui.test_leads_view import (
 
 @pytest.fixture
 def editing(qtbot):
-    """A view showing 30 beats with an editable track wired to an undo stack like MainWindow does."""
+    """A view showing 30 beats with an editable track wired to a session and an undo stack as MainWindow does."""
     record = make_record(30)
     track = make_track(record, make_waves(30))
     view = new_view(qtbot)
@@ -32,11 +37,12 @@ def editing(qtbot):
     view.set_view_range(0, 3 * FS)
     settle()
     stack = QtWidgets.QUndoStack(view)
+    session = EditingSession(Document(record, [track], (0,), ReviewSpans(), Path("synthetic")))
     edits = []
 
     def push(edit):
         edits.append(edit)
-        stack.push(EditCommand(track, edit))
+        stack.push(SessionCommand(session, lambda: session.apply(edit), edit.text))
 
     view.sigEditRequested.connect(push)
     return view, track, stack, edits

@@ -213,10 +213,10 @@ def test_decoding_matches_wfdb_on_every_bundled_file() -> None:
 
 
 @pytest.mark.parametrize("wave, shown", [
-    (Wave(WaveKind.QRS, 10, 20, 40, symbol=5), "5"),  # type: ignore[arg-type]
+    (Wave(WaveKind.QRS, 10, 20, 40, symbol=5), "5"),
     (Wave(WaveKind.QRS, 10, 20, 40, symbol="Z"), "'Z'"),
-    (FileWave(WaveKind.T, 10, 20, 40, extra_peaks=((25, None, 0),)), "None"),  # type: ignore[arg-type]
-    (FileWave(WaveKind.T, 10, 20, 40, unparsed=((45, 7, 0),)), "7"),  # type: ignore[arg-type]
+    (FileWave(WaveKind.T, 10, 20, 40, extra_peaks=((25, None, 0),)), "None"),
+    (FileWave(WaveKind.T, 10, 20, 40, unparsed=((45, 7, 0),)), "7"),
 ])
 def test_unknown_label_codes_give_one_line_save_error(tmp_path: Path, wave: Wave, shown: str) -> None:
     track = Delineation([wave], n_samples=1000, fs=250)
