@@ -5,7 +5,7 @@ The segmentation model gives, for every sample, the probabilities of the six
 4 ST, 5 TP``). :func:`decode` turns them into waves that obey the cyclic order
 of a heart beat:
 
-1. **Viterbi decoding** over a six-state hidden Markov model whose only
+1. **Viterbi decoding** (:mod:`ecgstudio.core.viterbi`) over a six-state hidden Markov model whose only
    transitions are the self-loops and ``TP->P, P->PQ, PQ->QR, TP->QR
    (no P wave), QR->RS, RS->ST, ST->TP`` plus the rare ``P->TP`` (a blocked P
    wave, penalised). Emissions are the log-probabilities; leaving a state
@@ -20,7 +20,7 @@ of a heart beat:
    QR/RS labels is a QRS complex; an ST run is a T wave with its offset at the
    run's end (T onset unknown: ``None``). Waves cut by the record's ends and
    runs shorter than ``DecodeConfig.min_duration_s`` are dropped.
-3. **Peaks from the signal**: the sample of largest absolute deviation from
+3. **Peaks from the signal** (:mod:`ecgstudio.core.peaks`): the sample of largest absolute deviation from
    the straight line joining the signal at the segment's two ends (for T the
    segment is QRS offset -> T offset). On several leads the deviations are
    combined as the energy envelope ``sum over leads of deviation**2`` (in
@@ -37,265 +37,25 @@ of a heart beat:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from ecgstudio.core.confidence import boundary_confidence
+from ecgstudio.core.decode_config import DEFAULT_CONFIG, DecodeConfig
 from ecgstudio.core.delineation import Delineation, min_width_samples
 from ecgstudio.core.errors import EditError
+from ecgstudio.core.peaks import find_peaks_in_segments
 from ecgstudio.core.spans import overlaps_spans
 from ecgstudio.core.t_wave import TEndConfig, refine_t_ends, smooth
-from ecgstudio.core.waves import SegmentClass, Wave, WaveKind
+from ecgstudio.core.viterbi import ALLOWED_TRANSITIONS, N_CLASSES, _check_probs, viterbi_path
+from ecgstudio.core.waves import Wave, WaveKind
 
-N_CLASSES = 6
-
-#: Legal changes of class between two consecutive samples (self-loops aside).
-ALLOWED_TRANSITIONS: frozenset[tuple[SegmentClass, SegmentClass]] = frozenset({
-    (SegmentClass.TP, SegmentClass.P),
-    (SegmentClass.P, SegmentClass.PQ),
-    (SegmentClass.PQ, SegmentClass.QR),
-    (SegmentClass.TP, SegmentClass.QR),
-    (SegmentClass.QR, SegmentClass.RS),
-    (SegmentClass.RS, SegmentClass.ST),
-    (SegmentClass.ST, SegmentClass.TP),
-    (SegmentClass.P, SegmentClass.TP),
-})
-
-
-
-@dataclass(frozen=True)
-class DecodeConfig:
-    """Tunable settings of :func:`decode`.
-
-    The defaults are physiological priors. On the 10 QTDB validation records
-    of the default model, halving or doubling every duration, P-wave priors
-    from 0.2 to 0.8 and floors from 1e-6 to 1e-2 changed no error SD by more
-    than 0.3 ms and no sensitivity/PPV by more than 0.3 %; dividing by class
-    priors hurt (QRS offset SD 12.5 -> 25 ms), so it is off. Against plain
-    per-sample argmax the decoder raised PPV of QRS onset from 98.8 to 99.8 %
-    and of R peak from 99.0 to 100 % on the same records.
-
-    Attributes
-    ----------
-    expected_duration_s : tuple[float, ...]
-        Expected duration of each class (``SegmentClass`` order) in seconds;
-        leaving a class costs ``log(1 / (duration * fs))``.
-    p_wave_prior : float
-        Prior probability that a P wave (rather than directly a QRS) follows
-        the T-P segment.
-    blocked_p_prior : float
-        Prior probability that a P wave is followed by a T-P segment instead
-        of a QRS complex (blocked P wave).
-    min_duration_s : tuple[float, float, float]
-        Shortest P wave, QRS complex and QRS offset -> T offset segment kept.
-    prob_floor : float
-        Probabilities are clipped below at this value before taking logs, so
-        one confident wrong sample cannot force a path.
-    class_prior : tuple[float, ...] | None
-        If given, posteriors are divided by these class frequencies (the
-        "scaled likelihoods" of hybrid network/HMM decoders).
-    t_peak_smooth_s : float
-        T peaks are searched on the signal smoothed by a moving average this
-        wide (applied twice, :func:`ecgstudio.core.t_wave.smooth`); 0: raw.
-    t_peak_start_fraction : float
-        The T-peak search (and its chord) starts this share of the way from
-        the QRS offset to the T end, past the ST segment.
-    t_end : TEndConfig | None
-        Place T ends on the signal (:mod:`ecgstudio.core.t_wave`, trapezium
-        area); ``None``: the end of the decoded run.
-
-    The T settings were chosen on the default model's 10 validation records
-    (``bench/t_wave_experiment.py``); on its 20 test records they moved the
-    pooled T-peak SD from 22.9 to 21.9 ms and the T-end SD from 40.8 to 32.8 ms
-    (global track; see ``models/README.md`` for the per-lead figures).
-    """
-
-    expected_duration_s: tuple[float, ...] = (0.10, 0.06, 0.04, 0.04, 0.30, 0.35)
-    p_wave_prior: float = 0.5
-    blocked_p_prior: float = 0.001
-    min_duration_s: tuple[float, float, float] = (0.024, 0.024, 0.040)
-    prob_floor: float = 1e-4
-    class_prior: tuple[float, ...] | None = None
-    t_peak_smooth_s: float = 0.06
-    t_peak_start_fraction: float = 0.2
-    t_end: TEndConfig | None = TEndConfig()
-
-    def min_samples(self, kind: WaveKind, fs: float) -> int:
-        """Shortest kept wave of ``kind`` in samples (never below the track's minimum width)."""
-        index = {WaveKind.P: 0, WaveKind.QRS: 1, WaveKind.T: 2}[kind]
-        return max(min_width_samples(kind, fs), int(round(self.min_duration_s[index] * fs)))
-
-
-DEFAULT_CONFIG = DecodeConfig()
+__all__ = ["ALLOWED_TRANSITIONS", "DEFAULT_CONFIG", "N_CLASSES", "DecodeConfig", "decode", "find_peaks_in_segments",
+           "viterbi_path"]
 
 #: Longest part of a segment searched for its peak, in seconds.
 _MAX_PEAK_SEARCH_S: dict[WaveKind, float] = {WaveKind.P: 0.4, WaveKind.QRS: 0.4, WaveKind.T: 1.0}
-
-_CHUNK_S = 4.0
-_MARGIN_S = 2.0
-_BATCH_SAMPLES = 1 << 21
-_NEG = np.float32(-1e9)
-
-
-# --------------------------------------------------------------------------- HMM
-def _transition_tables(fs: float, config: DecodeConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Predecessor table ``(6, 3)`` (column 0 = self) and its log-costs."""
-    branch = {
-        (SegmentClass.TP, SegmentClass.P): config.p_wave_prior,
-        (SegmentClass.TP, SegmentClass.QR): 1.0 - config.p_wave_prior,
-        (SegmentClass.P, SegmentClass.PQ): 1.0 - config.blocked_p_prior,
-        (SegmentClass.P, SegmentClass.TP): config.blocked_p_prior,
-    }
-    preds = np.zeros((N_CLASSES, 3), dtype=np.intp)
-    costs = np.full((N_CLASSES, 3), _NEG, dtype=np.float32)
-
-    def leave(state: int) -> float:
-        return min(0.5, 1.0 / max(config.expected_duration_s[state] * fs, 1.0))
-
-    for state in SegmentClass:
-        preds[state, 0] = state
-        costs[state, 0] = math.log(1.0 - leave(state))
-    filled = np.ones(N_CLASSES, dtype=np.intp)
-    for src, dst in sorted(ALLOWED_TRANSITIONS):
-        k = filled[dst]
-        preds[dst, k] = src
-        costs[dst, k] = math.log(max(leave(src) * branch.get((src, dst), 1.0), 1e-30))
-        filled[dst] += 1
-    for row in range(N_CLASSES):  # pad unused columns with a never-chosen self-loop
-        preds[row, filled[row]:] = row
-    return preds, costs
-
-
-def _viterbi_batch(log_emis: np.ndarray, preds: np.ndarray, costs: np.ndarray) -> np.ndarray:
-    """Best paths of a batch of chunks.
-
-    Parameters
-    ----------
-    log_emis : np.ndarray
-        float32, shape ``(T, B, 6)``: log-probabilities, time first.
-
-    Returns
-    -------
-    np.ndarray
-        int8, shape ``(B, T)``.
-    """
-    n_steps, batch, _ = log_emis.shape
-    # Each state has itself and at most two predecessors: three explicit
-    # candidates are far cheaper than a gather + argmax over a size-3 axis.
-    took1 = np.empty((n_steps, batch, N_CLASSES), dtype=bool)
-    took2 = np.empty((n_steps, batch, N_CLASSES), dtype=bool)
-    p1, p2 = preds[:, 1], preds[:, 2]
-    c0, c1, c2 = costs[:, 0], costs[:, 1], costs[:, 2]
-    delta = log_emis[0].copy()
-    for t in range(1, n_steps):
-        stay = delta + c0
-        via1 = delta[:, p1]
-        via1 += c1
-        via2 = delta[:, p2]
-        via2 += c2
-        np.greater(via1, stay, out=took1[t])
-        np.maximum(stay, via1, out=stay)
-        np.greater(via2, stay, out=took2[t])
-        np.maximum(stay, via2, out=stay)
-        stay += log_emis[t]
-        delta = stay
-        if t % 64 == 0:
-            delta -= delta.max(axis=1, keepdims=True)
-    path = np.empty((batch, n_steps), dtype=np.int8)
-    state = delta.argmax(axis=1)
-    rows = np.arange(batch)
-    path[:, -1] = state
-    for t in range(n_steps - 1, 0, -1):
-        state = np.where(took2[t, rows, state], p2[state], np.where(took1[t, rows, state], p1[state], state))
-        path[:, t - 1] = state
-    return path
-
-
-def viterbi_path(probs: np.ndarray, fs: float, config: DecodeConfig = DEFAULT_CONFIG) -> np.ndarray:
-    """Most likely class sequence that obeys :data:`ALLOWED_TRANSITIONS`.
-
-    Parameters
-    ----------
-    probs : np.ndarray
-        shape ``(n_samples, 6)``, per-sample class probabilities.
-    fs : float
-        Sampling frequency in Hz (sets the transition costs and chunk sizes).
-    config : DecodeConfig
-        Transition priors and emission settings.
-
-    Returns
-    -------
-    np.ndarray
-        int8, shape ``(n_samples,)``, :class:`SegmentClass` codes.
-    """
-    probs = _check_probs(probs)
-    n = probs.shape[0]
-    preds, costs = _transition_tables(fs, config)
-    floor = np.float32(config.prob_floor)
-    scale = None if config.class_prior is None else (1.0 / np.asarray(config.class_prior, np.float32))
-    core = max(16, int(round(_CHUNK_S * fs)))
-    margin = max(4, min(core // 2, int(round(_MARGIN_S * fs))))
-    length = core + 2 * margin
-    if n <= length:
-        emis = _log_emissions(probs, np.zeros(1, np.intp), n, floor, scale)
-        return _viterbi_batch(emis, preds, costs)[0]
-    n_chunks = -(-n // core)
-    window_starts = np.clip(np.arange(n_chunks) * core - margin, 0, n - length)
-    paths = np.empty((n_chunks, length), dtype=np.int8)
-    per_batch = max(1, _BATCH_SAMPLES // length)
-    for lo in range(0, n_chunks, per_batch):
-        hi = min(n_chunks, lo + per_batch)
-        emis = _log_emissions(probs, window_starts[lo:hi], length, floor, scale)
-        paths[lo:hi] = _viterbi_batch(emis, preds, costs)
-    return _stitch(paths, window_starts, core, margin, n)
-
-
-def _log_emissions(
-    probs: np.ndarray, window_starts: np.ndarray, length: int, floor: np.float32, scale: np.ndarray | None,
-) -> np.ndarray:
-    """float32 ``(length, n_windows, 6)`` log-probabilities of the windows."""
-    idx = np.arange(length)[:, None] + window_starts[None, :]
-    emis = np.fmax(probs[idx], floor, dtype=np.float32)  # fmax: NaN -> floor
-    if scale is not None:
-        emis *= scale
-    np.log(emis, out=emis)
-    return emis
-
-
-def _stitch(paths: np.ndarray, window_starts: np.ndarray, core: int, margin: int, n: int) -> np.ndarray:
-    """Join chunk paths where neighbours agree near each core boundary."""
-    n_chunks, length = paths.shape
-    joins = np.empty(n_chunks - 1, dtype=np.int64)
-    offsets = np.arange(-margin, margin)
-    order = np.argsort(np.abs(offsets), kind="stable")
-    offsets = offsets[order]
-    step = max(1, _BATCH_SAMPLES // (2 * margin))
-    for lo in range(0, n_chunks - 1, step):
-        k = np.arange(lo, min(n_chunks - 1, lo + step))
-        bound = (k + 1) * core
-        pos = bound[:, None] + offsets[None, :]
-        left = pos - window_starts[k][:, None]
-        right = pos - window_starts[k + 1][:, None]
-        valid = (left >= 0) & (left < length) & (right >= 0) & (right < length) & (pos < n)
-        a = paths[k[:, None], np.clip(left, 0, length - 1)]
-        b = paths[k[:, None] + 1, np.clip(right, 0, length - 1)]
-        agree = valid & (a == b)
-        first = agree.argmax(axis=1)
-        found = agree[np.arange(len(k)), first]
-        chosen = pos[np.arange(len(k)), first]
-        fallback = np.clip(bound, window_starts[k + 1], window_starts[k] + length - 1)
-        joins[k] = np.where(found, chosen, fallback)
-    out = np.empty(n, dtype=np.int8)
-    edges = np.concatenate(([0], joins, [n]))
-    for c in range(n_chunks):
-        a, b = int(edges[c]), int(edges[c + 1])
-        if b > a:
-            w = int(window_starts[c])
-            out[a:b] = paths[c, a - w:b - w]
-    return out
 
 
 # --------------------------------------------------------------------------- waves
@@ -313,84 +73,6 @@ def _prepare_signal(signal: np.ndarray, n: int) -> np.ndarray:
     if sig.ndim != 2 or sig.shape[0] != n:
         raise ValueError(f"signal must have shape ({n},) or ({n}, leads), got {np.shape(signal)}")
     return sig
-
-
-def find_peaks_in_segments(
-    signal: np.ndarray,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    *,
-    search_stops: np.ndarray | None = None,
-    max_search: int | None = None,
-    excluded: Sequence[np.ndarray | None] | None = None,
-) -> np.ndarray:
-    """Peak of each segment: largest deviation from the chord between its ends.
-
-    Parameters
-    ----------
-    signal : np.ndarray
-        shape ``(n_samples,)`` or ``(n_samples, n_leads)``, physical units.
-    starts, ends : np.ndarray
-        int, shape ``(n_segments,)``; the chord joins ``signal[start]`` and
-        ``signal[end]`` (``start < end <= n_samples - 1``).
-    search_stops : np.ndarray | None
-        Last sample (inclusive) that may be the peak; default ``ends``.
-    max_search : int | None
-        At most this many samples from ``start`` are searched (memory bound).
-    excluded : sequence of np.ndarray | None
-        Per lead (column of ``signal``), sorted ``(k, 2)`` sample spans the lead
-        is unusable in (:mod:`ecgstudio.core.quality`). A segment's peak is
-        found on the leads usable over the whole segment (on all leads if
-        none is).
-
-    Returns
-    -------
-    np.ndarray
-        int64, shape ``(n_segments,)``, peak samples in ``[start, search_stop]``.
-        On several leads the squared deviations of the leads are summed
-        before taking the maximum.
-    """
-    sig = signal[:, None] if signal.ndim == 1 else signal
-    starts = np.asarray(starts, dtype=np.int64)
-    ends = np.asarray(ends, dtype=np.int64)
-    stops = ends if search_stops is None else np.minimum(np.asarray(search_stops, np.int64), ends)
-    stops = np.maximum(stops, starts)
-    out = np.empty(starts.size, dtype=np.int64)
-    if starts.size == 0:
-        return out
-    span = int((stops - starts).max()) + 1
-    if max_search is not None:
-        span = min(span, max(1, int(max_search)))
-    n_leads = sig.shape[1]
-    use: np.ndarray | None = None
-    if excluded is not None and any(e is not None and len(e) for e in excluded):
-        if len(excluded) != n_leads:
-            raise ValueError(f"excluded: {len(excluded)} span lists for {n_leads} leads")
-        use = np.stack([~overlaps_spans(e, starts, ends) for e in excluded], axis=1).astype(np.float32)
-        use[use.sum(axis=1) == 0] = 1.0  # no lead usable over the whole segment: all of them
-    per_batch = max(1, (4 * _BATCH_SAMPLES) // (span * n_leads))
-    steps = np.arange(span)
-    for lo in range(0, starts.size, per_batch):
-        hi = min(starts.size, lo + per_batch)
-        a, b, last = starts[lo:hi], ends[lo:hi], stops[lo:hi]
-        idx = a[:, None] + steps[None, :]
-        inside = idx <= last[:, None]
-        idx = np.minimum(idx, b[:, None])
-        seg = np.nan_to_num(sig[idx].astype(np.float32))  # (W, span, leads)
-        first = np.nan_to_num(sig[a].astype(np.float32))
-        final = np.nan_to_num(sig[b].astype(np.float32))
-        frac = (steps[None, :] / np.maximum(b - a, 1)[:, None]).astype(np.float32)
-        chord = first[:, None, :] + frac[:, :, None] * (final - first)[:, None, :]
-        seg -= chord
-        if use is not None:
-            seg *= use[lo:hi, None, :]
-        energy = np.einsum("wsl,wsl->ws", seg, seg)
-        energy[~inside] = -1.0
-        best = energy.argmax(axis=1)
-        flat = energy[np.arange(hi - lo), best] <= 0.0  # no signal: take the middle
-        best[flat] = (last[flat] - a[flat]) // 2
-        out[lo:hi] = a + best
-    return out
 
 
 def decode(
@@ -533,12 +215,3 @@ def _refined_t_ends(
     out = stops.copy()
     out[rows] = np.where(refined <= np.maximum(limits, ends), refined, ends)
     return out
-
-
-def _check_probs(probs: np.ndarray) -> np.ndarray:
-    arr = np.asarray(probs)
-    if arr.ndim != 2 or arr.shape[1] != N_CLASSES or arr.shape[0] < 1:
-        raise ValueError(f"probabilities must have shape (n_samples, {N_CLASSES}), got {arr.shape}")
-    if arr.dtype not in (np.float16, np.float32):  # float16 is read chunk by chunk, never copied whole
-        arr = arr.astype(np.float32)
-    return arr

@@ -1,10 +1,10 @@
 """Viterbi paths of many tracks at once (``annotate`` on archives of short records).
 
-:func:`~ecgstudio.core.decode.viterbi_path` spends almost all of its time in
+:func:`~ecgstudio.core.viterbi.viterbi_path` spends almost all of its time in
 a per-sample loop whose cost hardly depends on how many sequences it carries;
 :func:`viterbi_paths` puts the chunks of many tracks into the same loop. Every
 chunk is decoded independently of the others in its batch, so each path is
-exactly the one :func:`~ecgstudio.core.decode.viterbi_path` returns.
+exactly the one :func:`~ecgstudio.core.viterbi.viterbi_path` returns.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ecgstudio.core.decode import (
+from ecgstudio.core.decode_config import DEFAULT_CONFIG, DecodeConfig
+from ecgstudio.core.viterbi import (
     _BATCH_SAMPLES,
     _CHUNK_S,
     _MARGIN_S,
-    DEFAULT_CONFIG,
-    DecodeConfig,
     _check_probs,
     _log_emissions,
     _stitch,

@@ -10,7 +10,8 @@ T peak/off) the positions of the two tracks are paired one to one, nearest first
   the edited position);
 * a reference fiducial without a partner is ``MISSING`` (drawn at the reference position);
 * an edited fiducial without a partner is ``EXTRA`` only inside an annotated beat (a P wave,
-  the QRS after it and the T wave after that, first to last sample: :func:`beat_regions`).
+  the QRS after it and the T wave after that, first to last sample:
+  :func:`ecgstudio.core.beats.beat_regions`).
 
 A fiducial the reference never annotates (no P peaks in the whole file, say) is not compared.
 
@@ -29,9 +30,11 @@ from enum import IntEnum
 
 import numpy as np
 
+from ecgstudio.core.beats import KIND_CODE, REFERENCE_BEAT_GAP_S, WaveArrays, beat_regions, wave_arrays
 from ecgstudio.core.delineation import Delineation
-from ecgstudio.core.metrics import DEFAULT_TOLERANCE_S, Fiducial, match_nearest
-from ecgstudio.core.waves import Wave, WaveKind
+from ecgstudio.core.metrics import DEFAULT_TOLERANCE_S, FIDUCIAL_SOURCE, Fiducial, match_nearest
+from ecgstudio.core.spans import inside_spans
+from ecgstudio.core.waves import Wave
 
 #: Largest distance at which two fiducials are still the same one displaced, in seconds.
 PAIRING_WINDOW_S = DEFAULT_TOLERANCE_S
@@ -52,14 +55,6 @@ CSE_TOLERANCES_MS: Mapping[Fiducial, float] = {
 CSE_NAME = "CSE tolerances"
 
 FIDUCIALS: tuple[Fiducial, ...] = tuple(Fiducial)
-
-_SOURCE: dict[Fiducial, tuple[WaveKind, str]] = {
-    Fiducial.P_ON: (WaveKind.P, "onset"), Fiducial.P_PEAK: (WaveKind.P, "peak"),
-    Fiducial.P_OFF: (WaveKind.P, "offset"), Fiducial.QRS_ON: (WaveKind.QRS, "onset"),
-    Fiducial.R_PEAK: (WaveKind.QRS, "peak"), Fiducial.QRS_OFF: (WaveKind.QRS, "offset"),
-    Fiducial.T_PEAK: (WaveKind.T, "peak"), Fiducial.T_OFF: (WaveKind.T, "offset"),
-}
-
 
 class Reason(IntEnum):
     """Why a fiducial is flagged."""
@@ -116,58 +111,11 @@ class Disagreements:
         return f"{fid.value} {abs(err):.0f} ms {side} than {reference_name} (tolerance {tol:g} ms)"
 
 
-_CODE = {WaveKind.P: 0, WaveKind.QRS: 1, WaveKind.T: 2}
-_FIELDS = ("onset", "peak", "offset")
-
-
-def _arrays(waves: list[Wave]) -> tuple[np.ndarray, np.ndarray]:
-    """Kind codes int8 ``(n,)`` and int64 ``(n, 3)`` onset/peak/offset (-1 where unknown), one pass each."""
-    n = len(waves)
-    kind = np.fromiter((_CODE[w.kind] for w in waves), dtype=np.int8, count=n)
-    cols = np.empty((n, 3), dtype=np.int64)
-    for j, attr in enumerate(_FIELDS):
-        cols[:, j] = np.fromiter((-1 if getattr(w, attr) is None else getattr(w, attr) for w in waves),
-                                 dtype=np.int64, count=n)
-    return kind, cols
-
-
-def _column(kind: np.ndarray, cols: np.ndarray, fid: Fiducial) -> np.ndarray:
-    wave_kind, attr = _SOURCE[fid]
-    values = cols[kind == _CODE[wave_kind], _FIELDS.index(attr)]
+def _column(waves: WaveArrays, fid: Fiducial) -> np.ndarray:
+    """Sorted known positions of ``fid`` among ``waves``."""
+    wave_kind, attr = FIDUCIAL_SOURCE[fid]
+    values = waves.bounds[waves.kind == KIND_CODE[wave_kind], ("onset", "peak", "offset").index(attr)]
     return np.sort(values[values >= 0])
-
-
-def beat_regions(kind: np.ndarray, cols: np.ndarray, fs: float, max_gap_s: float = 1.0) -> np.ndarray:
-    """Sorted, merged half-open ``[first, last + 1)`` sample spans of the annotated beats.
-
-    The rule of :func:`~ecgstudio.core.metrics.annotated_regions` (a P wave, the QRS after it and
-    the T wave after that, at most ``max_gap_s`` apart, make one beat), vectorised.
-    """
-    if kind.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    start = np.where(cols[:, 0] >= 0, cols[:, 0], np.where(cols[:, 1] >= 0, cols[:, 1], cols[:, 2]))
-    stop = cols[:, 2]
-    follows = ((kind[:-1] == 0) & (kind[1:] == 1)) | ((kind[:-1] == 1) & (kind[1:] == 2))
-    joined = follows & (start[1:] - stop[:-1] <= int(round(max_gap_s * fs)))
-    first = np.flatnonzero(np.concatenate(([True], ~joined)))
-    spans = np.stack((start[first], np.maximum.reduceat(stop, first)[: first.size] + 1), axis=1)
-    order = np.argsort(spans[:, 0], kind="stable")
-    spans = spans[order]
-    ends = np.maximum.accumulate(spans[:, 1])
-    new = np.concatenate(([True], spans[1:, 0] > ends[:-1]))
-    group_first = np.flatnonzero(new)
-    group_last = np.concatenate((group_first[1:] - 1, [spans.shape[0] - 1]))
-    return np.stack((spans[group_first, 0], ends[group_last]), axis=1)
-
-
-def _inside(samples: np.ndarray, regions: np.ndarray) -> np.ndarray:
-    if regions.size == 0 or samples.size == 0:
-        return np.zeros(samples.size, dtype=bool)
-    i = np.searchsorted(regions[:, 0], samples, side="right") - 1
-    ok = i >= 0
-    out = np.zeros(samples.size, dtype=bool)
-    out[ok] = samples[ok] < regions[i[ok], 1]
-    return out
 
 
 def _pair(ref: np.ndarray, mine: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -229,20 +177,21 @@ def find_disagreements(edited: Delineation | list[Wave], reference: Delineation,
     """
     fs = reference.fs
     pair = int(round(pairing_s * fs))
-    ref_kind, ref_cols = _arrays(list(reference))
-    regions = beat_regions(ref_kind, ref_cols, fs)
-    kind, cols = _arrays(list(edited))
-    if regions.size and kind.size:  # only the edited waves near an annotated beat
+    ref_waves = wave_arrays(reference)
+    regions = beat_regions(ref_waves, int(round(REFERENCE_BEAT_GAP_S * fs)))
+    waves = wave_arrays(edited)
+    if regions.size and len(waves):  # only the edited waves near an annotated beat
+        cols = waves.bounds
         padded = regions + np.array([-pair, pair])
         j = np.searchsorted(padded[:, 0], cols[:, 2], side="right") - 1
         near = (j >= 0) & (np.where(cols[:, 0] >= 0, cols[:, 0], cols[:, 2]) < padded[np.maximum(j, 0), 1])
-        kind, cols = kind[near], cols[near]
+        waves = WaveArrays(waves.kind[near], cols[near])
     samples, fids, reasons, errors = [], [], [], []
     for index, fid in enumerate(FIDUCIALS):
-        ref = _column(ref_kind, ref_cols, fid)
+        ref = _column(ref_waves, fid)
         if ref.size == 0:
             continue
-        mine = _column(kind, cols, fid)
+        mine = _column(waves, fid)
         ri, ti = _pair(ref, mine, pair)
         err_ms = (mine[ti] - ref[ri]) * (1000.0 / fs)
         moved = np.abs(err_ms) > tolerances_ms[fid] + 1e-9
@@ -250,7 +199,7 @@ def find_disagreements(edited: Delineation | list[Wave], reference: Delineation,
         missing[ri] = False
         extra = np.ones(mine.size, dtype=bool)
         extra[ti] = False
-        extra &= _inside(mine, regions)
+        extra &= inside_spans(mine, regions)
         parts = ((mine[ti][moved], Reason.MOVED, err_ms[moved]),
                  (ref[missing], Reason.MISSING, None), (mine[extra], Reason.EXTRA, None))
         for where, reason, err in parts:

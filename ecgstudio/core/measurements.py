@@ -1,9 +1,8 @@
 """Per-beat interval measurements (RR, HR, PR, QRS, QT, QTc) from a delineation track.
 
-Beats are the QRS complexes of the track. A beat's P wave is the last P wave
-that ends at or before its QRS starts and after the previous QRS ended; its T
-wave is the first T wave that starts at or after its QRS ended and before the
-next QRS starts. A measure whose wave or boundary is missing is NaN.
+Beats are those of :mod:`ecgstudio.core.beats`: one per QRS complex, with the
+P wave directly before it and the T wave directly after it in the track, if
+any. A measure whose wave or boundary is missing is NaN.
 
 Definitions (all in ms, converted from samples with the track's ``fs``):
 
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ecgstudio.core.beats import WaveArrays, beat_indices, wave_arrays
 from ecgstudio.core.waves import DEFAULT_SYMBOL, Wave, WaveKind
 
 #: RR intervals longer than this (s) are treated as gaps in the annotation.
@@ -134,31 +134,33 @@ class Summary:
         return self.q3 - self.q1
 
 
-def _split_by_kind(waves: Iterable[Wave]) -> dict[WaveKind, tuple[np.ndarray, np.ndarray]]:
-    """Per kind, float64 ``(n, 4)`` (onset, peak, offset, confidence; NaN for ``None``) and the peak
-    symbols (``(n,)`` str, the kind's default where a wave has none), sorted by start."""
-    groups: dict[WaveKind, list[Wave]] = {kind: [] for kind in WaveKind}
-    for wave in waves:
-        groups[wave.kind].append(wave)
-    nan = float("nan")
-    out = {}
-    for kind, items in groups.items():
-        n = len(items)
-        arr = np.empty((n, 4), dtype=np.float64)
-        arr[:, 0] = np.fromiter((nan if w.onset is None else w.onset for w in items), np.float64, count=n)
-        arr[:, 1] = np.fromiter((nan if w.peak is None else w.peak for w in items), np.float64, count=n)
-        arr[:, 2] = np.fromiter((w.offset for w in items), np.float64, count=n)
-        arr[:, 3] = np.fromiter((nan if w.confidence is None else w.confidence for w in items), np.float64,
-                                count=n)
-        default = DEFAULT_SYMBOL[kind]
-        symbols = np.array([w.symbol or default for w in items] if kind is WaveKind.QRS else [default] * n,
-                           dtype=str)
-        start = _start(arr)
-        if n > 1 and np.any(np.diff(start) < 0):
-            order = np.lexsort((arr[:, 2], start))
-            arr, symbols = arr[order], symbols[order]
-        out[kind] = (arr, symbols)
-    return out
+def _beats(waves: Iterable[Wave]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The beats of ``waves`` (:func:`~ecgstudio.core.beats.beat_indices`, waves sorted by start first).
+
+    Returns
+    -------
+    p, qrs, t : np.ndarray
+        float64 ``(n_beats, 4)``: onset, peak, offset and confidence of each beat's P wave,
+        QRS complex and T wave (NaN for ``None`` and for a missing wave).
+    labels : np.ndarray
+        str ``(n_beats,)``: each QRS complex's symbol (``N`` where it has none).
+    """
+    items = list(waves)
+    arrays = wave_arrays(items)
+    order = np.arange(len(items))
+    start = arrays.start
+    if order.size > 1 and np.any(np.diff(start) < 0):
+        order = np.lexsort((arrays.offset, start))
+        arrays = WaveArrays(arrays.kind[order], arrays.bounds[order])
+    table = np.empty((order.size, 4), dtype=np.float64)
+    table[:, :3] = np.where(arrays.bounds >= 0, arrays.bounds, np.nan)
+    table[:, 3] = np.fromiter((np.nan if items[i].confidence is None else items[i].confidence
+                               for i in order.tolist()), np.float64, count=order.size)
+    beats = beat_indices(arrays)
+    default = DEFAULT_SYMBOL[WaveKind.QRS]
+    labels = np.array([items[i].symbol or default for i in order[beats[:, 1]].tolist()], dtype=str)
+    padded = np.vstack((table, np.full((1, 4), np.nan)))  # row -1: no such wave
+    return padded[beats[:, 0]], table[beats[:, 1]], padded[beats[:, 2]], labels
 
 
 def _start(arr: np.ndarray) -> np.ndarray:
@@ -191,11 +193,8 @@ def measure_beats(
     """
     if not (fs > 0 and np.isfinite(fs)):
         raise ValueError(f"sampling frequency must be positive, got {fs}")
-    by_kind = _split_by_kind(waves)
-    qrs, labels = by_kind[WaveKind.QRS]
+    p_of, qrs, t_of, labels = _beats(waves)
     n = qrs.shape[0]
-    p_of = np.full((n, 4), np.nan)
-    t_of = np.full((n, 4), np.nan)
     ms_per_sample = 1000.0 / fs
 
     q_start = _start(qrs)
@@ -207,34 +206,9 @@ def measure_beats(
         rr[1:] = np.diff(fiducial) * ms_per_sample
         rr[rr > max_rr_s * 1000.0] = np.nan
         rr[rr <= 0] = np.nan
-
-    # P wave of beat i: the last P ending by QRS start and starting after the previous QRS offset.
-    pr = np.full(n, np.nan)
-    p_waves = by_kind[WaveKind.P][0]
-    if n and p_waves.shape[0]:
-        p_offset, p_start, p_onset = p_waves[:, 2], _start(p_waves), p_waves[:, 0]
-        j = np.searchsorted(p_offset, q_start, side="right") - 1
-        prev_offset = np.concatenate(([-np.inf], q_offset[:-1]))
-        ok = j >= 0
-        jj = np.where(ok, j, 0)
-        ok &= p_start[jj] >= prev_offset
-        pr = np.where(ok, (q_onset - p_onset[jj]) * ms_per_sample, np.nan)
-        p_of[ok] = p_waves[jj[ok]]
-
+    pr = (q_onset - p_of[:, 0]) * ms_per_sample
     qrs_ms = (q_offset - q_onset) * ms_per_sample
-
-    # T wave of beat i: the first T starting at/after QRS offset and before the next QRS start.
-    qt = np.full(n, np.nan)
-    t_waves = by_kind[WaveKind.T][0]
-    if n and t_waves.shape[0]:
-        t_start, t_offset = _start(t_waves), t_waves[:, 2]
-        j = np.searchsorted(t_start, q_offset, side="left")
-        next_start = np.concatenate((q_start[1:], [np.inf]))
-        ok = j < t_waves.shape[0]
-        jj = np.where(ok, j, 0)
-        ok &= t_start[jj] < next_start
-        qt = np.where(ok, (t_offset[jj] - q_onset) * ms_per_sample, np.nan)
-        t_of[ok] = t_waves[jj[ok]]
+    qt = (t_of[:, 2] - q_onset) * ms_per_sample
 
     with np.errstate(divide="ignore", invalid="ignore"):
         hr = 60000.0 / rr

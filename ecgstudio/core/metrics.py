@@ -27,14 +27,13 @@ from enum import Enum
 
 import numpy as np
 
+from ecgstudio.core.beats import REFERENCE_BEAT_GAP_S, beat_regions, wave_arrays
 from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.spans import inside_spans
 from ecgstudio.core.waves import WaveKind
 
 #: Default matching tolerance in seconds.
 DEFAULT_TOLERANCE_S = 0.150
-
-#: Longest gap between the waves of one annotated beat, in seconds.
-_MAX_BEAT_GAP_S = 1.0
 
 
 class Fiducial(Enum):
@@ -50,7 +49,8 @@ class Fiducial(Enum):
     T_OFF = "T off"
 
 
-_SOURCE: dict[Fiducial, tuple[WaveKind, str]] = {
+#: Wave kind and field each fiducial is read from.
+FIDUCIAL_SOURCE: dict[Fiducial, tuple[WaveKind, str]] = {
     Fiducial.P_ON: (WaveKind.P, "onset"),
     Fiducial.P_PEAK: (WaveKind.P, "peak"),
     Fiducial.P_OFF: (WaveKind.P, "offset"),
@@ -138,13 +138,17 @@ class Score:
 
 def fiducial_samples(track: Delineation, fiducial: Fiducial) -> np.ndarray:
     """Sorted sample positions (int64) of ``fiducial`` in ``track`` (unknown ones skipped)."""
-    kind, field = _SOURCE[fiducial]
+    kind, field = FIDUCIAL_SOURCE[fiducial]
     values = [getattr(w, field) for w in track if w.kind is kind]
     return np.sort(np.array([v for v in values if v is not None], dtype=np.int64))
 
 
 def annotated_regions(reference: Delineation, margin_samples: int) -> np.ndarray:
     """Half-open sample intervals covered by the reference's annotated beats.
+
+    A beat is :mod:`ecgstudio.core.beats`' (P, the QRS after it, the T after that, at
+    most :data:`~ecgstudio.core.beats.REFERENCE_BEAT_GAP_S` apart); an isolated wave is
+    an annotated extent of its own.
 
     Parameters
     ----------
@@ -158,43 +162,8 @@ def annotated_regions(reference: Delineation, margin_samples: int) -> np.ndarray
     np.ndarray
         int64, shape ``(n_regions, 2)``: sorted, merged ``[start, stop)``.
     """
-    max_gap = int(round(_MAX_BEAT_GAP_S * reference.fs))
-    beats: list[list[int]] = []
-    previous = None
-    for wave in reference:
-        same_beat = (
-            previous is not None
-            and (previous.kind, wave.kind) in {(WaveKind.P, WaveKind.QRS), (WaveKind.QRS, WaveKind.T)}
-            and wave.start - previous.offset <= max_gap
-        )
-        if same_beat:
-            beats[-1][1] = wave.offset
-        else:
-            beats.append([wave.start, wave.offset])
-        previous = wave
-    if not beats:
-        return np.zeros((0, 2), dtype=np.int64)
-    spans = np.array(beats, dtype=np.int64)
-    spans[:, 0] -= margin_samples
-    spans[:, 1] += margin_samples + 1
-    merged = [spans[0].tolist()]
-    for start, stop in spans[1:].tolist():
-        if start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], stop)
-        else:
-            merged.append([start, stop])
-    return np.array(merged, dtype=np.int64)
-
-
-def _inside(samples: np.ndarray, regions: np.ndarray) -> np.ndarray:
-    """Boolean mask of the samples lying in one of the sorted, disjoint regions."""
-    if regions.size == 0:
-        return np.zeros(samples.size, dtype=bool)
-    i = np.searchsorted(regions[:, 0], samples, side="right") - 1
-    ok = i >= 0
-    out = np.zeros(samples.size, dtype=bool)
-    out[ok] = samples[ok] < regions[i[ok], 1]
-    return out
+    max_gap = int(round(REFERENCE_BEAT_GAP_S * reference.fs))
+    return beat_regions(wave_arrays(reference), max_gap, margin_samples)
 
 
 def match_nearest(reference: np.ndarray, test: np.ndarray, tolerance: int) -> tuple[np.ndarray, np.ndarray]:
@@ -278,7 +247,7 @@ def score_tracks(
         ri, ti = match_nearest(ref, tst, tolerance)
         unmatched = np.ones(tst.size, dtype=bool)
         unmatched[ti] = False
-        false_pos = int(np.count_nonzero(_inside(tst[unmatched], regions)))
+        false_pos = int(np.count_nonzero(inside_spans(tst[unmatched], regions)))
         errors = (tst[ti] - ref[ri]) * (1000.0 / fs)
         items.append(FiducialScore(fiducial, int(ref.size), int(ti.size) + false_pos, int(ti.size),
                                    tuple(errors.tolist())))

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ecgstudio.core.beats import beat_indices, wave_arrays
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.metrics import Fiducial, FiducialScore, Score, match_nearest
-from ecgstudio.core.waves import WaveKind
 
 
 def _closeness(item: FiducialScore) -> tuple[int, float]:
@@ -77,17 +77,19 @@ def mean_record_sd(per_record: Iterable[Score]) -> dict[Fiducial, float]:
 
 
 def qt_pairs(track: Delineation) -> np.ndarray:
-    """(QRS onset, T offset) of every beat whose QRS complex is directly followed by its T wave.
+    """(QRS onset, T offset) of every beat (:mod:`ecgstudio.core.beats`) with a T wave and a QRS onset.
 
     Returns
     -------
     np.ndarray
         int64, shape ``(n_beats, 2)``, sorted by QRS onset.
     """
-    waves = list(track)
-    pairs = [(a.onset, b.offset) for a, b in zip(waves, waves[1:], strict=False)
-             if a.kind is WaveKind.QRS and b.kind is WaveKind.T and a.onset is not None]
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    waves = wave_arrays(track)
+    beats = beat_indices(waves)
+    beats = beats[beats[:, 2] >= 0]
+    onset = waves.bounds[beats[:, 1], 0]
+    pairs = np.stack((onset, waves.bounds[beats[:, 2], 2]), axis=1)
+    return pairs[onset >= 0].astype(np.int64).reshape(-1, 2)
 
 
 @dataclass(frozen=True)

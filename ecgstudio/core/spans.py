@@ -47,3 +47,28 @@ def overlaps_spans(spans: np.ndarray | None, first: np.ndarray, last: np.ndarray
     spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
     k = np.searchsorted(spans[:, 0], np.asarray(last, dtype=np.int64), side="right") - 1
     return (k >= 0) & (spans[np.maximum(k, 0), 1] > first)
+
+
+def inside_spans(samples: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Whether each of ``samples`` lies in one of ``spans``.
+
+    Parameters
+    ----------
+    samples : np.ndarray
+        int, shape ``(n,)``, sample positions (any order).
+    spans : np.ndarray
+        int, shape ``(k, 2)``, sorted and disjoint ``[start, stop)`` samples.
+
+    Returns
+    -------
+    np.ndarray
+        bool, shape ``(n,)``.
+    """
+    samples = np.asarray(samples, dtype=np.int64)
+    if len(spans) == 0 or samples.size == 0:
+        return np.zeros(samples.shape, dtype=bool)
+    i = np.searchsorted(spans[:, 0], samples, side="right") - 1
+    ok = i >= 0
+    out = np.zeros(samples.shape, dtype=bool)
+    out[ok] = samples[ok] < spans[i[ok], 1]
+    return out

@@ -11,40 +11,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PyQt5.QtCore import QObject
 
 from ecgstudio.core.edits import AddWave, DeleteWaves, MoveBoundary, Relabel
 from ecgstudio.core.errors import EditError
+from ecgstudio.core.peaks import segment_peak
 from ecgstudio.core.waves import DEFAULT_SYMBOL, QRS_SYMBOLS, Wave, WaveKind
 from ecgstudio.gui.messages import clinical_message, time_span_text
 
 if TYPE_CHECKING:
     from ecgstudio.core.delineation import Delineation
     from ecgstudio.gui.main_window import MainWindow
-
-
-def chord_peak(signal: np.ndarray, start: int, stop: int) -> int:
-    """Sample of largest deviation from the straight line between ``signal[start]`` and ``signal[stop]``.
-
-    Parameters
-    ----------
-    signal : np.ndarray
-        float, shape ``(n_samples,)`` (one lead, mV).
-    start, stop : int
-        Inclusive sample range, ``start < stop``.
-
-    Returns
-    -------
-    int
-        The peak sample (``start`` for a flat or all-NaN segment).
-    """
-    segment = np.asarray(signal[start:stop + 1], dtype=np.float64)
-    if segment.size < 3 or not np.isfinite(segment).any():
-        return start
-    line = np.linspace(segment[0], segment[-1], segment.size)
-    deviation = np.abs(np.nan_to_num(segment - line, nan=0.0))
-    return start + int(np.argmax(deviation))
 
 
 class EditingController(QObject):
@@ -137,8 +114,9 @@ class EditingController(QObject):
         if stop <= start:
             self._message("The selected range is empty")
             return
-        lead = track.lead if track.lead is not None else 0
-        peak = chord_peak(doc.record.signal[:, lead], start, stop)
+        # the decoder's peak rule: one lead for a lead's track, all leads combined for a global one
+        signal = doc.record.signal if track.lead is None else doc.record.signal[:, track.lead]
+        peak = segment_peak(signal, start, stop)
         wave = Wave(kind, start, peak, stop, track.lead)
         if self._window.push_edit(AddWave(wave)):
             self._view.select_wave(wave)

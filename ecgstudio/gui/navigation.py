@@ -1,7 +1,8 @@
 """Beat-wise navigation over a track (pure functions, no Qt).
 
-Used by the plot for next/previous beat and the beat around the selection
-("accept beat"); uncertain waves are walked by :mod:`ecgstudio.gui.view_flags`.
+Used by the plot for next/previous beat; the beat around the selection
+("accept beat") is :func:`ecgstudio.core.beats.beat_span`; uncertain waves are
+walked by :mod:`ecgstudio.gui.view_flags`.
 """
 
 from __future__ import annotations
@@ -31,32 +32,6 @@ def next_qrs(track: Delineation, sample: int, step: int) -> Wave | None:
     while i >= 0 and (track[i].kind is not WaveKind.QRS or track[i].start >= sample):
         i -= 1
     return track[i] if i >= 0 else None
-
-
-def beat_of(track: Delineation, wave: Wave) -> tuple[int, int] | None:
-    """Inclusive sample range of the beat holding ``wave``: P (if any) .. T offset (if any).
-
-    The beat is anchored on its QRS: a P wave belongs to the QRS right after
-    it, a T wave to the QRS right before it. ``None`` if ``wave`` is not in the
-    track or has no QRS to anchor on.
-    """
-    try:
-        i = track.index_of(wave)
-    except Exception:  # EditError: not in this track
-        return None
-    if wave.kind is WaveKind.P:
-        i += 1
-    elif wave.kind is WaveKind.T:
-        i -= 1
-    if not 0 <= i < len(track) or track[i].kind is not WaveKind.QRS:
-        return None
-    qrs = track[i]
-    start, stop = qrs.start, qrs.offset
-    if i > 0 and track[i - 1].kind is WaveKind.P:
-        start = track[i - 1].start
-    if i + 1 < len(track) and track[i + 1].kind is WaveKind.T:
-        stop = track[i + 1].offset
-    return start, stop
 
 
 def clamp_window(first: float, last: float, n_samples: int, min_span: float,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ecgstudio.core.beats import beat_span
 from ecgstudio.core.waves import Wave
-from ecgstudio.gui.navigation import beat_of, next_qrs
+from ecgstudio.gui.navigation import next_qrs
 
 if TYPE_CHECKING:
     from ecgstudio.core.delineation import Delineation
@@ -156,7 +157,7 @@ class ViewNavigation:
             return None
         for track in [self.editable_track(), *self.tracks]:
             if track is not None and (track.lead is None or track.lead == self._wave.lead):
-                beat = beat_of(track, self._wave)
+                beat = beat_span(track, self._wave)
                 if beat is not None:
                     return beat
         return None

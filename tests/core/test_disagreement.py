@@ -68,15 +68,6 @@ def test_a_fiducial_the_reference_never_annotates_is_not_compared() -> None:
     assert len(plain) == 0
 
 
-def test_beat_regions_follow_the_scoring_protocol() -> None:
-    from ecgstudio.core.disagreement import _arrays, beat_regions
-    from ecgstudio.core.metrics import annotated_regions
-
-    waves = [w for i in (1, 2, 6) for w in _beat(i * RR, p=i != 2)] + [Wave(WaveKind.QRS, 9 * RR, 9 * RR + 5, 9 * RR + 20)]
-    track = _track(waves, "q1c")
-    assert np.array_equal(beat_regions(*_arrays(list(track)), FS), annotated_regions(track, 0))
-
-
 def test_a_whole_day_against_a_full_reference_stays_fast() -> None:
     import time
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from PyQt5.QtCore import Qt
 
+from ecgstudio.core.beats import beat_regions, wave_arrays
 from ecgstudio.core.delineation import Delineation
-from ecgstudio.core.disagreement import beat_regions, find_disagreements
+from ecgstudio.core.disagreement import find_disagreements
 from ecgstudio.core.waves import WaveKind
 from ecgstudio.io.annotations import read_tracks
 from tests.gui.test_leads_view import RR, make_record, make_track, make_waves, new_view, settle
@@ -41,9 +42,7 @@ def test_ticks_only_inside_the_reference_beats_and_as_many_as_core_finds(qtbot) 
     for row in view.rows:
         assert row.tracks.tick_positions().tolist() == core.sample.astype(float).tolist()
     assert view.disagreement_count() == len(core)
-    regions = beat_regions(np.array([{WaveKind.P: 0, WaveKind.QRS: 1, WaveKind.T: 2}[w.kind] for w in reference]),
-                           np.array([[w.onset if w.onset is not None else -1, w.peak, w.offset] for w in reference]),
-                           reference.fs)
+    regions = beat_regions(wave_arrays(reference), int(reference.fs))
     assert all(regions[:, 0].min() <= s < regions[:, 1].max() for s in core.sample)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ecgstudio.core.beats import beat_span
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.masks import to_mask
 from ecgstudio.core.waves import Wave, WaveKind
 from ecgstudio.gui.colors import PALETTES, UNLABELLED, get_palette, segment_rgba_table
 from ecgstudio.gui.envelope import MinMaxPyramid
-from ecgstudio.gui.navigation import beat_of, next_qrs
+from ecgstudio.gui.navigation import next_qrs
 from ecgstudio.gui.segments import WaveArrays, segments_of
 from ecgstudio.gui.time_axis import format_time
 from ecgstudio.gui.track_items import TrackCache, visible_segments
@@ -59,9 +60,9 @@ def test_navigation_helpers():
     assert next_qrs(track, track[1].start, +1) == track[4]
     assert next_qrs(track, track[4].start, -1) == track[1]
     assert next_qrs(track, 0, -1) is None
-    assert beat_of(track, track[0]) == (10, 120)
-    assert beat_of(track, track[2]) == (10, 120)
-    assert beat_of(track, track[6]) == (300, 380)
+    assert beat_span(track, track[0]) == (10, 120)
+    assert beat_span(track, track[2]) == (10, 120)
+    assert beat_span(track, track[6]) == (300, 380)
 
 
 def test_palettes_have_every_class_and_differ():
