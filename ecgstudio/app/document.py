@@ -7,6 +7,7 @@ reads and writes it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,32 @@ from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewInfo, ReviewSpans
 from ecgstudio.io.annotations import DEFAULT_EXT
+
+
+def track_names(ext: str, leads: Sequence[int | None], lead_names: Sequence[str]) -> list[str]:
+    """Names of the tracks of one annotation file, as the editor shows them.
+
+    A file holding one track, and a file's global track, are named ``ext``; with
+    several tracks, a lead's track is ``ext:<lead name>`` (``ecgs:V5``; the lead
+    index where the record has no such lead). Tracks read from a file and tracks
+    about to be saved to one (a prediction, a copied reference) are named alike.
+
+    Parameters
+    ----------
+    ext : str
+        The file's extension (``"q1c"``, ``"ecgs"``).
+    leads : Sequence[int | None]
+        Each track's lead (``None``: global), in file order.
+    lead_names : Sequence[str]
+        The record's lead names.
+    """
+    names = []
+    for lead in leads:
+        if len(leads) == 1 or lead is None:
+            names.append(ext)
+        else:
+            names.append(f"{ext}:{lead_names[lead] if 0 <= lead < len(lead_names) else lead}")
+    return names
 
 
 @dataclass(eq=False)

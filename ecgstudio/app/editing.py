@@ -41,7 +41,7 @@ from pathlib import Path
 from ecgstudio.app import autosave
 from ecgstudio.app import session as files
 from ecgstudio.app.autosave import PendingRecovery  # the class body's `autosave` is the method
-from ecgstudio.app.document import DEFAULT_EXT, Document
+from ecgstudio.app.document import DEFAULT_EXT, Document, track_names
 from ecgstudio.app.history import (
     Change,
     PredictionReport,
@@ -343,7 +343,7 @@ class EditingSession:
         with self.group(f"Pre-annotate with {model}"):
             if not fits and not any(len(t) for t in editable):
                 # an empty global track and a per-lead prediction (or the reverse): take the model's layout
-                self._commit("", [SetEditable(tuple(self._named_copy(t) for t in predicted))])
+                self._commit("", [SetEditable(self._named_copies(predicted))])
                 n_pred = sum(len(t) for t in predicted)
             else:
                 for index in doc.editable_indices:
@@ -362,13 +362,11 @@ class EditingSession:
         n_waves = sum(len(t) for t in doc.editable_tracks)
         return PredictionReport(n_waves, n_kept, n_pred, n_drop, replace_reviewed and had_review)
 
-    def _named_copy(self, track: Delineation) -> Delineation:
-        """A copy of ``track`` named as an editable track of this document (``ecgs`` / ``ecgs:V5``)."""
+    def _named_copies(self, tracks: Sequence[Delineation]) -> tuple[Delineation, ...]:
+        """Copies of ``tracks`` named as the editable file's tracks (:func:`~ecgstudio.app.document.track_names`)."""
         doc = self.document
-        ext = doc.annotation_ext
-        if track.lead is None:
-            return track.copy(ext)
-        return track.copy(f"{ext}:{doc.record.lead_names[track.lead]}")
+        names = track_names(doc.annotation_ext, [t.lead for t in tracks], doc.record.lead_names)
+        return tuple(t.copy(name) for t, name in zip(tracks, names, strict=True))
 
     def copy_reference(self, names: Sequence[str], text: str = "Edit a copy of the reference") -> int:
         """Make copies of reference tracks the editable tracks (e.g. LUDB's lead files), one undo step.
@@ -391,11 +389,10 @@ class EditingSession:
         by_lead: dict[int | None, Delineation] = {}
         for track in chosen:
             by_lead.setdefault(track.lead, track)
-        new_tracks = [self._named_copy(by_lead[lead])
-                      for lead in sorted(by_lead, key=lambda k: -1 if k is None else k)]
+        new_tracks = self._named_copies([by_lead[lead] for lead in sorted(by_lead, key=lambda k: -1 if k is None else k)])
         source = "copy of " + ", ".join(sorted({t.name for t in chosen}))[:150]
         info = ReviewInfo((), source, now_iso())
-        self._commit(text, [SetEditable(tuple(new_tracks)), ReviewChange(ReviewSpans(), info)])
+        self._commit(text, [SetEditable(new_tracks), ReviewChange(ReviewSpans(), info)])
         return sum(len(t) for t in new_tracks)
 
     # ------------------------------------------------------------------ saving

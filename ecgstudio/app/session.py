@@ -21,12 +21,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ecgstudio.app.document import DEFAULT_EXT, Document
+from ecgstudio.app.document import DEFAULT_EXT, Document, track_names
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewInfo, ReviewSpans
 from ecgstudio.io.annotations import (
+    AnnotationFile,
     is_reference_ext,
     list_annotation_exts,
     read_annotation_file,
@@ -42,35 +43,35 @@ _log = logging.getLogger(__name__)
 BEAT_ONLY_EXTS: frozenset[str] = frozenset({"atr", "man", "qrs", "ecg"})
 
 
+def _read_named(record_path: Path, record: Record, ext: str,
+                cancel: Callable[[], bool] | None = None) -> AnnotationFile:
+    """The annotation file ``ext`` of the record, its tracks named by :func:`track_names`."""
+    found = read_annotation_file(record_path, ext, n_samples=record.n_samples, fs=record.fs,
+                                 lead_names=record.lead_names, cancel=cancel)
+    _name_tracks(found.tracks, ext, record)
+    return found
+
+
 def _name_tracks(tracks: list[Delineation], ext: str, record: Record) -> None:
-    """Name tracks ``ext``, or ``ext:<lead name>`` when a file holds several, in place."""
-    for track in tracks:
-        lead = track.lead
-        if len(tracks) == 1 or lead is None:
-            track.name = ext
-        else:
-            label = record.lead_names[lead] if 0 <= lead < record.n_leads else str(lead)
-            track.name = f"{ext}:{label}"
+    """Name the tracks of the file ``ext`` (:func:`~ecgstudio.app.document.track_names`), in place."""
+    for track, name in zip(tracks, track_names(ext, [t.lead for t in tracks], record.lead_names), strict=True):
+        track.name = name
 
 
 def _read_ext(record_path: Path, record: Record, ext: str, notes: list[str],
               cancel: Callable[[], bool] | None = None) -> list[Delineation]:
     """A reference file's tracks; a note when some of its annotations could not be read as waves."""
-    found = read_annotation_file(record_path, ext, n_samples=record.n_samples, fs=record.fs,
-                                 lead_names=record.lead_names, cancel=cancel)
+    found = _read_named(record_path, record, ext, cancel)
     if found.n_lost:
         notes.append(f"{found.path.name}: {found.n_lost} of its {found.n_annotations} annotations do not form "
                      "valid waves and are not shown (the file is unchanged)")
-    _name_tracks(found.tracks, ext, record)
     return found.tracks
 
 
 def _read_editable(record_path: Path, record: Record, ext: str,
                    cancel: Callable[[], bool] | None = None) -> tuple[list[Delineation], str | None]:
     """The editable file's tracks, and a one-line warning when writing them back would lose annotations."""
-    found = read_annotation_file(record_path, ext, n_samples=record.n_samples, fs=record.fs,
-                                 lead_names=record.lead_names, cancel=cancel)
-    _name_tracks(found.tracks, ext, record)
+    found = _read_named(record_path, record, ext, cancel)
     warning = None
     if found.n_lost:
         example = ""

@@ -158,6 +158,18 @@ def test_a_ludb_record_edited_per_lead_saves_every_lead(ludb: Path):
         assert (ludb.with_name(f"1.{name}")).read_bytes() == (DATA / "ludb" / f"1.{name}").read_bytes()
 
 
+@pytest.mark.parametrize("leads", [("ii",), ("i", "v5")])
+def test_copied_tracks_are_named_as_the_saved_file_reads_back(ludb: Path, leads: tuple[str, ...]):
+    """One naming rule (app.document.track_names) for copies and for files read: a single lead's copy is
+    ``ecgs`` (as the one-track file reads back), several are ``ecgs:<lead>``."""
+    session = EditingSession.open(ludb)
+    session.copy_reference(list(leads))
+    names = [t.name for t in session.document.editable_tracks]
+    assert names == (["ecgs"] if len(leads) == 1 else ["ecgs:i", "ecgs:v5"])
+    session.save()
+    assert [t.name for t in EditingSession.open(ludb).document.editable_tracks] == names
+
+
 def test_a_per_lead_ecgs_opens_with_every_lead_editable_and_save_keeps_them(excerpt: Path):
     session = EditingSession.open(excerpt)
     pu = [session.document.track_named("pu0"), session.document.track_named("pu1")]
