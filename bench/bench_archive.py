@@ -7,16 +7,26 @@ records/s overall, and records/s after the model is loaded (from the time the
 first record's line appears to the last one's). ``--repo`` runs another
 checkout (e.g. a ``git worktree`` of an older commit, for the figures before a
 change). ``--compare`` checks that every run wrote byte-identical annotation
-files.
+files. ``--neurokit`` also times NeuroKit2 on lead II of the same records.
+
+``--long N`` adds the issue's second comparison: N fifteen-minute 2-lead
+records (default: QTDB, copied signal-only to a temporary folder), ``annotate``
+whole process (default ``--jobs``) against NeuroKit2 (``ecg_clean``,
+``ecg_peaks``, DWT ``ecg_delineate``) on lead 0 only and on both leads, both
+in one NeuroKit2 process that times each lead; the lead-0-only whole process
+is that process's wall time less its lead-1 time.
 
 Usage::
 
     .venv/bin/python bench/bench_archive.py [--data ../shared/data/ludb] [--n 100] [--jobs 1 0]
+    .venv/bin/python bench/bench_archive.py --n 0 --long 8 [--long-data ../shared/data/qtdb]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -69,6 +79,69 @@ def run_neurokit(records: list[Path], python: str) -> float:
     return time.perf_counter() - start
 
 
+_NEUROKIT_LEADS = """
+import json, sys, time
+t0 = time.perf_counter()
+import wfdb, neurokit2 as nk
+out = {"import_s": time.perf_counter() - t0, "read_s": 0.0, "lead_s": [0.0, 0.0], "failed": [0, 0]}
+for path in sys.argv[1:]:
+    t = time.perf_counter()
+    rec = wfdb.rdrecord(path)
+    out["read_s"] += time.perf_counter() - t
+    for k in range(min(2, rec.n_sig)):
+        t = time.perf_counter()
+        try:
+            clean = nk.ecg_clean(rec.p_signal[:, k], sampling_rate=rec.fs)
+            _, peaks = nk.ecg_peaks(clean, sampling_rate=rec.fs)
+            nk.ecg_delineate(clean, peaks, sampling_rate=rec.fs, method="dwt")
+        except Exception:  # NeuroKit2 fails on some records; they still count
+            out["failed"][k] += 1
+        out["lead_s"][k] += time.perf_counter() - t
+print(json.dumps(out))
+"""
+
+
+def run_neurokit_leads(records: list[Path], python: str) -> dict[str, float]:
+    """NeuroKit2 on leads 0 and 1 of ``records`` in one process: wall seconds and the time per lead."""
+    start = time.perf_counter()
+    done = subprocess.run([python, "-c", _NEUROKIT_LEADS, *map(str, records)], check=True, capture_output=True,
+                          text=True)
+    wall = time.perf_counter() - start
+    inner = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"both_s": wall, "lead0_s": wall - inner["lead_s"][1], "import_s": inner["import_s"],
+            "read_s": inner["read_s"], "lead0_only_s": inner["lead_s"][0], "lead1_only_s": inner["lead_s"][1],
+            "failed0": inner["failed"][0], "failed1": inner["failed"][1]}
+
+
+def long_comparison(data: Path, n: int, repo: Path, python: str, tmp: Path) -> None:
+    """Print ``annotate`` vs NeuroKit2 on ``n`` long 2-lead records of ``data`` (copied, signal files only)."""
+    src = tmp / "long_in"
+    src.mkdir()
+    heads = sorted(data.glob("*.hea"), key=lambda p: (len(p.name), p.name))[:n]
+    for head in heads:
+        shutil.copy(head, src / head.name)
+        for dat in {line.split()[0] for line in head.read_text().splitlines()[1:] if line and line[0] != "#"}:
+            shutil.copy(data / dat, src / dat)
+    records = [src / h.stem for h in heads]
+    minutes = [int(h.read_text().split()[3]) / float(h.read_text().split()[2].split("/")[0]) / 60 for h in heads]
+    print(f"{len(records)} long records from {data} ({min(minutes):.1f}-{max(minutes):.1f} min, "
+          f"{sum(minutes):.0f} min in all)", flush=True)
+    r = run_once(repo, records, tmp / "long_out", None, python)
+    print(f"annotate (default --jobs): exit {r['code']}, {r['records']} records, whole process {r['whole_s']:.1f} s, "
+          f"first record after {r['first_record_s']:.1f} s", flush=True)
+    try:
+        nk = run_neurokit_leads(records, python)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        print(f"NeuroKit2 not run (exit {getattr(exc, 'returncode', exc)}; is neurokit2 installed?)")
+        return
+    print(f"NeuroKit2 one process: import {nk['import_s']:.1f} s, reading {nk['read_s']:.1f} s, "
+          f"lead 0 {nk['lead0_only_s']:.1f} s ({nk['failed0']:.0f} failed), "
+          f"lead 1 {nk['lead1_only_s']:.1f} s ({nk['failed1']:.0f} failed)")
+    for label, key in (("lead 0 only", "lead0_s"), ("both leads", "both_s")):
+        print(f"NeuroKit2 {label}: whole process {nk[key]:.1f} s -> annotate is {nk[key] / r['whole_s']:.1f}x "
+              f"faster", flush=True)
+
+
 def main() -> int:
     """Run the benchmark and print one line per configuration."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -80,10 +153,18 @@ def main() -> int:
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--compare", action="store_true", help="check the runs wrote identical files")
     parser.add_argument("--neurokit", action="store_true", help="also time NeuroKit2 on lead II (if installed)")
+    parser.add_argument("--long", type=int, default=0, metavar="N",
+                        help="also compare with NeuroKit2 on N long 2-lead records of --long-data")
+    parser.add_argument("--long-data", default=str(ROOT.parent / "shared" / "data" / "qtdb"))
     args = parser.parse_args()
     records = sorted((p.with_suffix("") for p in Path(args.data).glob("*.hea")),
                      key=lambda p: (len(p.name), p.name))[: args.n]
     print(f"{len(records)} records from {args.data}; repo {args.repo}")
+    if args.long:
+        with tempfile.TemporaryDirectory() as tmp:
+            long_comparison(Path(args.long_data), args.long, Path(args.repo), args.python, Path(tmp))
+    if not records:
+        return 0
     if args.neurokit:
         try:
             print(f"NeuroKit2, lead II only: whole process {run_neurokit(records, args.python):.1f} s", flush=True)
