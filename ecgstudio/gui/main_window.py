@@ -6,13 +6,12 @@ the Qt-free :class:`~ecgstudio.app.editing.EditingSession`; the window's
 menus and shortcuts show it. The plot (:class:`LeadsView`) only reports what
 the user did (``sigEditRequested(edit)``) and the window pushes the step.
 Records are read in a worker thread, so the window stays responsive while a
-24-hour record loads.
+24-hour record loads (:mod:`ecgstudio.gui.window_opening`).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from PyQt5.QtCore import Qt, pyqtSignal
@@ -23,7 +22,6 @@ from ecgstudio.app import autosave, locks
 from ecgstudio.app.document import Document
 from ecgstudio.app.editing import EditingSession, SessionChange
 from ecgstudio.core.edits import Edit
-from ecgstudio.core.record import Record
 from ecgstudio.core.review import ReviewSpans
 from ecgstudio.gui import dialogs
 from ecgstudio.gui.actions import build_menus, create_actions
@@ -36,9 +34,10 @@ from ecgstudio.gui.measurements_panel import MeasurementsPanel
 from ecgstudio.gui.messages import clinical_message
 from ecgstudio.gui.opener import RecordOpener
 from ecgstudio.gui.saving import SaveController
-from ecgstudio.gui.settings import add_recent_record, make_settings, remove_recent_record
+from ecgstudio.gui.settings import add_recent_record, make_settings
 from ecgstudio.gui.statusbar import StatusBar
 from ecgstudio.gui.view_options import ViewOptions
+from ecgstudio.gui.window_opening import WindowOpening, dropped_target
 from ecgstudio.gui.workflow import WorkflowController
 from ecgstudio.gui.worklist import WorklistController
 from ecgstudio.paths import default_model_path, model_files
@@ -48,7 +47,7 @@ log = logging.getLogger(__name__)
 APP_TITLE = "ECG Studio"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowOpening, QMainWindow):
     """The ECG Studio editor window.
 
     Parameters
@@ -175,76 +174,6 @@ class MainWindow(QMainWindow):
         if actions is not None and actions.panels_menu is not None:
             actions.panels_menu.addAction(dock.toggleViewAction())
         return dock
-
-    # ------------------------------------------------------------------ opening
-    def open_record(self, path: str | os.PathLike[str]) -> bool:
-        """Start opening a record (``dir/rec`` or ``dir/rec.hea``) in a worker thread.
-
-        Returns ``False`` when nothing was started (the user cancelled the
-        unsaved-changes question, or another record is still loading).
-        ``sigDocumentChanged`` or ``sigOpenFailed`` follows.
-        """
-        if self._opener.is_running():
-            self.status.showMessage("Still opening the previous record…", 4000)
-            return False
-        if not self.maybe_save():
-            return False
-        self._closed = False
-        self.status.showMessage(f"Opening {Path(path).name}…")
-        self.setCursor(Qt.BusyCursor)
-        self._opener.start(path, model_stem=self.annotating.model_stem)
-        return True
-
-    def wait_until_opened(self, ms: int = 10_000) -> bool:
-        """Block until the record being opened is shown (tests, benchmarks)."""
-        return self._opener.wait(ms)
-
-    def _on_record_read(self, record_path: Path, record: Record) -> None:
-        """Show the signal while the annotation files are read; editing waits for them."""
-        if self._closed:
-            return
-        self._previous = self.document
-        self.document = None
-        self.view.set_record(record)
-        self.view.set_tracks([], None)
-        self.measurements.set_track(None, record.fs)
-        self.status.set_record(record.name, record.fs, record.duration_s)
-        self.status.showMessage(f"Reading the annotations of {record.name}…")
-        self._update_title()
-        self.repaint()  # paint the signal now, before the annotation parsing competes for the GIL
-        self.sigRecordShown.emit(record)
-
-    def _restore_previous(self) -> None:
-        """The record being opened will not come: show the document its signal replaced, if any."""
-        self.unsetCursor()
-        self.status.clearMessage()
-        if self.document is None and self._previous is not None:  # the signal of the new one was shown
-            self.document, self._previous = self._previous, None
-            self._show(self.document)
-
-    def _on_open_cancelled(self) -> None:
-        if not self._closed:
-            self._restore_previous()
-
-    def _on_open_failed(self, message: str) -> None:
-        if self._closed:
-            return
-        self._restore_previous()
-        target = self._opener.target
-        if target and not _header_exists(target):
-            remove_recent_record(target, self.settings)  # gone: do not offer it again
-            self.options.rebuild_recent_menu()
-        dialogs.show_error(self, "Cannot open record", message)
-        self.sigOpenFailed.emit(message)
-
-    def _on_open_finished(self, doc: Document, recovery: autosave.PendingRecovery | None) -> None:
-        if self._closed:
-            return
-        self.unsetCursor()
-        self.status.clearMessage()
-        if self._previous is not None:
-            self.document, self._previous = self._previous, None
-        self.set_document(doc, recovery)
 
     def set_document(self, doc: Document, recovery: autosave.PendingRecovery | None = None) -> None:
         """Show ``doc`` (replacing the current document without asking).
@@ -436,13 +365,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
-        if _dropped_target(event.mimeData()) is not None:
+        if dropped_target(event.mimeData()) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
-        target = _dropped_target(event.mimeData())
+        target = dropped_target(event.mimeData())
         if target is None:
             event.ignore()
             return
@@ -451,45 +380,6 @@ class MainWindow(QMainWindow):
             self.open_folder(target)
         else:
             self.open_record(target)
-
-    # ------------------------------------------------------------------ folders and docks
-    def choose_and_open(self) -> None:
-        """File → Open: pick a ``.hea`` file."""
-        start = ""
-        if self.document is not None:
-            start = str(self.document.record_path.parent)
-        chosen = dialogs.choose_record(self, start)
-        if chosen:
-            self.open_record(chosen)
-
-    def choose_and_open_folder(self) -> None:
-        """File → Open folder: browse the records of a folder in a dock."""
-        start = self.browser_folder() or (self.document.record_path.parent if self.document else "")
-        chosen = dialogs.choose_folder(self, str(start))
-        if chosen:
-            self.open_folder(chosen)
-
-    def open_folder(self, folder: str | os.PathLike[str]) -> None:
-        """Show the records of ``folder`` in the record browser dock."""
-        if self.browser is None:
-            from ecgstudio.gui.record_browser import RecordBrowser
-
-            self.browser = RecordBrowser(self)
-            self.browser.sigRecordActivated.connect(self.open_record)
-            self.browser.sigExportRequested.connect(self.worklist.export_csv)
-            self.browser_dock = self._add_dock("Records", self.browser, Qt.LeftDockWidgetArea)
-        if not Path(folder).is_dir():
-            dialogs.show_error(self, "Cannot open folder", f"{folder}: not a folder")
-            return
-        self.browser.set_folder(Path(folder))
-        if self.document is not None:
-            self.browser.set_current_record(self.document.record_path)
-        self.browser_dock.show()
-        self.browser_dock.raise_()
-
-    def browser_folder(self) -> Path | None:
-        """Folder shown in the record browser, if any."""
-        return None if self.browser is None else self.browser.folder()
 
     def _on_saved(self, _path: str) -> None:
         self._update_title()
@@ -507,22 +397,3 @@ class MainWindow(QMainWindow):
     def _on_beat_activated(self, sample: int) -> None:
         """A beat chosen in the measurements table: select it, centre it, keyboard back to the plot."""
         self.workflow.beat_activated(sample)
-
-
-def _header_exists(target: str) -> bool:
-    path = Path(target)
-    return (path.suffix == ".hea" and path.is_file()) or path.with_name(path.name + ".hea").is_file()
-
-
-def _dropped_target(mime) -> Path | None:  # noqa: ANN001 - QMimeData
-    """The first dropped ``.hea`` file or folder, else ``None``."""
-    if not mime.hasUrls():
-        return None
-    for url in mime.urls():
-        if not url.isLocalFile():
-            continue
-        path = Path(url.toLocalFile())
-        if path.suffix.lower() == ".hea" or path.is_dir():
-            return path
-    return None
-
