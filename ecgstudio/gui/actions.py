@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import QAction, QActionGroup, QMenu, QStyle
+from PyQt5.QtWidgets import QAction, QActionGroup, QMenu, QSizePolicy, QStyle, QWidget
 
 from ecgstudio.core.waves import WaveKind
 from ecgstudio.gui.paper import GAINS, MM_PER_MV, PAPER_SPEEDS_MM_S
@@ -361,3 +361,7 @@ def build_menus(window: MainWindow, a: Actions) -> None:
     toolbar.widgetForAction(a.preannotate).setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
     toolbar.addSeparator()
     toolbar.addActions(a.zoom_presets)
+    spacer = QWidget(toolbar)  # the flag legend sits at the toolbar's right end, clear of the status bar
+    spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+    toolbar.addWidget(spacer)
+    toolbar.addWidget(window.flags.legend)

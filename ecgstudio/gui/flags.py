@@ -1,14 +1,17 @@
-"""Flags of a main window: the legend and counts in the status bar, the uncertain-waves list, U and D.
+"""Flags of a main window: the legend and counts, the uncertain-waves list, U and D.
 
 :class:`FlagsController` keeps, for the open document,
 
-* a status-bar legend: red "N disagreements with <reference> (CSE tolerances)" (the
-  tolerances in its tooltip) and orange "N uncertain (worst 5 %)";
+* a legend (placed by ``actions`` at the right end of the toolbar, where there is room;
+  the status bar is full): red "N disagreements" and orange "N uncertain (5 %)", the
+  reference, the tolerances and the meaning of both marks in its tooltip;
 * the *Uncertain waves* dock: time, wave and confidence of the worst share of the
   editable track in focus, least confident first; a click selects the wave and gives
   the keyboard back to the plot;
 * ``U`` / ``Shift+U`` (next less / more confident uncertain wave) and ``D`` / ``Shift+D``
-  (next / previous disagreement), and the share (View → Uncertain share, remembered).
+  (next / previous disagreement), and the share (View → Uncertain share, remembered);
+  what a walk found is shown in full in a :class:`~ecgstudio.gui.toast.Toast` over the
+  plot (and in the status bar, where it may be cut).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from ecgstudio.core.disagreement import CSE_NAME, CSE_TOLERANCES_MS
 from ecgstudio.gui.colors import get_palette
 from ecgstudio.gui.flag_state import UncertainWaves
 from ecgstudio.gui.messages import format_seconds
+from ecgstudio.gui.toast import Toast
 
 if TYPE_CHECKING:
     from ecgstudio.gui.main_window import MainWindow
@@ -97,7 +101,7 @@ class FlagsController(QObject):
         self.legend = QLabel("")
         self.legend.setTextFormat(Qt.RichText)
         self.legend.setContentsMargins(6, 0, 6, 0)
-        window.status.addPermanentWidget(self.legend)
+        self.toast = Toast(window.view, above=window.view.ruler)
         self.model = UncertainModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -178,6 +182,7 @@ class FlagsController(QObject):
 
     def _message(self, text: str) -> None:
         self._window.status.showMessage(text, 6000)
+        self.toast.show_text(text, 6000)
 
     def _on_row_clicked(self, index: QModelIndex) -> None:
         view = self._window.view
@@ -199,18 +204,20 @@ class FlagsController(QObject):
         self.model.set_waves(found, doc.fs if doc is not None else 1.0)
         parts = []
         pairs = view.disagreement_pairs() if doc is not None else []
+        names = sorted({p.reference.name for p in pairs})
         if pairs:
-            names = ", ".join(sorted({p.reference.name for p in pairs}))
             count = sum(len(p.found) for p in pairs)
             parts.append(f"<span style='color:{_hex(palette.disagreement)}'>▮</span> {count} "
-                         f"disagreement{'s' if count != 1 else ''} with {names} ({CSE_NAME})")
+                         f"disagreement{'s' if count != 1 else ''}")
         if found is not None:
             parts.append(f"<span style='color:{_hex(palette.low_confidence)}'>▮</span> {len(found)} uncertain "
-                         f"(worst {view.flags.share * 100:g} %)")
+                         f"({view.flags.share * 100:g} %)")
         self.legend.setText(" &nbsp; ".join(parts))
         self.legend.setToolTip(
-            "Red ticks: a fiducial of the editable track further from the reference than its tolerance, or "
-            "without a counterpart, inside the beats the reference annotated (D / Shift+D walk them).\n"
+            f"Red ticks: a fiducial of the editable track further from the reference ({', '.join(names) or 'none'}) "
+            "than its tolerance, or without a counterpart, inside the beats the reference annotated "
+            "(D / Shift+D walk them).\n"
             f"{CSE_NAME}: {tolerance_text()}.\n"
             "Orange marks: the least confident waves (sharpness of the weaker boundary in the model's "
-            "probabilities); U walks them worst first, the Uncertain waves panel lists them.")
+            f"probabilities): the worst {view.flags.share * 100:g} % of the waves; U walks them worst first, "
+            "the Uncertain waves panel lists them.")

@@ -169,7 +169,7 @@ class LeadsView(ViewNavigation, ViewFlags, ViewSelection, QtWidgets.QWidget):
             self.paper.attach(row)
             self.calipers.attach(row, record.fs)
         self._rows_layout.addStretch(1)
-        self.ruler.set_fs(record.fs)
+        self.ruler.set_fs(record.fs, record.n_samples / record.fs)
         self.paper.size_rows()
         self.overview.set_signal(self.rows[0].pyramid)
         self._range = (-1.0, -1.0)

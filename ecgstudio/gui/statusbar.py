@@ -40,16 +40,16 @@ class StatusBar(QStatusBar):
         self.record_label = QLabel("no record")
         self.cursor_label = QLabel("")
         self.cursor_label.setMinimumWidth(
-            self.fontMetrics().horizontalAdvance("t 00:00:00.000 · MLII −00.000 mV") + 16)
+            self.fontMetrics().horizontalAdvance("0:00:00.000 · MLII −0.000 mV") + 16)
         self.model_label = QLabel("model: none")
         self.dirty_label = QLabel("")
-        self.dirty_label.setMinimumWidth(60)
-        for i, label in enumerate((self.record_label, self.cursor_label, self.model_label, self.dirty_label)):
-            if i:
-                separator = QFrame()
-                separator.setFrameShape(QFrame.VLine)
-                separator.setFrameShadow(QFrame.Sunken)
-                self.addPermanentWidget(separator)
+        self.dirty_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("● unsaved") + 16)
+        for label in (self.record_label, self.cursor_label, self.model_label, self.dirty_label):
+            # a line before every field, the record's too: a temporary message cut short ends at a line
+            separator = QFrame()
+            separator.setFrameShape(QFrame.VLine)
+            separator.setFrameShadow(QFrame.Sunken)
+            self.addPermanentWidget(separator)
             label.setContentsMargins(6, 0, 6, 0)
             self.addPermanentWidget(label)
 
@@ -63,7 +63,7 @@ class StatusBar(QStatusBar):
 
     def set_cursor(self, time_s: float, lead_name: str, amplitude_mv: float) -> None:
         """Show the cursor position (time in s, amplitude in mV on ``lead_name``)."""
-        self.cursor_label.setText(f"t {format_time(time_s)} · {lead_name} {amplitude_mv:+.3f} mV")
+        self.cursor_label.setText(f"{format_time(time_s)} · {lead_name} {amplitude_mv:+.3f} mV")
 
     def set_model(self, model_stem: str | None) -> None:
         """Show the model pre-annotation uses."""

@@ -12,11 +12,21 @@ _STEPS_S = (0.04, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 3
             1800.0, 3600.0, 7200.0, 10800.0, 21600.0, 43200.0, 86400.0)
 
 
-def format_time(seconds: float, spacing_s: float) -> str:
+def format_time(seconds: float, spacing_s: float, hours: bool = False) -> str:
     """Label for ``seconds`` with a precision fitting ticks ``spacing_s`` apart.
 
-    ``12.5`` -> ``"12.5"``, ``75`` -> ``"1:15"``, ``3725`` -> ``"1:02:05"``.
+    ``12.5`` -> ``"12.5"``, ``75`` -> ``"1:15"``, ``3725`` -> ``"1:02:05"``. With ``hours``
+    (records of an hour or more) every label has its hours, so that minute 13 of a Holter
+    record reads ``"0:13:07"`` and not ``"13:07"`` (13 h?): ``75`` -> ``"0:01:15"``,
+    ``12.5`` -> ``"0:00:12.5"``.
     """
+    if hours:
+        decimals = 0 if spacing_s >= 1.0 else max(0, -int(math.floor(math.log10(spacing_s) + 1e-9)))
+        scaled = int(round(seconds * 10**decimals))
+        whole, frac = divmod(scaled, 10**decimals)
+        h, rem = divmod(whole, 3600)
+        m, sec = divmod(rem, 60)
+        return f"{h}:{m:02d}:{sec:02d}" + (f".{frac:0{decimals}d}" if decimals else "")
     if spacing_s < 1.0:
         decimals = max(0, -int(math.floor(math.log10(spacing_s) + 1e-9)))
         if seconds < 60:
@@ -43,11 +53,13 @@ class TimeAxisItem(pg.AxisItem):
     def __init__(self, fs: float = 1.0, **kwargs: object) -> None:
         super().__init__(orientation="bottom", **kwargs)
         self.fs = float(fs)
+        self.hours = False  # label every tick with its hours (records of an hour or more)
         self.enableAutoSIPrefix(False)
 
-    def set_fs(self, fs: float) -> None:
-        """Change the sampling frequency (Hz)."""
+    def set_fs(self, fs: float, duration_s: float = 0.0) -> None:
+        """Change the sampling frequency (Hz); a record of ``duration_s`` >= 1 h gets hours in every label."""
         self.fs = float(fs)
+        self.hours = duration_s >= 3600.0
         self.picture = None
         self.update()
 
@@ -68,4 +80,4 @@ class TimeAxisItem(pg.AxisItem):
 
     def tickStrings(self, values: list, scale: float, spacing: float) -> list[str]:  # noqa: N802
         spacing_s = spacing / self.fs
-        return [format_time(v / self.fs, spacing_s) for v in values]
+        return [format_time(v / self.fs, spacing_s, self.hours) for v in values]

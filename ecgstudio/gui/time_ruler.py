@@ -30,9 +30,9 @@ class TimeRuler(pg.PlotWidget):
         self._margins = (-1, -1)
         self.vb = vb
 
-    def set_fs(self, fs: float) -> None:
-        """Sampling frequency (Hz) of the record shown."""
-        self.axis.set_fs(fs)
+    def set_fs(self, fs: float, duration_s: float = 0.0) -> None:
+        """Sampling frequency (Hz) and duration (s) of the record shown (hours in the labels from 1 h)."""
+        self.axis.set_fs(fs, duration_s)
 
     def show_range(self, first: float, last: float, left_px: int, right_px: int) -> None:
         """Label samples ``first..last`` over the ruler minus ``left_px``/``right_px`` margins."""

@@ -113,13 +113,19 @@ def test_window_legend_list_and_keys(qtbot, make_window, open_and_wait, excerpt:
     window.flags.refresh()
     core = find_disagreements(edited, reference)
     assert len(core) > 0
-    assert f"{len(core)} disagreements with q1c (CSE tolerances)" in window.flags.legend.text()
+    assert f"{len(core)} disagreements" in window.flags.legend.text()
+    assert "q1c" in window.flags.legend.toolTip() and "QRS on 6.5 ms" in window.flags.legend.toolTip()
     found = view.uncertain_waves()
     assert window.flags.model.rowCount() == len(found) == int(np.ceil(0.05 * len(edited)))
     view.setFocus()
     view.set_view_range(0, 250 * 5)
     qtbot.keyClick(view, Qt.Key_D)
     assert "(1 of" in window.status.currentMessage()
+    toast = window.flags.toast  # the whole message, readable over the plot
+    assert toast.isVisible() and toast.text() == window.status.currentMessage()
+    assert toast.fontMetrics().horizontalAdvance(toast.text()) <= toast.contentsRect().width()
+    assert view.rect().contains(toast.geometry())
+    assert toast.geometry().bottom() < view.ruler.mapTo(view, view.ruler.rect().topLeft()).y()
     qtbot.keyClick(view, Qt.Key_U)
     assert view.selected_wave().start == found.starts[0]
     qtbot.keyClick(view, Qt.Key_U)
@@ -130,4 +136,4 @@ def test_window_legend_list_and_keys(qtbot, make_window, open_and_wait, excerpt:
     assert view.selected_wave().start == found.starts[4] and view.hasFocus()
     window.flags.set_share(0.01)
     assert window.flags.model.rowCount() == int(np.ceil(0.01 * len(edited)))
-    assert "worst 1 %" in window.flags.legend.text()
+    assert "(1 %)" in window.flags.legend.text() and "worst 1 %" in window.flags.legend.toolTip()
