@@ -97,6 +97,14 @@ def _highpass_sos(cutoff_hz: float, fs: float) -> np.ndarray:
     return sps.butter(2, cutoff_hz, btype="highpass", fs=fs, output="sos")
 
 
+@functools.lru_cache(maxsize=32)
+def _resample_filter(up: int, down: int) -> np.ndarray:
+    """The low-pass filter :func:`scipy.signal.resample_poly` designs by default for ``up / down`` (in lowest
+    terms), designed once per ratio instead of once per lead; ``resample_poly`` copies it before use."""
+    max_rate = max(up, down)
+    return sps.firwin(2 * 10 * max_rate + 1, 1.0 / max_rate, window=("kaiser", 5.0))
+
+
 def remove_baseline(x: np.ndarray, fs: float = MODEL_FS, cutoff_hz: float = BASELINE_CUTOFF_HZ) -> np.ndarray:
     """Zero-phase 2nd-order Butterworth high-pass (applied forwards and backwards).
 
@@ -147,7 +155,7 @@ def prepare_lead(x: np.ndarray, fs: float, *, baseline: bool = True) -> np.ndarr
     y = fill_nan(x)
     up, down = resample_ratio(fs)
     if (up, down) != (1, 1) and y.size:
-        y = sps.resample_poly(y, up, down)
+        y = sps.resample_poly(y, up, down, window=_resample_filter(up, down))
         y = y[: prepared_length(x.size, fs)]
     if baseline and y.size:
         y = remove_baseline(y, MODEL_FS)
