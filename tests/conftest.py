@@ -10,10 +10,13 @@ window (:data:`SLOW_FIXTURES`), or sits in a module that calls one of TensorFlow
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from tests.helpers import alarm
 
 # On CI the examples are derived from the test itself (same examples every run), so a red CI is reproducible.
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -55,3 +58,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if (Path(str(item.path)).is_relative_to(_GUI_TESTS) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
                 or uses_models[name]):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """Fail a test instead of letting it hang for more than 20 s (a reader blocked on a FIFO, say)."""
+    with alarm(20, "reading must never hang: still running"):
+        yield

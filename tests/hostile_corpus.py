@@ -27,11 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.helpers import DEAD_PID, crashed_editor_file
+
 DATA = Path(__file__).resolve().parent / "data"
 RECORD = "sel100x"
 N_SAMPLES = 7500
 FS = 250.0
-DEAD_PID = 2**31 - 2  # above any pid_max: no such process
 HAS_DEV_ZERO = Path("/dev/zero").exists()
 
 # ---------------------------------------------------------------------- WFDB annotation bytes (the oracle)
@@ -371,22 +372,7 @@ def real_digital(work: Work) -> np.ndarray:
 # ---------------------------------------------------------------------- recovery files
 def crashed_editor(work: Work) -> Path:
     """Recovery file of another editor that edited the record, autosaved and died; returns it."""
-    from ecgstudio.app.editing import EditingSession
-    from ecgstudio.core.edits import AddWave
-    from ecgstudio.core.waves import Wave, WaveKind
-
-    session = EditingSession.open(work.rec)
-    session.apply(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
-    session.apply(AddWave(Wave(WaveKind.QRS, 1200, 1210, 1220, symbol="V")))
-    session.mark_reviewed(990, 1030)
-    path = session.autosave()
-    assert path is not None and path.is_file()
-    data = json.loads(path.read_text())
-    data["owner"].update(pid=DEAD_PID, token="ab" * 16, started=None)
-    theirs = path.with_name(path.name.replace(f".{path.name.split('.')[-2]}.", f".{'ab' * 6}."))
-    theirs.write_text(json.dumps(data))
-    path.unlink()
-    return theirs
+    return crashed_editor_file(work.rec)
 
 
 def recovery_twist(change: Callable[[dict], object] | None = None, *,

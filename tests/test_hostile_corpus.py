@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import Hung, alarm
 from tests.hostile_corpus import (
     CASES,
     RECORD,
@@ -63,24 +61,6 @@ VERBOSE = os.environ.get("ECGSTUDIO_CORPUS_VERBOSE") == "1"
 
 #: Run only the cases whose name contains this text (``ECGSTUDIO_CORPUS_ONLY=sidecar/``), when debugging.
 ONLY = os.environ.get("ECGSTUDIO_CORPUS_ONLY", "")
-
-
-class Hung(BaseException):
-    """Raised by the alarm: a BaseException so no ``except Exception`` (or ``OSError``) in the code swallows it."""
-
-
-@contextmanager
-def alarm(seconds: int) -> Iterator[None]:
-    def fire(signum, frame):
-        raise Hung(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from ecgstudio.app import autosave
 from ecgstudio.app.editing import EditingSession
 from ecgstudio.core.edits import AddWave
 from ecgstudio.core.waves import Wave, WaveKind
+from tests.helpers import DEAD_PID, crashed_editor_file
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REPO = Path(__file__).resolve().parents[2]
@@ -43,25 +44,6 @@ def excerpt(tmp_path: Path) -> Path:
     for name in ("sel100x.hea", "sel100x.dat", "sel100x.q1c", "sel100x.pu"):
         shutil.copy(DATA / name, folder / name)
     return folder / "sel100x"
-
-
-DEAD_PID = 2**31 - 2  # above any pid_max: no such process
-
-
-def _crashed_session(excerpt: Path) -> Path:
-    """Another editor that edited, autosaved and died without cleaning up; returns its recovery file."""
-    session = EditingSession.open(excerpt)
-    session.apply(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
-    session.apply(AddWave(Wave(WaveKind.QRS, 1200, 1210, 1220, symbol="V")))
-    session.mark_reviewed(990, 1030)
-    path = session.autosave()
-    assert path is not None and path.is_file()
-    data = json.loads(path.read_text())
-    data["owner"].update(pid=DEAD_PID, token="ab" * 16, started=None)
-    theirs = path.with_name(path.name.replace(f".{path.name.split('.')[-2]}.", f".{'ab' * 6}."))
-    theirs.write_text(json.dumps(data))
-    path.unlink()
-    return theirs
 
 
 def _aside(home: Path) -> list[Path]:
@@ -113,7 +95,7 @@ RAW: dict[str, Callable[[str], bytes]] = {
 
 
 def _corrupt_and_open(excerpt: Path, home: Path, write: Callable[[Path], None]) -> tuple[EditingSession, Path]:
-    path = _crashed_session(excerpt)
+    path = crashed_editor_file(excerpt)
     write(path)
     original = path.read_bytes()
     session = EditingSession.open(excerpt)
@@ -173,7 +155,7 @@ def test_each_note_says_what_is_wrong(excerpt: Path, _home: Path) -> None:
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_fifo_link_folder_and_huge_file_are_refused_without_blocking(excerpt: Path, _home: Path,
                                                                      tmp_path: Path) -> None:
-    path = _crashed_session(excerpt)
+    path = crashed_editor_file(excerpt)
     path.unlink()
     stem = path.name[: -len(".json")]
     folder = path.parent
@@ -195,7 +177,7 @@ def test_fifo_link_folder_and_huge_file_are_refused_without_blocking(excerpt: Pa
 
 # ---------------------------------------------------------------------- the record changed
 def test_record_replaced_on_disk_is_offered_with_a_warning(excerpt: Path, _home: Path) -> None:
-    _crashed_session(excerpt)
+    crashed_editor_file(excerpt)
     dat = excerpt.with_suffix(".dat")
     dat.write_bytes(dat.read_bytes()[::-1])  # another signal of the same length
     session = EditingSession.open(excerpt)
@@ -207,13 +189,13 @@ def test_record_replaced_on_disk_is_offered_with_a_warning(excerpt: Path, _home:
 
 
 def test_unchanged_record_gives_no_warning(excerpt: Path) -> None:
-    _crashed_session(excerpt)
+    crashed_editor_file(excerpt)
     pending = EditingSession.open(excerpt).pending_recovery()
     assert pending is not None and pending.warning is None
 
 
 def test_record_shortened_keeps_the_recovery_aside(excerpt: Path, _home: Path) -> None:
-    path = _crashed_session(excerpt)
+    path = crashed_editor_file(excerpt)
     original = path.read_bytes()
     header = excerpt.with_suffix(".hea")
     header.write_text(header.read_text().replace("sel100x 2 250 7500", "sel100x 2 250 5000"))
@@ -231,7 +213,7 @@ def test_record_shortened_keeps_the_recovery_aside(excerpt: Path, _home: Path) -
 
 
 def test_annotation_file_changed_before_the_crash_is_a_warning(excerpt: Path) -> None:
-    path = _crashed_session(excerpt)
+    path = crashed_editor_file(excerpt)
     saved_at = json.loads(path.read_text())["saved_at"]
     other = EditingSession.open(excerpt)
     other.apply(AddWave(Wave(WaveKind.QRS, 4000, 4010, 4020)))
@@ -243,7 +225,7 @@ def test_annotation_file_changed_before_the_crash_is_a_warning(excerpt: Path) ->
 
 
 def test_annotations_saved_after_the_autosave_keep_it_aside(excerpt: Path, _home: Path) -> None:
-    _crashed_session(excerpt)
+    crashed_editor_file(excerpt)
     other = EditingSession.open(excerpt)
     other.apply(AddWave(Wave(WaveKind.QRS, 4000, 4010, 4020)))
     written = other.save()
@@ -256,7 +238,7 @@ def test_annotations_saved_after_the_autosave_keep_it_aside(excerpt: Path, _home
 
 
 def test_version_1_file_is_offered_with_a_warning(excerpt: Path) -> None:
-    path = _crashed_session(excerpt)
+    path = crashed_editor_file(excerpt)
     data = json.loads(path.read_text())
     data["version"] = 1
     for key in ("owner", "record_files", "annotation_file"):
@@ -276,6 +258,7 @@ from pathlib import Path
 from ecgstudio.app import autosave
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.waves import Wave, WaveKind
+from tests.helpers import DEAD_PID, crashed_editor_file
 track = Delineation([Wave(WaveKind.QRS, 500, 510, 520)], n_samples=7500, fs=250.0, name="ecgs")
 print(autosave.write_recovery(Path(sys.argv[1]), "ecgs", track, [(0, 600)]), flush=True)
 sys.stdin.read()
@@ -352,7 +335,7 @@ def _owned_by(path: Path, **owner: object) -> None:
     ({"host": socket.gethostname() + "-other", "token": "ab" * 16}, True),  # another computer, just now
 ])
 def test_owner_liveness(owner: dict, in_use: bool, excerpt: Path, _home: Path) -> None:
-    path = _crashed_session(excerpt)
+    path = crashed_editor_file(excerpt)
     _owned_by(path, **owner)
     pending = EditingSession.open(excerpt).pending_recovery()
     assert (pending is None) is in_use
@@ -360,7 +343,7 @@ def test_owner_liveness(owner: dict, in_use: bool, excerpt: Path, _home: Path) -
 
 
 def test_another_computers_old_file_counts_as_crashed(excerpt: Path) -> None:
-    path = _crashed_session(excerpt)
+    path = crashed_editor_file(excerpt)
     _owned_by(path, host="elsewhere", token="ab" * 16)
     old = time.time() - autosave.REMOTE_IN_USE_S - 60
     os.utime(path, (old, old))
@@ -368,7 +351,7 @@ def test_another_computers_old_file_counts_as_crashed(excerpt: Path) -> None:
 
 
 def test_discard_never_deletes_another_processes_file(excerpt: Path) -> None:
-    theirs = _crashed_session(excerpt)
+    theirs = crashed_editor_file(excerpt)
     session = EditingSession.open(excerpt)
     session.apply(AddWave(Wave(WaveKind.QRS, 3000, 3010, 3020)))
     mine = session.autosave()
@@ -378,7 +361,7 @@ def test_discard_never_deletes_another_processes_file(excerpt: Path) -> None:
 
 
 def test_declining_deletes_only_the_file_offered(excerpt: Path) -> None:
-    path = _crashed_session(excerpt)
+    path = crashed_editor_file(excerpt)
     pending = EditingSession.open(excerpt).pending_recovery()
     assert pending is not None and pending.recovery.path == path
     path.write_text(path.read_text())  # rewritten meanwhile: not the file the user declined

@@ -6,9 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,31 +16,11 @@ from ecgstudio.app.models import list_models, read_model_info
 from ecgstudio.cli import main
 from ecgstudio.core.errors import ModelError
 from ecgstudio.ml.model import base_metadata
+from tests.helpers import write_model_pair
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
-
-@pytest.fixture(autouse=True)
-def no_hang() -> Iterator[None]:
-    def timeout(signum, frame):
-        raise TimeoutError("took more than 20 s: reading must never hang")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(20)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _pair(folder: Path, name: str, meta: object = None, *, raw: str | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = folder / name
-    stem.with_suffix(".json").write_text(json.dumps(meta) if raw is None else raw, encoding="utf-8")
-    with zipfile.ZipFile(stem.with_suffix(".keras"), "w") as archive:
-        archive.writestr("config.json", "{}")
-    return stem
+pytestmark = pytest.mark.usefixtures("no_hang")
 
 
 def _copy_record(dest: Path, name: str = "sel100x") -> Path:
@@ -56,13 +33,13 @@ def _copy_record(dest: Path, name: str = "sel100x") -> Path:
 
 def test_choose_model_lists_hostile_pairs_as_unusable_in_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "models"
-    _pair(folder, "good", base_metadata())
-    _pair(folder, "bomb", raw="[" * 100_000 + "]" * 100_000)
-    _pair(folder, "deep", {"metrics": {"test": json.loads("[" * 70 + "]" * 70)}})
-    _pair(folder, "typed", {"metrics": [1, 2]})
-    _pair(folder, "tiny_window", {**base_metadata(), "window_samples": 1, "hop_samples": 1})
-    _pair(folder, "string_split", {**base_metadata(), "split": {"test": "sel100"}})
-    _pair(folder, "fifo")
+    write_model_pair(folder, "good", base_metadata())
+    write_model_pair(folder, "bomb", raw="[" * 100_000 + "]" * 100_000)
+    write_model_pair(folder, "deep", {"metrics": {"test": json.loads("[" * 70 + "]" * 70)}})
+    write_model_pair(folder, "typed", {"metrics": [1, 2]})
+    write_model_pair(folder, "tiny_window", {**base_metadata(), "window_samples": 1, "hop_samples": 1})
+    write_model_pair(folder, "string_split", {**base_metadata(), "split": {"test": "sel100"}})
+    write_model_pair(folder, "fifo")
     (folder / "fifo.json").unlink()
     os.mkfifo(folder / "fifo.json")
     by_name = {m.name: m for m in list_models([(folder, "user")])}
@@ -124,7 +101,7 @@ def test_the_cli_fails_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     preannotate.clear_model_cache()
     folder = tmp_path / "db"
     record = _copy_record(folder)
-    stem = _pair(tmp_path / "models", "m", meta, raw="[" * 50_000 + "]" * 50_000 if meta is None else None)
+    stem = write_model_pair(tmp_path / "models", "m", meta, raw="[" * 50_000 + "]" * 50_000 if meta is None else None)
     if command == "evaluate":
         args = ["evaluate", "--data", str(folder), "--model", str(stem), "--peers"]
     else:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
 
 from ecgstudio.app.models import fiducial_table, list_models, read_model_info, score_rows, summarize_metrics
+from tests.helpers import write_model_pair
 
 TEST_METRICS = {
     "R peak": {"n_reference": 100, "n_test": 100, "n_matched": 99, "sensitivity": 0.99, "ppv": 0.995,
@@ -19,10 +19,7 @@ TEST_METRICS = {
 
 
 def _pair(folder, name, *, keras=True, **meta):
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.json").write_text(json.dumps(meta), encoding="utf-8")
-    if keras:
-        (folder / f"{name}.keras").write_bytes(b"not really a model")
+    return write_model_pair(folder, name, meta, keras=b"not really a model" if keras else False)
 
 
 @pytest.fixture

@@ -15,30 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from ecgstudio.app.editing import EditingSession
 from ecgstudio.core.edits import AddWave
 from ecgstudio.core.waves import Wave, WaveKind
+from tests.helpers import crashed_editor_file
 
 REPO = Path(__file__).resolve().parents[2]
-DEAD_PID = 2**31 - 2
-
-
-def _crashed_editor(excerpt: Path) -> Path:
-    """Recovery file of another editor that edited sel100x and died; returns it."""
-    session = EditingSession.open(excerpt)
-    session.apply(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
-    session.apply(AddWave(Wave(WaveKind.QRS, 1200, 1210, 1220)))
-    session.mark_reviewed(990, 1030)
-    path = session.autosave()
-    assert path is not None
-    data = json.loads(path.read_text())
-    data["owner"].update(pid=DEAD_PID, token="cd" * 16, started=None)
-    theirs = path.with_name(path.name.replace(f".{path.name.split('.')[-2]}.", f".{'cd' * 6}."))
-    theirs.write_text(json.dumps(data))
-    path.unlink()
-    return theirs
-
-
 def _aside(home: Path) -> list[Path]:
     return sorted((home / "autosave").glob("*.unusable-*"))
 
@@ -77,7 +58,7 @@ CORRUPT = {
 def test_corrupt_recovery_is_kept_aside_and_the_window_keeps_working(
         case: str, qtbot, make_window, open_and_wait, excerpt: Path, asked: _Asked, dialog_log,
         _isolated_user_files: Path) -> None:
-    path = _crashed_editor(excerpt)
+    path = crashed_editor_file(excerpt, token="cd", second_symbol=None)
     change = CORRUPT[case]
     if change is None:
         path.write_text('{"version": 2, "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
@@ -110,7 +91,7 @@ def test_corrupt_recovery_is_kept_aside_and_the_window_keeps_working(
 
 def test_recovery_on_a_replaced_record_asks_with_a_warning(qtbot, make_window, open_and_wait, excerpt: Path,
                                                             asked: _Asked) -> None:
-    theirs = _crashed_editor(excerpt)
+    theirs = crashed_editor_file(excerpt, token="cd", second_symbol=None)
     dat = excerpt.with_suffix(".dat")
     dat.write_bytes(dat.read_bytes()[::-1])
     window = make_window()
@@ -124,7 +105,7 @@ def test_recovery_on_a_replaced_record_asks_with_a_warning(qtbot, make_window, o
 
 def test_recovery_without_a_change_asks_without_a_warning(qtbot, make_window, open_and_wait, excerpt: Path,
                                                            asked: _Asked) -> None:
-    _crashed_editor(excerpt)
+    crashed_editor_file(excerpt, token="cd", second_symbol=None)
     window = make_window()
     open_and_wait(window, excerpt)
     assert asked.calls == [("sel100x", None)]
@@ -132,7 +113,7 @@ def test_recovery_without_a_change_asks_without_a_warning(qtbot, make_window, op
 
 def test_recovery_for_a_shortened_record_is_kept_aside(qtbot, make_window, open_and_wait, excerpt: Path,
                                                         asked: _Asked, _isolated_user_files: Path) -> None:
-    theirs = _crashed_editor(excerpt)
+    theirs = crashed_editor_file(excerpt, token="cd", second_symbol=None)
     original = theirs.read_bytes()
     header = excerpt.with_suffix(".hea")
     header.write_text(header.read_text().replace("sel100x 2 250 7500", "sel100x 2 250 5000"))
@@ -154,6 +135,7 @@ from pathlib import Path
 from ecgstudio.app import autosave
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.waves import Wave, WaveKind
+from tests.helpers import crashed_editor_file
 track = Delineation([Wave(WaveKind.QRS, 500, 510, 520)], n_samples=7500, fs=250.0, name="ecgs")
 print(autosave.write_recovery(Path(sys.argv[1]), "ecgs", track, [(0, 600)]), flush=True)
 sys.stdin.read()
@@ -171,7 +153,7 @@ def test_a_running_editors_recovery_is_not_offered_and_never_deleted(
         assert line, "the other editor did not start"
         theirs = Path(line)
         before = theirs.read_bytes(), theirs.stat().st_mtime_ns
-        crashed = _crashed_editor(excerpt)  # and a third editor's, that crashed
+        crashed = crashed_editor_file(excerpt, token="cd", second_symbol=None)  # and a third editor's, that crashed
         asked.answer = False
         window = make_window()
         open_and_wait(window, excerpt)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QDialog, QDialogButtonBox
 
 from ecgstudio.app.models import list_models
 from ecgstudio.gui.model_chooser import ModelChooserDialog
+from tests.helpers import write_model_pair
 
 
 def _pair(folder, name, *, keras=True, **meta):
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.json").write_text(json.dumps(meta), encoding="utf-8")
-    if keras:
-        (folder / f"{name}.keras").write_bytes(b"x")
+    return write_model_pair(folder, name, meta, keras=b"not really a model" if keras else False)
 
 
 @pytest.fixture

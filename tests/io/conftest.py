@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,18 +33,3 @@ def synth12(tmp_path: Path) -> Path:
     """A writable copy of the synthetic 12-lead record with lead files."""
     return copy_record("synth12", tmp_path)
 
-
-@pytest.fixture
-def no_hang() -> Iterator[None]:
-    """Fail a test instead of letting it hang for more than 20 s."""
-
-    def timeout(signum, frame):
-        raise TimeoutError("took more than 20 s: reading must never hang")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(20)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,33 +21,11 @@ from ecgstudio.ml.model import (
     read_metadata,
 )
 from ecgstudio.paths import default_model_path
+from tests.helpers import write_model_pair
 
 HAS_DEV_ZERO = Path("/dev/zero").exists()
 
-
-@pytest.fixture(autouse=True)
-def no_hang() -> Iterator[None]:
-    """Fail instead of hanging for more than 20 s (a reader blocked on a FIFO)."""
-
-    def timeout(signum, frame):
-        raise TimeoutError("took more than 20 s: reading must never hang")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(20)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _pair(folder: Path, meta: object, *, raw: str | None = None) -> Path:
-    """``folder/m.json`` (``meta`` as JSON, or ``raw`` text) beside a ``m.keras`` that is a zip archive."""
-    stem = folder / "m"
-    stem.with_suffix(".json").write_text(json.dumps(meta) if raw is None else raw, encoding="utf-8")
-    with zipfile.ZipFile(stem.with_suffix(".keras"), "w") as archive:
-        archive.writestr("config.json", "{}")
-    return stem
+pytestmark = pytest.mark.usefixtures("no_hang")
 
 
 def _refused(stem: Path, *words: str) -> str:
@@ -68,7 +43,7 @@ def _refused(stem: Path, *words: str) -> str:
 @pytest.mark.parametrize("depth", [100, 100_000])
 def test_deeply_nested_metadata_is_refused_in_one_line(tmp_path: Path, depth: int) -> None:
     meta = json.dumps(base_metadata())[:-1] + ', "deep": ' + "[" * depth + "]" * depth + "}"
-    _refused(_pair(tmp_path, None, raw=meta), "nested")
+    _refused(write_model_pair(tmp_path, "m", None, raw=meta), "nested")
 
 
 @pytest.mark.parametrize("key, value, words", [
@@ -90,7 +65,7 @@ def test_deeply_nested_metadata_is_refused_in_one_line(tmp_path: Path, depth: in
 def test_fields_of_the_wrong_type_are_refused(tmp_path: Path, key: str, value: object, words: str) -> None:
     meta = base_metadata()
     meta[key] = value
-    _refused(_pair(tmp_path, meta), "corrupt model metadata", words)
+    _refused(write_model_pair(tmp_path, "m", meta), "corrupt model metadata", words)
 
 
 @pytest.mark.parametrize("fields, words", [
@@ -108,13 +83,13 @@ def test_windows_that_would_find_nothing_or_run_forever_are_refused(tmp_path: Pa
                                                                    words: str) -> None:
     meta = {k: v for k, v in base_metadata().items() if k not in inference_settings(1000)}  # a pre-issue-13 pair
     meta.update(fields)
-    _refused(_pair(tmp_path, meta), "incompatible model metadata", words)
+    _refused(write_model_pair(tmp_path, "m", meta), "incompatible model metadata", words)
 
 
 def test_a_null_split_and_null_optional_settings_are_accepted(tmp_path: Path) -> None:
     meta = base_metadata()
     meta.update(split=None, taper_samples=None, seed=None, metrics=None, parent_model=None)
-    assert read_metadata(_pair(tmp_path, meta))["split"] is None
+    assert read_metadata(write_model_pair(tmp_path, "m", meta))["split"] is None
 
 
 def test_the_shipped_model_passes_the_schema() -> None:
@@ -131,13 +106,13 @@ def test_a_partial_json_is_checked_for_types_only() -> None:
 
 
 def test_oversize_metadata_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    stem = _pair(tmp_path, base_metadata())
+    stem = write_model_pair(tmp_path, "m", base_metadata())
     monkeypatch.setattr(model_module, "MAX_METADATA_BYTES", 100)
     _refused(stem, "too large")
 
 
 def test_a_fifo_metadata_file_is_refused_without_blocking(tmp_path: Path) -> None:
-    stem = _pair(tmp_path, base_metadata())
+    stem = write_model_pair(tmp_path, "m", base_metadata())
     stem.with_suffix(".json").unlink()
     os.mkfifo(stem.with_suffix(".json"))
     _refused(stem, "FIFO")
@@ -145,7 +120,7 @@ def test_a_fifo_metadata_file_is_refused_without_blocking(tmp_path: Path) -> Non
 
 @pytest.mark.skipif(not HAS_DEV_ZERO, reason="no /dev/zero")
 def test_metadata_linked_to_dev_zero_is_refused(tmp_path: Path) -> None:
-    stem = _pair(tmp_path, base_metadata())
+    stem = write_model_pair(tmp_path, "m", base_metadata())
     stem.with_suffix(".json").unlink()
     stem.with_suffix(".json").symlink_to("/dev/zero")
     _refused(stem, "character device")
@@ -153,7 +128,7 @@ def test_metadata_linked_to_dev_zero_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("content", [b"this is not a zip file", b"", b"PK\x03\x04 truncated"])
 def test_a_corrupt_keras_file_is_called_corrupt_not_missing(tmp_path: Path, content: bytes) -> None:
-    stem = _pair(tmp_path, base_metadata())
+    stem = write_model_pair(tmp_path, "m", base_metadata())
     stem.with_suffix(".keras").write_bytes(content)
     with pytest.raises(ModelError) as info:
         load_model_pair(stem)
@@ -163,7 +138,7 @@ def test_a_corrupt_keras_file_is_called_corrupt_not_missing(tmp_path: Path, cont
 
 
 def test_a_fifo_keras_file_is_refused_without_blocking(tmp_path: Path) -> None:
-    stem = _pair(tmp_path, base_metadata())
+    stem = write_model_pair(tmp_path, "m", base_metadata())
     stem.with_suffix(".keras").unlink()
     os.mkfifo(stem.with_suffix(".keras"))
     with pytest.raises(ModelError, match=r"m\.keras: model file is a FIFO"):
@@ -173,7 +148,7 @@ def test_a_fifo_keras_file_is_refused_without_blocking(tmp_path: Path) -> None:
 def test_refusals_happen_before_tensorflow_is_imported(tmp_path: Path) -> None:
     meta = base_metadata()
     meta["window_samples"] = meta["hop_samples"] = 1
-    stem = _pair(tmp_path, meta)
+    stem = write_model_pair(tmp_path, "m", meta)
     code = ("import sys; from ecgstudio.ml.model import load_model_pair\n"
             f"try:\n    load_model_pair({str(stem)!r})\nexcept Exception as exc:\n    print(type(exc).__name__)\n"
             "print('tensorflow' in sys.modules)")

@@ -1,0 +1,92 @@
+"""Builders shared by the test modules: a time limit, stand-in model pairs, a crashed editor's recovery file.
+
+Each is written once here so that the tests of io, ml, app and gui build hostile inputs the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+#: Owner pid of a crashed editor: above any pid_max, so no such process runs.
+DEAD_PID = 2**31 - 2
+
+
+class Hung(BaseException):
+    """Raised by :func:`alarm` (a BaseException, so code under test that catches ``Exception`` cannot hide it)."""
+
+
+@contextmanager
+def alarm(seconds: int, what: str = "still running") -> Iterator[None]:
+    """Raise :class:`Hung` in the main thread if the block runs longer than ``seconds`` (SIGALRM, POSIX)."""
+
+    def fire(signum: int, frame: object) -> None:
+        raise Hung(f"{what} after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def write_model_pair(folder: Path, name: str = "m", meta: object = None, *, raw: str | None = None,
+                     keras: bytes | bool = True) -> Path:
+    """A stand-in model pair ``folder/name.json`` + ``folder/name.keras``; returns the stem.
+
+    Parameters
+    ----------
+    folder : Path
+        Created if missing.
+    name : str
+        Stem of the pair.
+    meta : object
+        Written as JSON into the ``.json`` (unless ``raw`` is given).
+    raw : str | None
+        The ``.json``'s exact text (hostile metadata).
+    keras : bytes | bool
+        The ``.keras``'s bytes; ``True``: a regular zip archive holding an empty ``config.json``
+        (enough to pass the pair checks that run before TensorFlow); ``False``: no ``.keras``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / name
+    stem.with_name(f"{name}.json").write_text(json.dumps(meta) if raw is None else raw, encoding="utf-8")
+    keras_path = stem.with_name(f"{name}.keras")
+    if isinstance(keras, bytes):
+        keras_path.write_bytes(keras)
+    elif keras:
+        with zipfile.ZipFile(keras_path, "w") as archive:
+            archive.writestr("config.json", "{}")
+    return stem
+
+
+def crashed_editor_file(record: Path, *, token: str = "ab", second_symbol: str | None = "V") -> Path:
+    """Recovery file of another editor that opened ``record``, edited, autosaved and died; returns it.
+
+    The edits: a QRS at samples 1000-1020 and one at 1200-1220 (beat label ``second_symbol``),
+    samples 990-1030 marked reviewed. The file names owner ``DEAD_PID`` and a token made of
+    ``token`` (two hex digits) repeated, so it is a dead editor's file, not this process's.
+    Needs ``$ECGSTUDIO_HOME`` pointed at a temporary folder.
+    """
+    from ecgstudio.app.editing import EditingSession
+    from ecgstudio.core.edits import AddWave
+    from ecgstudio.core.waves import Wave, WaveKind
+
+    session = EditingSession.open(record)
+    session.apply(AddWave(Wave(WaveKind.QRS, 1000, 1010, 1020)))
+    session.apply(AddWave(Wave(WaveKind.QRS, 1200, 1210, 1220, symbol=second_symbol)))
+    session.mark_reviewed(990, 1030)
+    path = session.autosave()
+    assert path is not None and path.is_file()
+    data = json.loads(path.read_text())
+    data["owner"].update(pid=DEAD_PID, token=token * 16, started=None)
+    theirs = path.with_name(path.name.replace(f".{path.name.split('.')[-2]}.", f".{token * 6}."))
+    theirs.write_text(json.dumps(data))
+    path.unlink()
+    return theirs
