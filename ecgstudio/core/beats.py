@@ -105,12 +105,7 @@ def beat_joins(waves: WaveArrays, max_gap: int | None = None) -> np.ndarray:
 def beat_indices(waves: WaveArrays, max_gap: int | None = None) -> np.ndarray:
     """The beats of a track as wave indices.
 
-    Parameters
-    ----------
-    waves : WaveArrays
-        Waves sorted by start, non-overlapping.
-    max_gap : int | None
-        As in :func:`beat_joins`.
+    ``waves`` and ``max_gap`` as in :func:`beat_joins`.
 
     Returns
     -------

@@ -16,12 +16,10 @@ import numpy as np
 from ecgstudio.core.decode_config import DEFAULT_CONFIG, DecodeConfig
 from ecgstudio.core.viterbi import (
     _BATCH_SAMPLES,
-    _CHUNK_S,
-    _MARGIN_S,
     _check_probs,
     _log_emissions,
+    _setup,
     _stitch,
-    _transition_tables,
     _viterbi_batch,
 )
 
@@ -44,12 +42,7 @@ def viterbi_paths(probs: Sequence[np.ndarray], fs: float, config: DecodeConfig =
         int8 ``(n_samples,)`` :class:`~ecgstudio.core.waves.SegmentClass` codes per track.
     """
     probs = [_check_probs(p) for p in probs]
-    preds, costs = _transition_tables(fs, config)
-    floor = np.float32(config.prob_floor)
-    scale = None if config.class_prior is None else (1.0 / np.asarray(config.class_prior, np.float32))
-    core = max(16, int(round(_CHUNK_S * fs)))
-    margin = max(4, min(core // 2, int(round(_MARGIN_S * fs))))
-    length = core + 2 * margin
+    preds, costs, floor, scale, core, margin, length = _setup(fs, config)
     # jobs: (track, chunk starts, chunk length); tracks no longer than one chunk are one chunk of their length
     jobs: list[tuple[int, np.ndarray, int]] = []
     for i, p in enumerate(probs):

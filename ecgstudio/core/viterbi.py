@@ -116,6 +116,17 @@ def _viterbi_batch(log_emis: np.ndarray, preds: np.ndarray, costs: np.ndarray) -
     return path
 
 
+def _setup(fs: float, config: DecodeConfig) -> tuple[np.ndarray, np.ndarray, np.float32, np.ndarray | None,
+                                                    int, int, int]:
+    """Transition tables, emission floor and class scaling, and the chunking (core, margin, length in samples)."""
+    preds, costs = _transition_tables(fs, config)
+    floor = np.float32(config.prob_floor)
+    scale = None if config.class_prior is None else (1.0 / np.asarray(config.class_prior, np.float32))
+    core = max(16, int(round(_CHUNK_S * fs)))
+    margin = max(4, min(core // 2, int(round(_MARGIN_S * fs))))
+    return preds, costs, floor, scale, core, margin, core + 2 * margin
+
+
 def viterbi_path(probs: np.ndarray, fs: float, config: DecodeConfig = DEFAULT_CONFIG) -> np.ndarray:
     """Most likely class sequence that obeys :data:`ALLOWED_TRANSITIONS`.
 
@@ -135,12 +146,7 @@ def viterbi_path(probs: np.ndarray, fs: float, config: DecodeConfig = DEFAULT_CO
     """
     probs = _check_probs(probs)
     n = probs.shape[0]
-    preds, costs = _transition_tables(fs, config)
-    floor = np.float32(config.prob_floor)
-    scale = None if config.class_prior is None else (1.0 / np.asarray(config.class_prior, np.float32))
-    core = max(16, int(round(_CHUNK_S * fs)))
-    margin = max(4, min(core // 2, int(round(_MARGIN_S * fs))))
-    length = core + 2 * margin
+    preds, costs, floor, scale, core, margin, length = _setup(fs, config)
     if n <= length:
         emis = _log_emissions(probs, np.zeros(1, np.intp), n, floor, scale)
         return _viterbi_batch(emis, preds, costs)[0]
