@@ -84,7 +84,9 @@ def _free_port() -> int:
 
 def _marked_pids(marker: str) -> list[int]:
     """Processes whose environment holds ``marker`` (the head, its raylet, GCS and Ray workers inherit it)."""
-    pids = []
+    pids: list[int] = []
+    if not Path("/proc").is_dir():  # no /proc (macOS): the process group was the whole cleanup
+        return pids
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
@@ -122,6 +124,8 @@ def ray_head() -> Iterator[tuple[str, dict[str, str]]]:
     timeout.
     """
     pytest.importorskip("ray")
+    if sys.platform == "win32":
+        pytest.skip("process groups (os.killpg) are POSIX")
     ray_cli = Path(sys.executable).with_name("ray")
     if not ray_cli.is_file():
         pytest.skip("no ray command next to this Python")
