@@ -38,7 +38,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model, metadata = load_model(resolve_model_stem(args.model))
-    names = sorted(p.name[:-4] for p in folder.glob(f"*.{args.ref_ext}"))
+    names = sorted(p.name[: -len(args.ref_ext) - 1] for p in folder.glob(f"*.{args.ref_ext}"))
     for i, name in enumerate(names, 1):
         t0 = time.perf_counter()
         record = read_record(folder / name)

@@ -1,19 +1,25 @@
-"""Compare T-wave post-processing variants on cached QTDB probabilities.
+"""Choose the decoder's T-wave settings on development records (cached probabilities).
 
-Run ``bench/t_wave_cache.py`` first. Prints, for the model's training +
-validation records (where settings are chosen) and for its test records
-(reported only), the pooled error SD of T peak / T off (and QT) for the
-global track and for the per-lead best lead, for each variant.
+Run ``bench/t_wave_cache.py`` first (QTDB, and LUDB with ``--ref-ext ii``).
+``--grid peak`` scores T-peak settings on the default model's 10 QTDB
+validation records and prints the chosen one's figures on the test records;
+``--grid end`` scores T-end settings (trapezium area, :mod:`ecgstudio.core.t_wave`)
+on the validation records and LUDB records 1-50; the setting with the lowest
+sum of pooled and mean per-record T-end SDs (global track and best lead) is
+the default. ``bench/t_wave_ab.py`` then measures on held-out records.
 
 Usage::
 
-    python bench/t_wave_experiment.py --cache runs/tcache --data ../shared/data/qtdb
+    python bench/t_wave_cache.py --data ../shared/data/qtdb --out runs/tcache
+    python bench/t_wave_cache.py --data ../shared/data/ludb --out runs/tcache_ludb --ref-ext ii
+    python bench/t_wave_experiment.py --cache runs/tcache --data ../shared/data/qtdb --grid peak
+    python bench/t_wave_experiment.py --cache runs/tcache --data ../shared/data/qtdb --grid end \\
+        --ludb-cache runs/tcache_ludb --ludb-data ../shared/data/ludb
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 from pathlib import Path
 
@@ -103,44 +109,75 @@ def summarise(items: list[dict], config: TEndConfig | None, cached: dict) -> dic
     return out
 
 
+def end_grid(qtdb_val: list[dict], ludb_dev: list[dict]) -> None:
+    """T-end settings (after the chosen T-peak settings), scored on QTDB validation and LUDB 1-50."""
+    from ecgstudio.core.protocols import best_lead, mean_record_sd
+
+    def stats(items: list[dict], variant) -> dict[str, tuple[float, float, float, float]]:
+        glob, best = [], []
+        for item in items:
+            g, leads = tracks_for(item, variant)
+            glob.append(score_tracks(item["ref"], g))
+            best.append(best_lead([score_tracks(item["ref"], t) for t in leads])[0])
+        out = {}
+        for name, scores in (("g", glob), ("b", best)):
+            pooled, rec = pool(scores), mean_record_sd(scores)
+            item = pooled[Fiducial.T_OFF]
+            out[name] = (item.sd_error_ms, rec[Fiducial.T_OFF], 100 * item.sensitivity, item.mean_error_ms)
+        return out
+
+    variants: list = [PEAK_CHOICE]
+    for combine in ("largest", "median", "latest"):
+        for blend in (0.5, 1.0):
+            for reach in (0.04, 0.08):
+                variants.append((*PEAK_CHOICE, TEndConfig(reach_s=reach, combine=combine, blend=blend)))
+    for variant in variants:
+        label = "no T end" if len(variant) == 2 else f"{variant[2].combine} b{variant[2].blend} r{variant[2].reach_s}"
+        a, b = stats(qtdb_val, variant), stats(ludb_dev, variant)
+        total = sum(x[0] + x[1] for x in a.values()) + sum(x[0] + x[1] for x in b.values())
+
+        def fmt(d: dict) -> str:
+            return " ".join(f"{k} {x[0]:.1f}/{x[1]:.1f} Se{x[2]:.1f} m{x[3]:.0f}" for k, x in d.items())
+
+        print(f"{label:24} qtdb-val {fmt(a)} | ludb1-50 {fmt(b)} | sum {total:.1f}", flush=True)
+
+
+#: The T-peak settings chosen by ``--grid peak`` (smoothing s, start fraction).
+PEAK_CHOICE = (0.06, 0.2)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cache", required=True)
-    parser.add_argument("--data", required=True)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", required=True, help="bench/t_wave_cache.py output for QTDB")
+    parser.add_argument("--data", required=True, help="the QT Database folder")
     parser.add_argument("--model-json", default="models/default.json")
-    parser.add_argument("--grid", default="small")
-    parser.add_argument("--out", default=None)
+    parser.add_argument("--grid", choices=("peak", "end"), default="peak",
+                        help="peak: T-peak settings on the QTDB validation records; end: T-end settings on "
+                             "those and LUDB 1-50 (needs --ludb-cache/--ludb-data)")
+    parser.add_argument("--ludb-cache", default=None, help="bench/t_wave_cache.py output for LUDB (--ref-ext ii)")
+    parser.add_argument("--ludb-data", default=None)
     args = parser.parse_args()
     meta = json.loads(Path(args.model_json).read_text())
-    test = meta["split"]["test"]
     cache = Path(args.cache)
     names = sorted(p.stem for p in cache.glob("*.npz"))
     dev = [n for n in meta["split"]["validation"] if n in names]
     dev_items = load(cache, Path(args.data), dev, "q1c")
-    test_items = load(cache, Path(args.data), test, "q1c")
-    configs: list[TEndConfig | None] = [None]
-    if args.grid == "peak":
-        configs += [(s, f) for s in (0.0, 0.02, 0.04, 0.06) for f in (0.0, 0.2, 0.35, 0.5)]
-    if args.grid == "small":
-        configs.append((0.06, 0.2))
-        for smooth_s, reach_s, combine, blend in itertools.product((0.016, 0.032), (0.04, 0.08, 0.12),
-                                                                   ("largest", "median", "latest"), (0.5, 1.0)):
-            configs.append((0.06, 0.2, TEndConfig(smooth_s=smooth_s, reach_s=reach_s, combine=combine,
-                                                  blend=blend)))
+    if args.grid == "end":
+        if not (args.ludb_cache and args.ludb_data):
+            parser.error("--grid end needs --ludb-cache and --ludb-data")
+        end_grid(dev_items, load(Path(args.ludb_cache), Path(args.ludb_data), [str(i) for i in range(1, 51)], "ii"))
+        return
+    test_items = load(cache, Path(args.data), meta["split"]["test"], "q1c")
+    configs: list = [None] + [(sm, f) for sm in (0.0, 0.02, 0.04, 0.06) for f in (0.0, 0.2, 0.35, 0.5)]
     cached: dict = {}
     rows = []
     for config in configs:
         d = summarise(dev_items, config, cached)
         rows.append((config, d))
-        c = config[2] if isinstance(config, tuple) and len(config) == 3 else config
-        label = ("decoder only" if config is None else str(config) if c is config
-                 else f"s{c.smooth_s} r{c.reach_s} {c.combine} b{c.blend}")
-        print(f"{label:32} dev  T off g {d['T off']['g_sd']:5.1f} (mean {d['T off']['g_mean']:5.1f}) "
-              f"best {d['T off']['b_sd']:5.1f} Se {100 * d['T off']['g_se']:.1f} T peak g {d['T peak']['g_sd']:5.1f} best {d['T peak']['b_sd']:5.1f}",
+        print(f"{str(config):32} validation  T peak global {d['T peak']['g_sd']:5.1f} best {d['T peak']['b_sd']:5.1f}",
               flush=True)
-    target = "T peak" if args.grid == "peak" else "T off"
-    best = min(rows[1:], key=lambda r: r[1][target]["g_sd"] + r[1][target]["b_sd"])[0]
-    for label, config in (("decoder only", None), ("peaks only", (0.06, 0.2)), ("chosen on dev", best)):
+    best = min(rows[1:], key=lambda r: r[1]["T peak"]["g_sd"] + r[1]["T peak"]["b_sd"])[0]
+    for label, config in (("decoder only", None), ("chosen on validation", best)):
         t = summarise(test_items, config, cached)
         print(f"TEST {label} {config}: " + "; ".join(
             f"{k} g {v['g_sd']:.1f} ({100 * v['g_se']:.1f}%) best {v['b_sd']:.1f} ({100 * v['b_se']:.1f}%)"

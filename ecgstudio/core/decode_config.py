@@ -50,10 +50,15 @@ class DecodeConfig:
         Place T ends on the signal (:mod:`ecgstudio.core.t_wave`, trapezium
         area); ``None``: the end of the decoded run.
 
-    The T settings were chosen on the default model's 10 validation records
-    (``bench/t_wave_experiment.py``); on its 20 test records they moved the
-    pooled T-peak SD from 22.9 to 21.9 ms and the T-end SD from 40.8 to 32.8 ms
-    (global track; see ``models/README.md`` for the per-lead figures).
+    The T settings were chosen on development records only: the T-peak ones
+    on the default model's 10 QTDB validation records, the T-end ones on those
+    and LUDB records 1-50 (lowest sum of pooled and mean per-record T-end SDs,
+    global and best-lead; ``bench/t_wave_experiment.py``). Measured after the
+    choice (``bench/t_wave_ab.py``), T end / T peak error SD in ms, off -> on:
+    QTDB test records, global track 40.8 -> 37.6 / 22.9 -> 21.9, best lead
+    36.6 -> 34.3 / 19.0 -> 15.5 (T-end Se 99.6 -> 98.1 %); LUDB 51-100 (lead
+    II reference), global 23.1 -> 23.3 / 24.2 -> 23.3, best lead 17.2 -> 16.5
+    / 14.6 -> 12.9. ``models/README.md`` has the full tables.
     """
 
     expected_duration_s: tuple[float, ...] = (0.10, 0.06, 0.04, 0.04, 0.30, 0.35)

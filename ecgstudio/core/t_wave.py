@@ -24,9 +24,11 @@ wave). Everything is vectorised over waves (in batches, so memory stays
 bounded on 24-hour records). :func:`ecgstudio.core.decode.decode` calls
 :func:`refine_t_ends` when ``DecodeConfig.t_end`` is set (the default).
 
-The settings were chosen on the QT Database's training and validation records
-only (``bench/t_wave_experiment.py``); the measured effect on the held-out
-test records is in ``models/README.md``.
+The defaults (reach 40 ms, the latest end among leads with a clear T wave,
+halfway between the model's end and the signal's) were chosen on development
+records only (QTDB validation records and LUDB 1-50, see
+:class:`ecgstudio.core.decode_config.DecodeConfig`); on held-out records they
+mostly remove each record's bias rather than the beat-to-beat spread.
 """
 
 from __future__ import annotations
@@ -70,10 +72,10 @@ class TEndConfig:
     """
 
     smooth_s: float = 0.032
-    reach_s: float = 0.08
+    reach_s: float = 0.04
     max_shift_s: float = 0.1
-    blend: float = 1.0
-    combine: str = "largest"
+    blend: float = 0.5
+    combine: str = "latest"
     min_amplitude_ratio: float = 0.3
 
     def __post_init__(self) -> None:

@@ -28,8 +28,11 @@ def _t_wave(n: int, peak: int, end: int, amplitude: float = 0.4) -> np.ndarray:
 def test_the_end_lands_near_the_true_end_whatever_the_models_error(model_error: int, sign: float) -> None:
     n, peak, end = 600, 300, 340
     y = (sign * _t_wave(n, peak, end))[:, None]
-    got = refine_t_ends(y, np.array([peak]), np.array([end + model_error]), np.array([n - 1]), FS, TEndConfig())
+    full = TEndConfig(blend=1.0, reach_s=0.08)  # the signal's end alone
+    got = refine_t_ends(y, np.array([peak]), np.array([end + model_error]), np.array([n - 1]), FS, full)
     assert abs(int(got[0]) - end) <= 6  # within 24 ms of the true end, from a model off by up to 60 ms
+    half = refine_t_ends(y, np.array([peak]), np.array([end + model_error]), np.array([n - 1]), FS, TEndConfig())
+    assert abs(int(half[0]) - end) <= abs(model_error) // 2 + 6  # the default goes halfway
 
 
 def test_a_flat_signal_keeps_the_models_end_and_limits_hold() -> None:
@@ -45,8 +48,12 @@ def test_a_flat_signal_keeps_the_models_end_and_limits_hold() -> None:
 def test_the_largest_t_wave_lead_decides_a_global_end() -> None:
     n = 600
     y = np.stack([_t_wave(n, 300, 340, 0.05), _t_wave(n, 300, 352, 0.5)], axis=1)
-    got = refine_t_ends(y, np.array([300]), np.array([345]), np.array([n - 1]), FS, TEndConfig(combine="largest"))
+    config = TEndConfig(combine="largest", blend=1.0, reach_s=0.08)
+    got = refine_t_ends(y, np.array([300]), np.array([345]), np.array([n - 1]), FS, config)
     assert abs(int(got[0]) - 352) <= 6
+    latest = refine_t_ends(y, np.array([300]), np.array([345]), np.array([n - 1]), FS,
+                           TEndConfig(combine="latest", blend=1.0, reach_s=0.08, min_amplitude_ratio=0.05))
+    assert int(latest[0]) >= int(got[0]) - 1  # the latest end of the leads with a T wave
 
 
 @settings(max_examples=25, deadline=None)
@@ -78,9 +85,12 @@ def test_decode_places_the_t_end_on_the_signal_but_only_when_asked() -> None:
     signal = _t_wave(n, 300, 350)
     probs = np.eye(6, dtype=np.float32)[classes]
     refined = [w for w in decode(probs, signal, FS) if w.kind is WaveKind.T]
+    full = DecodeConfig(t_end=TEndConfig(blend=1.0, reach_s=0.08))
+    placed = [w for w in decode(probs, signal, FS, config=full) if w.kind is WaveKind.T]
     plain = [w for w in decode(probs, signal, FS, config=DecodeConfig(t_end=None)) if w.kind is WaveKind.T]
     assert plain[0].offset == 330
-    assert abs(refined[0].offset - 350) <= 6
+    assert abs(placed[0].offset - 350) <= 6
+    assert 330 < refined[0].offset < 350  # the default: halfway towards the signal's end
     assert abs(refined[0].peak - 300) <= 5  # the chord ends at the early model end: a few ms early
     with pytest.raises(ValueError):
         TEndConfig(combine="mean")
