@@ -40,6 +40,9 @@ import numpy as np
 #: Largest number of float32 values a batch of waves may span (memory bound, ~16 MB per array).
 _BATCH_ELEMENTS = 1 << 22
 
+#: Samples per block of :func:`smooth`.
+_SMOOTH_BLOCK = 1 << 18
+
 #: T amplitude (physical units) at or below which a lead is flat.
 _FLAT = 1e-9
 
@@ -99,22 +102,38 @@ def smooth(signal: np.ndarray, width_samples: int) -> np.ndarray:
     -------
     np.ndarray
         float32, same shape, zero-phase (centred), edges averaged over the
-        samples available.
+        samples available. Computed in blocks, so the extra memory is the
+        output plus a few MB (24-hour records).
     """
-    out = np.nan_to_num(np.asarray(signal, dtype=np.float32))
-    if width_samples <= 1 or out.shape[0] < 2:
-        return out.copy()
-    for _ in range(2):
-        out = _box(out, width_samples)
+    x = np.asarray(signal)
+    n = x.shape[0]
+    out = np.empty(x.shape, dtype=np.float32)
+    if width_samples <= 1 or n < 2:
+        out[...] = np.nan_to_num(x)
+        return out
+    pad = 2 * width_samples  # two passes: each output sample depends on +-width samples
+    for lo in range(0, n, _SMOOTH_BLOCK):
+        hi = min(n, lo + _SMOOTH_BLOCK)
+        a, b = max(0, lo - pad), min(n, hi + pad)
+        block = np.nan_to_num(x[a:b].astype(np.float32))
+        block = _box(_box(block, width_samples), width_samples)
+        out[lo:hi] = block[lo - a:hi - a]
     return out
 
 
 def _box(x: np.ndarray, width: int) -> np.ndarray:
-    n = x.shape[0]
+    """Centred moving average along axis 0; the ends average the samples available.
+
+    In :func:`smooth` a block's cut ends are wrong this way, but lie more than
+    ``2 * width`` samples from every sample kept; a record's own ends are right.
+    """
+    m = x.shape[0]
     half = width // 2
-    csum = np.concatenate((np.zeros((1, x.shape[1]), np.float64), np.cumsum(x, axis=0, dtype=np.float64)))
-    lo = np.clip(np.arange(n) - half, 0, n)
-    hi = np.clip(np.arange(n) - half + width, 0, n)
+    csum = np.zeros((m + 1, x.shape[1]), np.float64)
+    np.cumsum(x, axis=0, dtype=np.float64, out=csum[1:])
+    pos = np.arange(m)
+    lo = np.clip(pos - half, 0, m)
+    hi = np.clip(pos - half + width, 0, m)
     return ((csum[hi] - csum[lo]) / (hi - lo)[:, None]).astype(np.float32)
 
 

@@ -94,3 +94,20 @@ def test_decode_places_the_t_end_on_the_signal_but_only_when_asked() -> None:
     assert abs(refined[0].peak - 300) <= 5  # the chord ends at the early model end: a few ms early
     with pytest.raises(ValueError):
         TEndConfig(combine="mean")
+
+
+def test_block_smoothing_equals_smoothing_the_whole_signal() -> None:
+    import ecgstudio.core.t_wave as t_wave
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5000, 3)).astype(np.float32)
+    x[100, 1] = np.nan
+    whole = smooth(x, 15)
+    small, t_wave._SMOOTH_BLOCK = t_wave._SMOOTH_BLOCK, 700
+    try:
+        blocks = smooth(x, 15)
+    finally:
+        t_wave._SMOOTH_BLOCK = small
+    assert np.allclose(whole, blocks, atol=1e-5)
+    assert whole.dtype == np.float32 and np.isfinite(whole).all()
+    assert abs(float(whole[2500, 0]) - float(x[2500 - 14:2500 + 15, 0].mean())) < 0.5  # a local average
