@@ -487,6 +487,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--distill", type=float, default=DEFAULT_DISTILL, metavar="W",
                         help="weight of the base model's own labels on unannotated leads of the training records "
                              "(default 1; 0: off)")
+    parser.add_argument("--guard", default=None, metavar="DIR",
+                        help="no forgetting: also score base and new model on the base's own test records in DIR "
+                             "(bundled model: the QT Database) and refuse the new model when a boundary's "
+                             "sensitivity falls by more than 1 point there")
+    parser.add_argument("--guard-ref", default="q1c", metavar="EXT", help="reference of the --guard records")
     parser.add_argument("--no-p", choices=("rhythm", "statement", "unlabelled"), default="rhythm",
                         help="tracks without P waves: their TP gaps are a statement only in editor-reviewed spans "
                              "or AF/flutter records (rhythm, default), always, or never")
@@ -521,7 +526,19 @@ def run(args: argparse.Namespace) -> int:
                 print(f"held-out {fid:<8} sensitivity {100 * before['sensitivity']:5.1f} -> "
                       f"{100 * after['sensitivity']:5.1f} %, error SD {_ms(before['sd_error_ms'])} -> "
                       f"{_ms(after['sd_error_ms'])} ms")
-    print(f"held-out records {', '.join(result.validation_records)}: the new model is {result.verdict}"
-          if result.accepted else f"{result.verdict}; keep using {Path(args.base).name} (the new pair is written "
+    accepted, verdict = result.accepted, result.verdict
+    if args.guard:
+        from ecgstudio.app.finetune_guard import guard, record_guard
+
+        checked = guard(args.base, result.stem, args.guard, GATE_FIDUCIALS, ref_ext=args.guard_ref, log=log)
+        for line in checked.lines:
+            print(line)
+        record_guard(result.stem, checked)
+        if accepted and not checked.passed:
+            accepted, verdict = False, f"NOT ACCEPTED: {checked.verdict}"
+        elif accepted:
+            verdict = f"{verdict}; {checked.verdict}"
+    print(f"held-out records {', '.join(result.validation_records)}: the new model is {verdict}"
+          if accepted else f"{verdict}; keep using {Path(args.base).name} (the new pair is written "
           "for inspection only)")
-    return 0 if result.accepted else EXIT_NOT_BETTER
+    return 0 if accepted else EXIT_NOT_BETTER
