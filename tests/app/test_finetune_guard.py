@@ -45,7 +45,7 @@ def test_the_guard_scores_both_models_on_the_bases_test_records(pairs, tmp_path:
     base, new, calls = pairs
     result = guard(base, new, tmp_path, GATE_FIDUCIALS)
     assert calls == [("base", ["rec1", "rec2"]), ("new", ["rec1", "rec2"])]
-    assert result.passed and "no boundary lost" in result.verdict
+    assert result.passed and "no boundary lost" in result.verdict and "looser" not in result.verdict
     assert any("T off" in line and "20.0 -> 19.0" in line for line in result.lines)
 
 
@@ -54,6 +54,7 @@ def test_a_sensitivity_loss_beyond_the_margin_refuses_the_model_and_is_recorded(
     base, new, _ = pairs
     lost = _columns(0.99, 19.0)
     lost["columns"]["model"]["P on"]["sensitivity"] = 0.99 - (GUARD_SE_POINTS + 0.5) / 100
+    lost["columns"]["model"]["T off"]["sd_error_ms"] = 25.0
     fake = guard_module.evaluate_model
 
     def evaluate(model: Path, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -62,6 +63,7 @@ def test_a_sensitivity_loss_beyond_the_margin_refuses_the_model_and_is_recorded(
     monkeypatch.setattr(guard_module, "evaluate_model", evaluate)
     result = guard(base, new, tmp_path, GATE_FIDUCIALS)
     assert not result.passed and result.verdict.startswith("FORGETS") and "P on" in result.verdict
+    assert "looser there: error SD T off 20.0 -> 25.0 ms" in result.verdict
     record_guard(new, result)
     meta = json.loads(Path(f"{new}.json").read_text())
     assert meta["finetune"]["guard"]["passed"] is False
