@@ -61,6 +61,9 @@ class RecordStatus:
     locked_by : str | None
         ``"anna on ws-3 (pid 4242) since 14:05"`` when another live editor
         (another process) holds the record's lock, else ``None``.
+    beats : int | None
+        QRS complexes in the annotation file; ``None`` when not counted
+        (:func:`ecgstudio.app.folder_beats.with_beats` fills it) or unreadable.
     """
 
     path: Path
@@ -77,6 +80,7 @@ class RecordStatus:
     last_reviewed_at: str = ""
     changed_at: float | None = None
     locked_by: str | None = None
+    beats: int | None = None
 
     @property
     def duration_s(self) -> float:

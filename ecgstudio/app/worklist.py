@@ -35,6 +35,7 @@ import csv
 import io
 import os
 import re
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ REVIEWED_MAX_GAP_S = 2.0
 
 #: Columns of the worklist CSV.
 CSV_COLUMNS = ("record", "status", "reviewed_percent", "reviewer", "reviewed_at", "last_change",
-               "duration_s", "leads", "fs_hz", "locked_by", "problem")
+               "duration_s", "leads", "fs_hz", "beats", "locked_by", "problem")
 
 _EXT_RE = re.compile(r"[A-Za-z0-9_]+")
 
@@ -172,7 +173,11 @@ def utc_text(epoch_s: float | None) -> str:
 
 
 def csv_rows(rows: Sequence[RecordStatus]) -> list[list[str]]:
-    """One text row per record, columns :data:`CSV_COLUMNS` (times in UTC, duration in seconds)."""
+    """One text row per record, columns :data:`CSV_COLUMNS` (times in UTC, duration in seconds).
+
+    ``beats`` is blank for records whose beats were not counted
+    (:func:`ecgstudio.app.folder_beats.with_beats`) or that have no readable file.
+    """
     out = []
     for r in rows:
         state = review_state(r)
@@ -180,7 +185,8 @@ def csv_rows(rows: Sequence[RecordStatus]) -> list[list[str]]:
         out.append([
             r.name, state.value, f"{reviewed_percent(r):.1f}", r.last_reviewer, r.last_reviewed_at,
             utc_text(r.changed_at), f"{r.duration_s:.3f}" if readable else "",
-            str(r.n_leads) if readable else "", f"{r.fs:g}" if readable else "", r.locked_by or "",
+            str(r.n_leads) if readable else "", f"{r.fs:g}" if readable else "",
+            "" if r.beats is None else str(r.beats), r.locked_by or "",
             (r.error or "").replace("\n", " "),
         ])
     return out
@@ -214,18 +220,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``ecgstudio worklist``."""
     parser.add_argument("folder", help="folder of WFDB records")
     parser.add_argument("--csv", metavar="OUT", help="write the worklist to this CSV file")
+    parser.add_argument("--measurements", metavar="OUT",
+                        help="write every beat of every saved annotation file of the folder to this .csv "
+                             "(record, lead and the columns of annotate --table)")
     parser.add_argument("--ext", default=DEFAULT_EXT,
                         help=f"extension of the edited annotation files (default: {DEFAULT_EXT})")
 
 
 def run(args: argparse.Namespace) -> int:
-    """``ecgstudio worklist FOLDER [--csv OUT]``: print (or write) the review state of every record."""
+    """``ecgstudio worklist FOLDER [--csv OUT] [--measurements OUT]``: the review state of every record.
+
+    Prints the worklist, or writes it (``--csv``, with beats per record) and/or
+    the beats of the folder (``--measurements``).
+    """
+    from ecgstudio.app.folder_beats import with_beats, write_folder_measurements
+
     if not _EXT_RE.fullmatch(args.ext):
         raise EcgStudioError(f"--ext {args.ext!r}: letters, digits and _ only")
     folder = Path(args.folder).expanduser()
     rows = folder_status(folder, args.ext)
     progress = FolderProgress.of(rows)
+    if args.measurements:
+        done = write_folder_measurements(args.measurements, rows, args.ext)
+        for problem in done.problems:
+            print(f"ecgstudio: warning: {problem}", file=sys.stderr)
+        print(f"{done.path}: {done.rows} beat rows of {done.records} records")
+        if not args.csv:
+            return 0
     if args.csv:
+        rows = with_beats(rows, args.ext)
         written = write_worklist_csv(args.csv, rows)
         print(f"{written}: {len(rows)} records; {progress.text()}")
         return 0

@@ -132,6 +132,7 @@ class Actions:
     gains: dict[float, QAction] = field(default_factory=dict)
     next_record: QAction | None = None
     export_worklist: QAction | None = None
+    export_measurements: QAction | None = None
 
     def document_actions(self) -> list[QAction]:
         """Actions that need an open record."""
@@ -294,6 +295,9 @@ def _worklist_actions(window: MainWindow, a: Actions) -> None:
     a.export_worklist = _action(window, "&Export worklist (CSV)…", window.worklist.export_csv,
                                 tip="Review state, reviewed share, reviewer and last change of every record "
                                     "of the browsed folder")
+    a.export_measurements = _action(window, "Export folder &measurements…", window.worklist.export_measurements,
+                                    tip="Every beat of every saved record of the browsed folder as one CSV "
+                                        "(record, lead and the columns of the measurements export)")
 
 
 def build_menus(window: MainWindow, a: Actions) -> None:
@@ -302,7 +306,7 @@ def build_menus(window: MainWindow, a: Actions) -> None:
     file_menu = bar.addMenu("&File")
     file_menu.addActions([a.open, a.open_folder])
     a.recent_menu = file_menu.addMenu("Open &recent")
-    file_menu.addActions([a.next_record, a.export_worklist])
+    file_menu.addActions([a.next_record, a.export_worklist, a.export_measurements])
     file_menu.addSeparator()
     file_menu.addActions([a.save, a.save_as])
     file_menu.addSeparator()

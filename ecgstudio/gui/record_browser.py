@@ -1,4 +1,4 @@
-"""The record browser: the worklist of a folder (review state, reviewed share, reviewer, duration, fs, leads).
+"""The record browser: the worklist of a folder (review state, reviewed share, reviewer, duration, fs, leads, beats).
 
 The review states and the choice of the next record to review are
 :mod:`ecgstudio.app.worklist`'s (no Qt); this widget lists them, sorts them,
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PyQt5.QtCore import QSize, Qt, pyqtSignal, pyqtSlot
@@ -28,11 +29,12 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from ecgstudio.app.folder_beats import BeatCounter, with_beats
 from ecgstudio.app.folder_status import DEFAULT_EXT, RecordStatus, folder_status
 from ecgstudio.app.worklist import FolderProgress, ReviewState, review_state
 from ecgstudio.gui.workers import TaskRunner
 
-_COLUMNS = ("Record", "Status", "Reviewed", "Length", "Reviewer", "Changed", "Hz", "Leads")
+_COLUMNS = ("Record", "Status", "Reviewed", "Length", "Reviewer", "Changed", "Hz", "Leads", "Beats")
 _TIPS = (
     "",
     "untouched: no .ecgs file saved · pre-annotated: model output, nothing reviewed · in progress: partly "
@@ -43,6 +45,7 @@ _TIPS = (
     "When the .ecgs annotations or their review marks were last saved",
     "Sampling frequency (Hz)",
     "Number of leads",
+    "QRS complexes in the saved .ecgs annotations (blank without a readable file)",
 )
 #: Text colour of each review state (readable on light and alternating rows).
 _STATE_COLOURS = {
@@ -107,11 +110,14 @@ class RecordBrowser(QWidget):
         The listing of the current folder finished with this many records.
     sigExportRequested()
         The user asked for the worklist as CSV (the window asks where).
+    sigMeasurementsRequested()
+        The user asked for every beat of the folder as CSV (the window asks where).
     """
 
     sigRecordActivated = pyqtSignal(str)
     sigListed = pyqtSignal(int)
     sigExportRequested = pyqtSignal()
+    sigMeasurementsRequested = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None, ext: str = DEFAULT_EXT) -> None:
         super().__init__(parent)
@@ -120,6 +126,7 @@ class RecordBrowser(QWidget):
         self._current: Path | None = None
         self._rows: list[RecordStatus] = []
         self._runner: TaskRunner | None = None
+        self._beats = BeatCounter()  # a refresh re-reads only the annotation files that changed
 
         self._folder_label = QLabel("No folder")
         self._folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -136,6 +143,10 @@ class RecordBrowser(QWidget):
         export.setIcon(self.style().standardIcon(QStyle.SP_DialogSaveButton))
         export.setToolTip("Export the worklist of this folder as CSV")
         export.clicked.connect(self.sigExportRequested)
+        measurements = QToolButton()
+        measurements.setIcon(self.style().standardIcon(QStyle.SP_FileDialogDetailedView))
+        measurements.setToolTip("Export folder measurements: every beat of every saved record as CSV")
+        measurements.clicked.connect(self.sigMeasurementsRequested)
 
         self._table = QTableWidget(0, len(_COLUMNS))
         self._table.setHorizontalHeaderLabels(list(_COLUMNS))
@@ -164,6 +175,7 @@ class RecordBrowser(QWidget):
         top.addWidget(choose)
         top.addWidget(self._refresh_button)
         top.addWidget(export)
+        top.addWidget(measurements)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -189,6 +201,10 @@ class RecordBrowser(QWidget):
         """The folder shown."""
         return self._folder
 
+    def ext(self) -> str:
+        """Extension of the edited annotation files whose state is shown."""
+        return self._ext
+
     @pyqtSlot()
     def refresh(self) -> None:
         """Read the folder again (review progress changes as the user works)."""
@@ -204,7 +220,13 @@ class RecordBrowser(QWidget):
         runner.sigProgress.connect(self._on_progress)
         self._runner = runner
         self._status.setText("Reading headers…")
-        runner.start(lambda progress, cancel: folder_status(folder, ext, progress=progress, cancel=cancel))
+        counter = self._beats
+
+        def listing(progress: Callable[[float], None], cancel: Callable[[], bool]) -> list[RecordStatus]:
+            rows = folder_status(folder, ext, progress=progress, cancel=cancel)
+            return with_beats(rows, ext, counter, cancel)
+
+        runner.start(listing)
 
     def set_current_record(self, record_path: str | os.PathLike[str] | None) -> None:
         """Mark the record open in the editor (bold) and select it."""
@@ -299,13 +321,14 @@ class RecordBrowser(QWidget):
                 _Item(format_changed(rec.changed_at), rec.changed_at or 0.0),
                 _Item("–" if not math.isfinite(rec.fs) else f"{rec.fs:g}", rec.fs if math.isfinite(rec.fs) else 0.0),
                 _Item(str(rec.n_leads) if rec.n_leads else "–", rec.n_leads),
+                _Item("" if rec.beats is None else str(rec.beats), -1 if rec.beats is None else rec.beats),
             ]
             tip = _tooltip(rec, state)
             colour = _STATE_COLOURS[state]
             for col, item in enumerate(cells):
                 item.setData(_PATH_ROLE, str(rec.path))
                 item.setToolTip(tip)
-                if col in (2, 3, 6, 7):
+                if col in (2, 3, 6, 7, 8):
                     item.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
                 if state is ReviewState.UNREADABLE:
                     item.setForeground(grey)

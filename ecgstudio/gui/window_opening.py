@@ -148,6 +148,7 @@ class WindowOpening:
             self.browser = RecordBrowser(self)
             self.browser.sigRecordActivated.connect(self.open_record)
             self.browser.sigExportRequested.connect(self.worklist.export_csv)
+            self.browser.sigMeasurementsRequested.connect(self.worklist.export_measurements)
             self.browser_dock = self._add_dock("Records", self.browser, Qt.LeftDockWidgetArea)
         if not Path(folder).is_dir():
             dialogs.show_error(self, "Cannot open folder", f"{folder}: not a folder")

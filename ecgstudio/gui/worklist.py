@@ -1,4 +1,4 @@
-"""The worklist actions of a main window: open the next record to review, export the folder's worklist as CSV.
+"""The worklist actions of a main window: the next record to review, the folder's worklist and measurements as CSV.
 
 The next record is chosen by :func:`ecgstudio.app.worklist.next_to_review` in
 the order the record browser shows (after the user's sorting), and opened
@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt5.QtCore import QObject, pyqtSlot
-from PyQt5.QtWidgets import QFileDialog, QWidget
+from PyQt5.QtCore import QObject, Qt, pyqtSlot
+from PyQt5.QtWidgets import QApplication, QFileDialog, QWidget
 
+from ecgstudio.app.folder_beats import write_folder_measurements
 from ecgstudio.app.worklist import next_to_review, write_worklist_csv
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.gui import dialogs
@@ -25,9 +26,9 @@ if TYPE_CHECKING:
 NEXT_RECORD_KEY = "Ctrl+PgDown"
 
 
-def ask_csv_path(parent: QWidget, default: Path) -> str | None:
-    """Ask where to write the worklist CSV; ``None`` when cancelled."""
-    path, _ = QFileDialog.getSaveFileName(parent, "Export worklist", str(default),
+def ask_csv_path(parent: QWidget, default: Path, title: str = "Export worklist") -> str | None:
+    """Ask where to write a CSV (the worklist, or the folder's measurements); ``None`` when cancelled."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(default),
                                           "CSV files (*.csv);;All files (*)")
     return path or None
 
@@ -116,3 +117,35 @@ class WorklistController(QObject):
             return None
         window.status.showMessage(f"Worklist of {len(rows)} records written to {written}", 8000)
         return written
+
+    def export_measurements(self) -> Path | None:
+        """Ask for a file and write every beat of the browser folder's saved records there; the file, or ``None``.
+
+        The annotation files are read in the GUI thread (a wait cursor shows).
+        """
+        window = self._window
+        browser = window.browser
+        folder = None if browser is None else browser.folder()
+        if browser is None or folder is None:
+            window.status.showMessage("Open a folder of records first (File → Open folder)", 6000)
+            return None
+        if browser.is_listing():
+            window.status.showMessage("Still reading the folder: export again in a moment", 4000)
+            return None
+        rows = browser.records()
+        target = ask_csv_path(window, folder / f"{folder.name or 'records'}_measurements.csv",
+                              "Export folder measurements")
+        if not target:
+            return None
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            done = write_folder_measurements(target, rows, browser.ext())
+        except EcgStudioError as exc:
+            dialogs.show_error(window, "Cannot export the folder measurements", str(exc))
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+        skipped = f"; {len(done.problems)} unreadable files skipped" if done.problems else ""
+        window.status.showMessage(f"{done.rows} beats of {done.records} records written to {done.path}{skipped}",
+                                  8000)
+        return done.path

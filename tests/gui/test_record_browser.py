@@ -47,9 +47,9 @@ def test_lists_records_with_duration_fs_leads_and_review(browser, qtbot, tmp_pat
         browser.set_folder(_folder(tmp_path))
     assert blocker.args == [3]
     rows = {r[0]: r for r in _texts(browser)}
-    assert rows["sel100"] == ["sel100", "untouched", "–", "15:00", "", "", "250", "2"]
+    assert rows["sel100"] == ["sel100", "untouched", "–", "15:00", "", "", "250", "2", ""]
     assert rows["sel200"][:4] == ["sel200", "in progress 50 %", "50 %", "15:00"]
-    assert rows["sel200"][6:] == ["250", "2"]
+    assert rows["sel200"][6:8] == ["250", "2"]
     assert rows["sel200"][5]  # when the review marks were saved
     assert rows["broken"][1:3] == ["unreadable", "–"]
     assert "3 records" in browser._status.text()

@@ -152,3 +152,34 @@ def test_export_into_a_missing_folder_is_one_message(qtbot, make_window, worklis
     assert window.action_set.export_worklist.isEnabled()
     window.action_set.export_worklist.trigger()
     assert len(dialog_log.errors) == 1 and "does not exist" in dialog_log.errors[0][1]
+
+
+def test_beats_column_and_folder_measurements(qtbot, make_window, worklist_folder, tmp_path, monkeypatch):
+    import ecgstudio.gui.worklist as worklist_gui
+    from ecgstudio.app.folder_beats import BeatCounter
+
+    expected = BeatCounter().count(next(r for r in _folder_rows(worklist_folder) if r.name == "a"))
+    assert expected
+    out = tmp_path / "m.csv"
+    asked: list[tuple[Path, str]] = []
+    monkeypatch.setattr(worklist_gui, "ask_csv_path",
+                        lambda _parent, default, title="": asked.append((default, title)) or str(out))
+    window = make_window()
+    _listed(qtbot, window, worklist_folder)
+    cells = _cells(window)
+    assert [cells[n][8] for n in "abcde"] == [str(expected), "", str(expected), str(expected), ""]
+    window.browser.sigMeasurementsRequested.emit()
+    assert asked == [(worklist_folder / "ward_measurements.csv", "Export folder measurements")]
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    n_leads = len({r["lead"] for r in rows})  # sel100x.pu: one track per lead, each with every beat
+    assert n_leads == 2
+    assert {n: sum(r["record"] == n for r in rows) for n in "abcde"} == {
+        "a": n_leads * expected, "b": 0, "c": n_leads * expected, "d": n_leads * expected, "e": 0}
+    assert window.action_set.export_measurements is not None
+
+
+def _folder_rows(folder: Path) -> list:
+    from ecgstudio.app.folder_status import folder_status
+
+    return folder_status(folder)
