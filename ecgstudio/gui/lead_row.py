@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5 import QtCore
 
+from ecgstudio.core.leads import display_name
 from ecgstudio.gui.colors import Palette
 from ecgstudio.gui.envelope import MinMaxPyramid
 from ecgstudio.gui.handles import BoundaryHandle
@@ -120,7 +121,7 @@ class LeadRow:
         plot.setContentsMargins(0, 2, 6, 0)
         left = plot.getAxis("left")
         left.setWidth(AXIS_WIDTH_PX)
-        left.setLabel(f"{name} ({unit})")
+        left.setLabel(f"{display_name(name)} ({unit})")
         left.enableAutoSIPrefix(False)
         for ax in (left, self.axis):
             ax.setPen(pg.mkPen((90, 90, 90)))

@@ -22,6 +22,7 @@ from ecgstudio.app import autosave, locks
 from ecgstudio.app.document import Document
 from ecgstudio.app.editing import EditingSession, SessionChange
 from ecgstudio.core.edits import Edit
+from ecgstudio.core.leads import display_name
 from ecgstudio.core.review import ReviewSpans
 from ecgstudio.gui import dialogs
 from ecgstudio.gui.actions import build_menus, create_actions
@@ -391,7 +392,7 @@ class MainWindow(WindowOpening, QMainWindow):
         if doc is None:
             return
         names = doc.record.lead_names
-        name = names[lead] if 0 <= lead < len(names) else f"lead {lead + 1}"
+        name = display_name(names[lead]) if 0 <= lead < len(names) else f"lead {lead + 1}"
         self.status.set_cursor(time_s, name, amplitude_mv)
 
     def _on_beat_activated(self, sample: int) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5 import QtCore, QtGui
 
+from ecgstudio.core.leads import display_name
 from ecgstudio.core.quality import REASON_TEXT
 
 #: Grey of the fill and of the hatching, and their opacities (0-255).
@@ -138,7 +139,7 @@ def show_excluded(rows: Sequence[Any], quality: Any, lead_names: Sequence[str]) 
             row.plot.addItem(item, ignoreBounds=True)
         tooltip = ""
         if len(spans):
-            name = lead_names[lead] if lead < len(lead_names) else f"lead {lead}"
+            name = display_name(lead_names[lead]) if lead < len(lead_names) else f"lead {lead}"
             seconds = quality.excluded_samples(lead) / quality.fs
             why = ", ".join(REASON_TEXT[r] for r in quality.reasons(lead))
             tooltip = f"{name}: {seconds:.1f} s left out of the global track ({why})"

@@ -8,6 +8,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ecgstudio.core.header_notes import HeaderNotes, header_notes
+from ecgstudio.core.leads import display_name
 from ecgstudio.core.record import Record
 from ecgstudio.gui.statusbar import format_duration
 
@@ -19,7 +20,7 @@ def record_summary(record: Record) -> list[tuple[str, str]]:
         ("Record", record.name),
         ("Duration", format_duration(record.duration_s)),
         ("Sampling", f"{record.fs:g} Hz"),
-        ("Leads", f"{record.n_leads}: {', '.join(record.lead_names)}"),
+        ("Leads", f"{record.n_leads}: {', '.join(display_name(n) for n in record.lead_names)}"),
     ]
     if notes.age:
         rows.append(("Age", notes.age))

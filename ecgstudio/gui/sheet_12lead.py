@@ -17,6 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5 import QtCore
 
+from ecgstudio.core.leads import display_name, standard_key
 from ecgstudio.core.record import Record
 from ecgstudio.gui.colors import Palette
 from ecgstudio.gui.paper import MAJOR_MM, MM_PER_MV, PaperScale
@@ -32,17 +33,13 @@ COLUMN_S, SHEET_S, SHEET_SPEED_MM_S = 2.5, 10.0, 25.0
 LEFT_MARGIN_S = 0.4
 #: Half the length of the tick where the leads change (mm).
 SEPARATOR_MM = 4.0
-_DISPLAY = {"i": "I", "ii": "II", "iii": "III", "avr": "aVR", "avl": "aVL", "avf": "aVF"}
-_ALIASES = {"di": "i", "dii": "ii", "diii": "iii", "mlii": "ii", "-avr": "avr"}
 
 
 def standard_leads(names: Sequence[str]) -> dict[str, int] | None:
     """Column of each of the 12 standard leads in ``names`` (``{"i": 0, ...}``), or ``None`` if one is missing."""
     found: dict[str, int] = {}
     for i, name in enumerate(names):
-        key = name.strip().lower().replace(" ", "")
-        key = _ALIASES.get(key, key)
-        found.setdefault(key, i)
+        found.setdefault(standard_key(name), i)
     wanted = [lead for row in SHEET_ROWS for lead in row]
     return {lead: found[lead] for lead in wanted} if all(lead in found for lead in wanted) else None
 
@@ -130,7 +127,7 @@ class TwelveLeadSheet(pg.PlotWidget):
                 stop = first + (column if len(row) > 1 else int(round(SHEET_S * fs)))
                 x, y = self._segment(self.leads[name], first, stop, offset)
                 self._curves[k].setData(x, y)
-                self._labels[k].setText(_DISPLAY.get(name, name.upper()))
+                self._labels[k].setText(display_name(name))
                 self._labels[k].setPos(first + 0.04 * fs, offset + 0.48 * strip_mv)
                 k += 1
                 if c:  # a short separator where the leads change

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PyQt5.QtCore import QByteArray, QObject
 from PyQt5.QtWidgets import QAction
 
+from ecgstudio.core.leads import display_name
 from ecgstudio.gui.screen_fit import place_first_window
 from ecgstudio.gui.settings import clear_recent_records, recent_records
 
@@ -74,7 +75,7 @@ class ViewOptions(QObject):
             return
         menu.setEnabled(True)
         for i, name in enumerate(doc.record.lead_names):
-            action = QAction(name, menu)
+            action = QAction(display_name(name), menu)
             action.setCheckable(True)
             action.setChecked(True)
             action.toggled.connect(lambda checked, i=i: self.set_lead_visible(i, checked))

@@ -219,7 +219,7 @@ def test_first_window_size_and_record_info(make_window, open_and_wait, tmp_path:
     open_and_wait(window, folder / "1")
     text = window.workflow.info.text()
     assert "Age\n51" in text and "Sex\nfemale" in text
-    assert "female" in text and "Sinus bradycardia" in text and "12: i, ii" in text
+    assert "female" in text and "Sinus bradycardia" in text and "12: I, II, III, aVR" in text  # as printed on paper
     assert window.workflow.info_dock.isVisible()
 
 
