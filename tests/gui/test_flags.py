@@ -137,3 +137,25 @@ def test_window_legend_list_and_keys(qtbot, make_window, open_and_wait, excerpt:
     window.flags.set_share(0.01)
     assert window.flags.model.rowCount() == int(np.ceil(0.01 * len(edited)))
     assert "(1 %)" in window.flags.legend.text() and "worst 1 %" in window.flags.legend.toolTip()
+
+
+def test_a_global_track_is_compared_once_with_the_consensus_of_per_lead_references(qtbot) -> None:
+    """LUDB-style references (one file per lead) against one global track: the leads' multi-lead boundaries."""
+    from ecgstudio.core.consensus import consensus_track
+
+    view = new_view(qtbot)
+    record = make_record(10)
+    edited = make_track(record, make_waves(10))
+    lead0 = make_track(record, make_waves(10, lead=0), "i", lead=0)
+    shifted = [replace(w, onset=w.onset - 6) if w.kind is WaveKind.QRS else w for w in make_waves(10, lead=1)]
+    lead1 = make_track(record, shifted, "ii", lead=1)  # lead II's QRS starts 17 ms earlier
+    view.set_record(record)
+    view.set_tracks([lead0, lead1, edited], 2)
+    view.set_view_range(0, record.n_samples - 1)
+    settle()
+    consensus = consensus_track([lead0, lead1])
+    core = find_disagreements(edited, consensus)
+    assert len(core) == 10  # every QRS onset: the earliest lead starts 17 ms before the global onset
+    assert view.disagreement_count() == len(core)  # counted once, not once per lead
+    for row in view.rows:
+        assert row.tracks.tick_positions().tolist() == core.sample.astype(float).tolist()
