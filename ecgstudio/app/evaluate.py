@@ -29,11 +29,15 @@ from typing import Any
 
 import numpy as np
 
+from ecgstudio.core.consensus import consensus_track
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import EcgStudioError, ModelError
 from ecgstudio.core.metrics import DEFAULT_TOLERANCE_S, Fiducial, Score, format_table, pool, score_tracks
 from ecgstudio.core.protocols import QtScore, best_lead, format_protocols, mean_record_sd, pool_qt, score_qt
 from ecgstudio.core.record import Record
+
+#: ``--ref-ext`` value: the multi-lead consensus (earliest onset, latest offset) of every per-lead file.
+ALL_LEADS_EXT = "leads"
 
 #: Label of the model column.
 MODEL_COLUMN = "model"
@@ -56,7 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--data", required=True, metavar="DIR", help="folder of WFDB records (e.g. QTDB)")
     parser.add_argument("--ref-ext", default="q1c",
-                        help="reference annotation extension (default: q1c; LUDB: a lead's file such as ii)")
+                        help="reference annotation extension (default: q1c; LUDB: a lead's file such as ii, or "
+                             "'leads': the multi-lead consensus of all per-lead files, for global tracks)")
     parser.add_argument("--model", default=None, metavar="M",
                         help="model path stem or .keras file (default: the bundled model)")
     parser.add_argument("--records", nargs="+", default=None, metavar="NAME",
@@ -92,6 +97,17 @@ def _tracks(record_path: Path, ext: str, record: Record) -> list[Delineation]:
     if not record_path.with_name(f"{record_path.name}.{ext}").is_file():
         return []
     return read_tracks(record_path, ext, n_samples=record.n_samples, fs=record.fs, lead_names=record.lead_names)
+
+
+def _reference(record_path: Path, ext: str, record: Record) -> Delineation | None:
+    """The reference track; ``ext == "leads"``: the multi-lead consensus of the per-lead files (LUDB)."""
+    if ext != ALL_LEADS_EXT:
+        return _first_track(record_path, ext, record)
+    from ecgstudio.app.finetune_data import per_lead_files
+
+    tracks = [t for e in per_lead_files(record_path, record.lead_names) for t in _tracks(record_path, e, record)]
+    per_lead = [t for t in tracks if t.lead is not None]
+    return consensus_track(per_lead, name="leads") if per_lead else None
 
 
 def _first_track(record_path: Path, ext: str, record: Record) -> Delineation | None:
@@ -152,7 +168,7 @@ def score_records(
         path = folder / name
         try:
             record = read_record(path)
-            reference = _first_track(path, ref_ext, record)
+            reference = _reference(path, ref_ext, record)
             if reference is None or len(reference) == 0:
                 skipped[name] = f"no {ref_ext} annotations"
                 if log:

@@ -136,3 +136,26 @@ def test_cli_scores_the_good_records_and_exits_1_when_one_cannot_be_read(
     assert result["records"] == ["sel100x"] and list(result["failed"]) == ["broken"]
     err = capsys.readouterr().err.splitlines()
     assert sum(line.startswith("broken: error:") for line in err) == 1
+
+
+def test_ludb_per_lead_files_score_against_their_multi_lead_consensus(tmp_path: Path, tiny_model: Path) -> None:
+    from ecgstudio.app.evaluate import _reference
+    from ecgstudio.core.consensus import consensus_track
+    from ecgstudio.io.annotations import read_tracks
+    from ecgstudio.io.records import read_record
+
+    folder = tmp_path / "ludb"
+    folder.mkdir()
+    for path in (DATA / "ludb").glob("1.*"):
+        shutil.copy(path, folder / path.name)
+    record = read_record(folder / "1")
+    consensus = _reference(folder / "1", "leads", record)
+    leads = [read_tracks(folder / "1", ext, n_samples=record.n_samples, fs=record.fs,
+                         lead_names=record.lead_names)[0] for ext in ("i", "ii", "v1")]
+    assert consensus is not None and consensus.lead is None
+    qrs_on = min(w.onset for t in leads for w in t if w.kind.name == "QRS")
+    assert min(w.onset for w in consensus if w.kind.name == "QRS") <= qrs_on  # the earliest onset of all leads
+    assert len([w for w in consensus if w.kind.name == "QRS"]) == \
+        len([w for w in consensus_track(leads) if w.kind.name == "QRS"])
+    result = evaluate_model(tiny_model, folder, ["1"], ref_ext="leads", peers=(), log=None)
+    assert result["records"] == ["1"] and result["columns"]["model"]["QRS on"]["n_reference"] > 0
