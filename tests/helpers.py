@@ -90,3 +90,12 @@ def crashed_editor_file(record: Path, *, token: str = "ab", second_symbol: str |
     theirs.write_text(json.dumps(data))
     path.unlink()
     return theirs
+
+
+def sel100x_copy(folder: Path, name: str) -> Path:
+    """A copy of tests/data/sel100x (30 s, 2 leads, 250 Hz) named ``name`` in ``folder``; the record path."""
+    data = Path(__file__).resolve().parent / "data"
+    header = (data / "sel100x.hea").read_text(encoding="utf-8").replace("sel100x", name)
+    (folder / f"{name}.hea").write_text(header, encoding="utf-8")
+    (folder / f"{name}.dat").write_bytes((data / "sel100x.dat").read_bytes())
+    return folder / name

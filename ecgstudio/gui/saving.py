@@ -7,6 +7,7 @@ message box and leaves the edits in place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,14 +61,7 @@ class SaveController(QObject):
     def save(self) -> bool:
         """Save to the document's annotation file; ``False`` (after telling the user) on failure or while
         another save runs."""
-        doc = self._window.document
-        if doc is None or self._already_saving():
-            return False
-        self._saving = True
-        try:
-            return self._save(doc)
-        finally:
-            self._saving = False
+        return self._exclusive(self._save)
 
     def _save(self, doc: Document) -> bool:
         overwrite = session.would_overwrite_reference(doc)
@@ -81,12 +75,16 @@ class SaveController(QObject):
     def save_as(self) -> bool:
         """Ask for a folder and an extension, then save there (later saves go there too); ``False`` while
         another save runs."""
+        return self._exclusive(self._save_as)
+
+    def _exclusive(self, action: Callable[[Document], bool]) -> bool:
+        """Run one save action on the open document unless another save runs (then say so)."""
         doc = self._window.document
         if doc is None or self._already_saving():
             return False
         self._saving = True
         try:
-            return self._save_as(doc)
+            return action(doc)
         finally:
             self._saving = False
 

@@ -20,6 +20,7 @@ from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.gui import dialogs
 
 if TYPE_CHECKING:
+    from ecgstudio.app.folder_status import RecordStatus
     from ecgstudio.gui.main_window import MainWindow
 
 #: Key of "Next record to review" (next page: the next document).
@@ -95,8 +96,8 @@ class WorklistController(QObject):
             return False
         return window.open_record(chosen.path)
 
-    def export_csv(self) -> Path | None:
-        """Ask for a file and write the browser folder's worklist there; the file, or ``None``."""
+    def _listed_folder(self) -> tuple[Path, list[RecordStatus]] | None:
+        """The browser's folder and its records, or ``None`` (said in the status bar) when there is none yet."""
         window = self._window
         browser = window.browser
         folder = None if browser is None else browser.folder()
@@ -106,7 +107,15 @@ class WorklistController(QObject):
         if browser.is_listing():
             window.status.showMessage("Still reading the folder: export again in a moment", 4000)
             return None
-        rows = browser.records()
+        return folder, browser.records()
+
+    def export_csv(self) -> Path | None:
+        """Ask for a file and write the browser folder's worklist there; the file, or ``None``."""
+        window = self._window
+        listed = self._listed_folder()
+        if listed is None:
+            return None
+        folder, rows = listed
         target = ask_csv_path(window, folder / f"{folder.name or 'records'}_worklist.csv")
         if not target:
             return None
@@ -124,22 +133,17 @@ class WorklistController(QObject):
         The annotation files are read in the GUI thread (a wait cursor shows).
         """
         window = self._window
-        browser = window.browser
-        folder = None if browser is None else browser.folder()
-        if browser is None or folder is None:
-            window.status.showMessage("Open a folder of records first (File → Open folder)", 6000)
+        listed = self._listed_folder()
+        if listed is None:
             return None
-        if browser.is_listing():
-            window.status.showMessage("Still reading the folder: export again in a moment", 4000)
-            return None
-        rows = browser.records()
+        folder, rows = listed
         target = ask_csv_path(window, folder / f"{folder.name or 'records'}_measurements.csv",
                               "Export folder measurements")
         if not target:
             return None
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
-            done = write_folder_measurements(target, rows, browser.ext())
+            done = write_folder_measurements(target, rows, window.browser.ext())
         except EcgStudioError as exc:
             dialogs.show_error(window, "Cannot export the folder measurements", str(exc))
             return None

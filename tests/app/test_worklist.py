@@ -25,18 +25,14 @@ from ecgstudio.cli import main
 from ecgstudio.core.errors import SaveError
 from ecgstudio.core.review import ReviewInfo, ReviewMark, ReviewSpans
 from ecgstudio.io.review import write_review
+from tests.helpers import sel100x_copy
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FS = 250.0
 N = 7500  # sel100x: 30 s at 250 Hz
 
 
-def _record(folder: Path, name: str) -> Path:
-    """A copy of tests/data/sel100x named ``name``."""
-    header = (DATA / "sel100x.hea").read_text(encoding="utf-8").replace("sel100x", name)
-    (folder / f"{name}.hea").write_text(header, encoding="utf-8")
-    (folder / f"{name}.dat").write_bytes((DATA / "sel100x.dat").read_bytes())
-    return folder / name
+_record = sel100x_copy
 
 
 def _annotate(record: Path, spans: list[tuple[int, int]] | None, *, model: str | None = "default",
