@@ -23,7 +23,6 @@ import weakref
 import numpy as np
 from PyQt5 import QtCore, QtWidgets, sip
 
-from ecgstudio.core.consensus import consensus_track
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.record import Record
 from ecgstudio.core.waves import Wave
@@ -34,7 +33,7 @@ from ecgstudio.gui.flag_state import FlagState
 from ecgstudio.gui.gestures import RowGestures
 from ecgstudio.gui.lead_row import LeadRow
 from ecgstudio.gui.navigation import clamp_window
-from ecgstudio.gui.overview import Overview
+from ecgstudio.gui.overview import Overview, show_rate_trend
 from ecgstudio.gui.paper_layout import PaperLayout
 from ecgstudio.gui.time_ruler import TimeRuler
 from ecgstudio.gui.track_items import TrackCache
@@ -94,7 +93,7 @@ class LeadsView(ViewNavigation, ViewFlags, ViewSelection, QtWidgets.QWidget):
         self.flags = FlagState()
         self._flag_visit = None
         self._cache = TrackCache()
-        self._consensus: tuple[tuple[int, ...], Delineation] | None = None
+        self._consensus = None
         self._range = (0.0, 1.0)
         self._wave: Wave | None = None
         self._boundary: tuple[Wave, str] | None = None
@@ -197,6 +196,7 @@ class LeadsView(ViewNavigation, ViewFlags, ViewSelection, QtWidgets.QWidget):
         self._assign_tracks()
         self._revalidate_selection()
         self.refresh_tracks()
+        show_rate_trend(self.overview, self.record, (self.editable_tracks() or self.tracks)[:1])
 
     def set_reference_index(self, index: int | None) -> None:
         """Compare the editable track with ``tracks[index]`` (``None``: the first other track)."""
@@ -259,27 +259,6 @@ class LeadsView(ViewNavigation, ViewFlags, ViewSelection, QtWidgets.QWidget):
             row.tracks.set_tracks(refs, edit, compare if edit is not None else None)
             row.set_reference_count(len(refs))
         self.paper.size_rows()  # the bands take room
-
-    def _consensus_of(self, reference: Delineation, editable: list[Delineation]) -> Delineation:
-        """A global track compared with per-lead references: with their multi-lead consensus.
-
-        The per-lead tracks of one source (same name, e.g. ``pu``; or one file
-        per lead named after it, LUDB's ``i`` ... ``v6``) give one global reference
-        (:func:`ecgstudio.core.consensus.consensus_track`: earliest onset, latest
-        offset over the leads), built once per set of tracks, so ticks and the
-        count mean "this global boundary is outside what the leads show", once.
-        """
-        per_lead = [t for t in self.tracks if t.lead is not None and not any(t is e for e in editable)]
-        same = [t for t in per_lead if t.name == reference.name]
-        if len(same) < 2:  # one file per lead, named after its lead (LUDB): the first such track of each lead
-            first: dict[int, Delineation] = {}
-            for track in per_lead:
-                first.setdefault(track.lead, track)
-            same = list(first.values())
-        key = tuple(id(t) for t in same)
-        if self._consensus is None or self._consensus[0] != key:
-            self._consensus = (key, consensus_track(same, name=f"{reference.name} (all leads)"))
-        return self._consensus[1]
 
     def _on_track_changed(self, first: int, last: int) -> None:
         self._revalidate_selection()

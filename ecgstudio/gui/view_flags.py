@@ -1,5 +1,8 @@
 """Walking the plot's flags: uncertain waves worst first (U), disagreements in time order (D).
 
+A global editable track shown against per-lead references is compared with their multi-lead
+consensus (:meth:`ViewFlags._consensus_of`).
+
 :class:`ViewFlags` is a mixin of :class:`~ecgstudio.gui.leads_view.LeadsView` (it uses the
 view's rows, tracks, window and selection, and its :class:`~ecgstudio.gui.flag_state.FlagState`).
 """
@@ -10,6 +13,7 @@ import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ecgstudio.core.consensus import consensus_track
 from ecgstudio.core.disagreement import Disagreements
 from ecgstudio.gui.flag_state import FlagState, UncertainWaves
 
@@ -38,6 +42,8 @@ class ViewFlags:
     _range: tuple[float, float]
     _wave: Wave | None
     _flag_visit: tuple[Wave | None, tuple[int, int, int]] | None
+    _consensus: tuple[tuple[int, ...], Delineation] | None
+    tracks: list[Delineation]
 
     # LeadsView provides editable_track, select_wave and centre_on
 
@@ -125,3 +131,24 @@ class ViewFlags:
             self.select_wave(wave)
         self._flag_visit = (self._wave, flat[j])
         return f"{pair.found.describe(i, pair.reference.name)} ({j + 1} of {len(flat)})"
+
+    def _consensus_of(self, reference: Delineation, editable: list[Delineation]) -> Delineation:
+        """A global track compared with per-lead references: with their multi-lead consensus.
+
+        The per-lead tracks of one source (same name, e.g. ``pu``; or one file
+        per lead named after it, LUDB's ``i`` ... ``v6``) give one global reference
+        (:func:`ecgstudio.core.consensus.consensus_track`: earliest onset, latest
+        offset over the leads), built once per set of tracks, so ticks and the
+        count mean "this global boundary is outside what the leads show", once.
+        """
+        per_lead = [t for t in self.tracks if t.lead is not None and not any(t is e for e in editable)]
+        same = [t for t in per_lead if t.name == reference.name]
+        if len(same) < 2:  # one file per lead, named after its lead (LUDB): the first such track of each lead
+            first: dict[int, Delineation] = {}
+            for track in per_lead:
+                first.setdefault(track.lead, track)
+            same = list(first.values())
+        key = tuple(id(t) for t in same)
+        if self._consensus is None or self._consensus[0] != key:
+            self._consensus = (key, consensus_track(same, name=f"{reference.name} (all leads)"))
+        return self._consensus[1]

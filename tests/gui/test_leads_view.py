@@ -423,3 +423,18 @@ def test_bands_are_painted_where_the_segments_are(view):
                         ((qrs.offset + t_wave.offset) / 2, SegmentClass.ST)):
         color = image.pixelColor(viewport_pos(view, 0, sample, y))
         assert (color.red(), color.green(), color.blue()) == CLASSIC.segments[cls]
+
+
+def test_long_records_show_the_heart_rate_trend_in_the_overview(qtbot) -> None:
+    view = new_view(qtbot)
+    n_beats = int(660 * FS / RR) + 1  # 11 minutes
+    record = make_record(n_beats, n_leads=1)
+    view.set_record(record)
+    assert not view.overview.showing_rate_trend()  # no beats yet: the envelope
+    view.set_tracks([make_track(record, make_waves(n_beats))], 0)
+    assert view.overview.showing_rate_trend()
+    assert view.overview._trend_label.toPlainText() == f"HR {60 * FS / RR:.0f}–{60 * FS / RR:.0f} bpm"
+    short = make_record(20, n_leads=1)
+    view.set_record(short)
+    view.set_tracks([make_track(short, make_waves(20))], 0)
+    assert not view.overview.showing_rate_trend()  # a 16-s record: the signal itself
