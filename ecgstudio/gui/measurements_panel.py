@@ -294,7 +294,7 @@ class MeasurementsPanel(QWidget):
             if s is None or s.n == 0:
                 cells, tip = [_MISSING, _MISSING, "0"], ""
             else:
-                cells = [f"{s.median:.0f}", f"{s.iqr:.0f}", str(s.n)]
+                cells = [f"{s.median:.0f}", f"{s.iqr:.0f}", _count(s.n)]
                 tip = f"{measure.label}: median {s.median:.1f}, Q1 {s.q1:.1f}, Q3 {s.q3:.1f} {measure.unit}, n = {s.n}"
             for row, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -351,3 +351,8 @@ class MeasurementsPanel(QWidget):
             self.export_csv(path)
         except EcgStudioError as exc:
             QMessageBox.warning(self, "Export measurements", str(exc))
+
+
+def _count(n: int) -> str:
+    """A count short enough for a narrow column: ``987``, ``9876``, ``109k`` (the tooltip has the exact figure)."""
+    return str(n) if n < 10_000 else f"{n / 1000:.0f}k"
