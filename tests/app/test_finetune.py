@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -66,7 +67,8 @@ def test_finetune_single_record_writes_new_pair_naming_parent_records_and_scores
     meta = json.loads((work / "models" / "mine.v2.json").read_text())
     assert meta["parent_model"]["name"] == "base"
     assert meta["parent_model"]["keras_sha256"] == before_hashes[".keras"]
-    assert meta["training_data"]["records"] == [str(record)]
+    # written relative to the folder the command ran in when that is near (portable), else absolute
+    assert [Path(os.path.abspath(p)) for p in meta["training_data"]["records"]] == [record]
     assert meta["training_data"]["annotations"]["sel100x"] == {"ext": "q1c", "reviewed": "extent",
                                                                "beats": result.n_beats}
     # one record: a time span is held out, so it is in both lists; the parent's test list loses it
