@@ -253,7 +253,8 @@ class LeadsView(ViewNavigation, ViewFlags, ViewSelection, QtWidgets.QWidget):
             refs = [t for t in mine if not any(t is e for e in editable)]
             edit = self.editable_track_for(row.lead)
             chosen = self.tracks[self.reference_index] if self.reference_index is not None else None
-            compare = chosen if chosen in refs else (refs[0] if refs else None)
+            same_kind = [t for t in refs if edit is not None and (t.lead is None) == (edit.lead is None)]
+            compare = chosen if chosen in refs else (same_kind or refs or [None])[0]  # global with global first
             if edit is not None and edit.lead is None and compare is not None and compare.lead is not None:
                 compare = self._consensus_of(compare, editable)
             row.tracks.set_tracks(refs, edit, compare if edit is not None else None)

@@ -159,3 +159,15 @@ def test_a_global_track_is_compared_once_with_the_consensus_of_per_lead_referenc
     assert view.disagreement_count() == len(core)  # counted once, not once per lead
     for row in view.rows:
         assert row.tracks.tick_positions().tolist() == core.sample.astype(float).tolist()
+
+
+def test_a_global_track_is_compared_with_a_global_reference_when_there_is_one(qtbot) -> None:
+    """QTDB's sample: pu0/pu1 per lead and q1c global: the editable global track is checked against q1c."""
+    view = new_view(qtbot)
+    record = make_record(10)
+    per_lead = [make_track(record, make_waves(10, lead=k), f"pu{k}", lead=k) for k in (0, 1)]
+    sparse = make_track(record, [w for w in make_waves(10) if w.start >= 5 * RR], "q1c")
+    view.set_record(record)
+    view.set_tracks([*per_lead, sparse, make_track(record, make_waves(10))], 3)
+    settle()
+    assert all(row.tracks.compare_to is sparse for row in view.rows)
