@@ -115,6 +115,15 @@ def _first_track(record_path: Path, ext: str, record: Record) -> Delineation | N
     return tracks[0] if tracks else None
 
 
+def _scores(track: Delineation, reference: Delineation, tolerance_s: float,
+            scored: dict[int, tuple[Score, QtScore]]) -> tuple[Score, QtScore]:
+    """``track``'s fiducial and QT scores against ``reference``, computed once per track (``scored`` keeps them)."""
+    if id(track) not in scored:
+        scored[id(track)] = (score_tracks(reference, track, tolerance_s=tolerance_s),
+                             score_qt(reference, track, tolerance_s=tolerance_s))
+    return scored[id(track)]
+
+
 def _qt_closeness(score: QtScore) -> tuple[int, float]:
     errors = np.abs(np.asarray(score.errors_ms, dtype=np.float64))
     return (-score.n_matched, float(errors.mean()) if errors.size else math.inf)
@@ -184,17 +193,15 @@ def score_records(
                 if found:
                     tracks[ext] = found[0]
                     peer_leads += found
-            row = {column: score_tracks(reference, track, tolerance_s=tolerance_s)
-                   for column, track in tracks.items()}
-            qt_row = {column: score_qt(reference, track, tolerance_s=tolerance_s)
-                      for column, track in tracks.items()}
+            scored: dict[int, tuple[Score, QtScore]] = {}  # id(track) -> its scores: each track scored once
+
+            row = {column: _scores(track, reference, tolerance_s, scored)[0] for column, track in tracks.items()}
+            qt_row = {column: _scores(track, reference, tolerance_s, scored)[1] for column, track in tracks.items()}
             model_leads = [t for c, t in tracks.items() if c.startswith(f"{MODEL_COLUMN} lead ")]
             for column, members in ((MODEL_BEST_COLUMN, model_leads), (PEERS_BEST_COLUMN, peer_leads)):
                 if len(members) > 1:
-                    row[column] = best_lead([score_tracks(reference, t, tolerance_s=tolerance_s)
-                                             for t in members])[0]
-                    qt_row[column] = min((score_qt(reference, t, tolerance_s=tolerance_s) for t in members),
-                                         key=_qt_closeness)
+                    row[column] = best_lead([_scores(t, reference, tolerance_s, scored)[0] for t in members])[0]
+                    qt_row[column] = min((_scores(t, reference, tolerance_s, scored)[1] for t in members), key=_qt_closeness)
             if qt is not None:
                 qt[name] = qt_row
         except EcgStudioError as exc:
