@@ -28,6 +28,7 @@ import numpy as np
 from ecgstudio.core.decode import DecodeConfig, decode
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.metrics import Fiducial, pool, score_tracks
+from ecgstudio.core.protocols import best_lead
 from ecgstudio.core.t_wave import TEndConfig
 from ecgstudio.core.waves import Wave
 from ecgstudio.io.annotations import read_tracks
@@ -81,13 +82,9 @@ def tracks_for(item: dict, variant) -> tuple[Delineation, list[Delineation]]:
     return glob, leads
 
 
-def best_lead(ref: Delineation, leads: list[Delineation]):
-    scores = [score_tracks(ref, t) for t in leads]
-    return scores
-
-
-def summarise(items: list[dict], config: TEndConfig | None, cached: dict) -> dict[str, dict[str, float]]:
-    glob_scores, best_scores = [], {f: [] for f in Fiducial}
+def summarise(items: list[dict], config, cached: dict) -> dict[str, dict[str, float]]:
+    """Pooled global-track and best-lead (:func:`ecgstudio.core.protocols.best_lead`) figures per fiducial."""
+    glob_scores, best_scores = [], []
     for item in items:
         key = (item["name"], config)
         if key not in cached:
@@ -95,23 +92,15 @@ def summarise(items: list[dict], config: TEndConfig | None, cached: dict) -> dic
             cached[key] = (score_tracks(item["ref"], glob), [score_tracks(item["ref"], t) for t in leads])
         g, ls = cached[key]
         glob_scores.append(g)
-        for f in Fiducial:
-            best = min(ls, key=lambda s: (-s[f].n_matched, np.mean(np.abs(s[f].errors_ms)) if s[f].errors_ms else 1e9))
-            best_scores[f].append(best[f])
-    pooled = pool(glob_scores)
-    out = {}
-    for f in Fiducial:
-        errs = np.concatenate([np.array(s.errors_ms) for s in best_scores[f]]) if best_scores[f] else np.zeros(0)
-        nref = sum(s.n_reference for s in best_scores[f])
-        out[f.value] = dict(g_sd=pooled[f].sd_error_ms, g_mean=pooled[f].mean_error_ms, g_se=pooled[f].sensitivity,
-                            b_sd=float(np.std(errs, ddof=1)) if errs.size > 1 else float("nan"),
-                            b_se=errs.size / max(nref, 1))
-    return out
+        best_scores.append(best_lead(ls)[0])
+    pooled, best = pool(glob_scores), pool(best_scores)
+    return {f.value: dict(g_sd=pooled[f].sd_error_ms, g_mean=pooled[f].mean_error_ms, g_se=pooled[f].sensitivity,
+                          b_sd=best[f].sd_error_ms, b_se=best[f].sensitivity) for f in Fiducial}
 
 
 def end_grid(qtdb_val: list[dict], ludb_dev: list[dict]) -> None:
     """T-end settings (after the chosen T-peak settings), scored on QTDB validation and LUDB 1-50."""
-    from ecgstudio.core.protocols import best_lead, mean_record_sd
+    from ecgstudio.core.protocols import mean_record_sd
 
     def stats(items: list[dict], variant) -> dict[str, tuple[float, float, float, float]]:
         glob, best = [], []
