@@ -92,10 +92,17 @@ def crashed_editor_file(record: Path, *, token: str = "ab", second_symbol: str |
     return theirs
 
 
+def copy_record(src: str, dest: Path, name: str | None = None) -> Path:
+    """Copy ``tests/data/<src>.hea/.dat`` into ``dest`` (created), renamed to ``name``; the record path."""
+    data = Path(__file__).resolve().parent / "data"
+    name = name or src
+    dest.mkdir(parents=True, exist_ok=True)
+    header = (data / f"{src}.hea").read_text(encoding="utf-8").replace(src, name)
+    (dest / f"{name}.hea").write_text(header, encoding="utf-8")
+    (dest / f"{name}.dat").write_bytes((data / f"{src}.dat").read_bytes())
+    return dest / name
+
+
 def sel100x_copy(folder: Path, name: str) -> Path:
     """A copy of tests/data/sel100x (30 s, 2 leads, 250 Hz) named ``name`` in ``folder``; the record path."""
-    data = Path(__file__).resolve().parent / "data"
-    header = (data / "sel100x.hea").read_text(encoding="utf-8").replace("sel100x", name)
-    (folder / f"{name}.hea").write_text(header, encoding="utf-8")
-    (folder / f"{name}.dat").write_bytes((data / "sel100x.dat").read_bytes())
-    return folder / name
+    return copy_record("sel100x", folder, name)

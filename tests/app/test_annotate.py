@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,12 @@ from ecgstudio.app.preannotate import preannotate
 from ecgstudio.cli import main
 from ecgstudio.io.annotations import read_tracks
 from ecgstudio.io.records import read_record
+from tests.helpers import copy_record
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def _copy_record(src: str, dest: Path, name: str | None = None) -> Path:
-    """Copy ``tests/data/<src>.hea/.dat`` into ``dest`` (renamed to ``name``)."""
-    name = name or src
-    dest.mkdir(parents=True, exist_ok=True)
-    (dest / f"{name}.hea").write_text((DATA / f"{src}.hea").read_text().replace(src, name))
-    shutil.copy(DATA / f"{src}.dat", dest / f"{name}.dat")
-    return dest / name
+_copy_record = copy_record
 
 
 def _wave_tuples(track) -> list[tuple]:
@@ -111,9 +105,9 @@ def test_worker_processes_give_the_same_files(tmp_path: Path, tiny_model: Path) 
 def test_shipped_model_finds_the_annotated_beats_of_the_excerpt(tmp_path: Path) -> None:
     """End to end with ``models/default``: the written QRS complexes match the manual q1c ones."""
     from ecgstudio.core.metrics import Fiducial, score_tracks
-    from ecgstudio.paths import default_model_path
+    from ecgstudio.paths import default_model_path, model_files
 
-    if not default_model_path().with_suffix(".keras").is_file():
+    if not model_files(default_model_path()).keras.is_file():
         pytest.skip("no shipped model in this checkout")
     rec = _copy_record("sel100x", tmp_path / "in")
     assert main(["annotate", str(rec), "--out-dir", str(tmp_path / "out")]) == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -16,16 +15,12 @@ from ecgstudio.cli import main
 from ecgstudio.core.waves import WaveKind
 from ecgstudio.io.annotations import read_tracks
 from ecgstudio.io.records import read_record
+from tests.helpers import copy_record
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def _copy_record(src: str, dest: Path, name: str | None = None) -> Path:
-    name = name or src
-    dest.mkdir(parents=True, exist_ok=True)
-    (dest / f"{name}.hea").write_text((DATA / f"{src}.hea").read_text().replace(src, name))
-    shutil.copy(DATA / f"{src}.dat", dest / f"{name}.dat")
-    return dest / name
+_copy_record = copy_record
 
 
 def _rows(path: Path) -> list[list[str]]:

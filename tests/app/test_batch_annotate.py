@@ -53,7 +53,7 @@ def test_auto_jobs_fit_the_cores() -> None:
 def test_batched_files_are_identical_to_the_per_record_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Real model, 12-lead LUDB records and a 2-lead record: byte-identical annotation files."""
     import ecgstudio.app.batch_annotate as batch
-    from ecgstudio.paths import default_model_path
+    from ecgstudio.paths import default_model_path, model_files
 
     batched: list[int] = []
     shared = batch._predict_group
@@ -64,7 +64,7 @@ def test_batched_files_are_identical_to_the_per_record_path(tmp_path: Path, monk
 
     monkeypatch.setattr(batch, "_predict_group", counted)
 
-    if not default_model_path().with_suffix(".keras").is_file():
+    if not model_files(default_model_path()).keras.is_file():
         pytest.skip("no shipped model in this checkout")
     src = tmp_path / "in"
     src.mkdir()

@@ -50,9 +50,9 @@ def test_ray_without_ray_installed_is_a_one_line_error(
 @pytest.mark.slow
 def test_ray_run_writes_the_same_files_as_the_local_run(tmp_path: Path) -> None:
     ray = pytest.importorskip("ray")
-    from ecgstudio.paths import default_model_path
+    from ecgstudio.paths import default_model_path, model_files
 
-    if not default_model_path().with_suffix(".keras").is_file():
+    if not model_files(default_model_path()).keras.is_file():
         pytest.skip("no shipped model in this checkout")
     src = tmp_path / "in"
     src.mkdir()
@@ -169,9 +169,9 @@ def test_ray_start_head_writes_the_same_files_as_the_local_run(
     tmp_path: Path, ray_head: tuple[str, dict[str, str]]
 ) -> None:
     """``ray start --head`` on loopback, then ``annotate --ray auto`` (RAY_ADDRESS) and ``--ray ADDRESS``."""
-    from ecgstudio.paths import default_model_path
+    from ecgstudio.paths import default_model_path, model_files
 
-    if not default_model_path().with_suffix(".keras").is_file():
+    if not model_files(default_model_path()).keras.is_file():
         pytest.skip("no shipped model in this checkout")
     address, env = ray_head
     src = tmp_path / "in"
