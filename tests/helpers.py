@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 #: Owner pid of a crashed editor: above any pid_max, so no such process runs.
 DEAD_PID = 2**31 - 2
 
@@ -106,3 +108,23 @@ def copy_record(src: str, dest: Path, name: str | None = None) -> Path:
 def sel100x_copy(folder: Path, name: str) -> Path:
     """A copy of tests/data/sel100x (30 s, 2 leads, 250 Hz) named ``name`` in ``folder``; the record path."""
     return copy_record("sel100x", folder, name)
+
+
+def damaged(x: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """A damaged copy of one lead (mV)."""
+    y = np.array(x, dtype=np.float32)
+    if kind == "flat":
+        y[:] = 0.0
+    elif kind == "invalid":  # WFDB's invalid sample value reads as NaN
+        y[:] = np.nan
+    elif kind == "saturated":  # stuck at the full scale of a +-5.12 mV converter
+        y[:] = 5.12
+    elif kind == "clipped":
+        lo, hi = np.percentile(x, [10, 90])
+        y = np.clip(y, lo, hi)
+    elif kind == "noisy":
+        y += rng.normal(0.0, 0.5, y.size).astype(np.float32)
+    elif kind == "disconnected":
+        t = np.arange(y.size) / 250.0
+        y = (10 * np.sin(2 * np.pi * 50 * t) + np.cumsum(rng.normal(0, 0.05, y.size))).astype(np.float32)
+    return y

@@ -21,28 +21,9 @@ from ecgstudio.core.record import Record
 from ecgstudio.core.waves import WaveKind
 from ecgstudio.io.records import read_record
 from ecgstudio.paths import default_model_path
+from tests.helpers import damaged
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def damaged(x: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
-    """A damaged copy of one lead (mV)."""
-    y = np.array(x, dtype=np.float32)
-    if kind == "flat":
-        y[:] = 0.0
-    elif kind == "invalid":  # WFDB's invalid sample value reads as NaN
-        y[:] = np.nan
-    elif kind == "saturated":  # stuck at the full scale of a +-5.12 mV converter
-        y[:] = 5.12
-    elif kind == "clipped":
-        lo, hi = np.percentile(x, [10, 90])
-        y = np.clip(y, lo, hi)
-    elif kind == "noisy":
-        y += rng.normal(0.0, 0.5, y.size).astype(np.float32)
-    elif kind == "disconnected":
-        t = np.arange(y.size) / 250.0
-        y = (10 * np.sin(2 * np.pi * 50 * t) + np.cumsum(rng.normal(0, 0.05, y.size))).astype(np.float32)
-    return y
 
 
 def _qrs(track, lo: int = 0, hi: int | None = None) -> np.ndarray:

@@ -11,6 +11,7 @@ from ecgstudio.core.decode import decode, find_peaks_in_segments
 from ecgstudio.core.quality import DEFAULT_QUALITY, LeadQuality, assess_leads
 from ecgstudio.core.spans import intersect_spans, overlaps_spans, true_runs
 from ecgstudio.io.records import read_record
+from tests.helpers import damaged
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MARGIN_S = DEFAULT_QUALITY.margin_s
@@ -24,26 +25,6 @@ def sel100x():
 @pytest.fixture(scope="module")
 def ludb1():
     return read_record(DATA / "ludb" / "1")
-
-
-def damaged(x: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
-    """A damaged copy of one lead (mV)."""
-    y = np.array(x, dtype=np.float32)
-    if kind == "flat":
-        y[:] = 0.0
-    elif kind == "invalid":
-        y[:] = np.nan
-    elif kind == "saturated":  # stuck at the full scale of a +-5.12 mV converter
-        y[:] = 5.12
-    elif kind == "clipped":
-        lo, hi = np.percentile(x, [10, 90])
-        y = np.clip(y, lo, hi)
-    elif kind == "noisy":
-        y += rng.normal(0.0, 0.5, y.size).astype(np.float32)
-    elif kind == "disconnected":
-        t = np.arange(y.size) / 250.0
-        y = (10 * np.sin(2 * np.pi * 50 * t) + np.cumsum(rng.normal(0, 0.05, y.size))).astype(np.float32)
-    return y
 
 
 REASON = {"flat": "flat", "invalid": "invalid", "saturated": "saturated", "clipped": "saturated",
