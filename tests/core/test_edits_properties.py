@@ -143,7 +143,9 @@ def _legal_positions(track: Delineation, wave: Wave, field: str) -> list[int]:
             trial.replace((wave,), (moved,))
         except EditError:
             continue
-        if trial[index] == moved:
+        # the whole order compared, not just trial[index]: a wave equal in value to the moved one (two
+        # one-sample waves of a kind on one sample) could stand at ``index`` after a reordering move
+        if list(trial.waves) == [moved if i == index else w for i, w in enumerate(track.waves)]:
             legal.append(sample)
     return legal
 
