@@ -15,6 +15,7 @@ from ecgstudio import atomic
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import RecordError, SaveError
 from ecgstudio.io._boundaries import Annotation, track_annotations
+from ecgstudio.io._mit_encode import encode
 
 #: Extensions of reference annotation files that are never overwritten unless asked.
 REFERENCE_EXTS: frozenset[str] = frozenset({"atr", "q1c", "q2c", "qt1", "qt2", "pu", "pu0", "pu1", "man"})
@@ -29,7 +30,7 @@ _FORBIDDEN_EXTS = frozenset({"hea", "dat", "mat", "edf", "json"})
 
 _EXT_RE = re.compile(r"^[A-Za-z0-9_]+$")
 
-#: Extension used inside the temporary folder (wfdb accepts letters only).
+#: Name of the file inside the temporary folder.
 _TMP_EXT = "ecgstmp"
 _TMP_RECORD = "record"
 
@@ -149,8 +150,6 @@ def write_tracks(
         Invalid extension, refusal to overwrite a reference file, tracks that
         cannot be written, or a folder that is missing or not writable.
     """
-    import wfdb
-
     record = Path(os.fspath(record_path)).expanduser()
     if record.suffix == ".hea":
         record = record.with_suffix("")
@@ -174,21 +173,12 @@ def write_tracks(
         except OSError as exc:
             raise SaveError(f"{target}: cannot write into {folder} ({exc.strerror or exc})") from None
         try:
-            # wfdb only accepts letter-only extensions ("q1c" fails) and restricts
-            # record names: write fixed temporary names and rename. The scratch
-            # folder is locked; one left by a killed save is removed by the next save.
+            # written under a fixed temporary name in the locked scratch folder, then renamed; a folder
+            # left by a killed save is removed by the next save
             tmp_file = tmp_dir / f"{_TMP_RECORD}.{_TMP_EXT}"
             if annotations:
-                wfdb.wrann(
-                    _TMP_RECORD, _TMP_EXT,
-                    sample=np.array([a[0] for a in annotations], dtype=np.int64),
-                    symbol=[a[1] for a in annotations],
-                    chan=np.array(chans, dtype=np.int64),
-                    num=np.array([a[2] for a in annotations], dtype=np.int64),
-                    aux_note=aux_notes,
-                    fs=fs or None,
-                    write_dir=str(tmp_dir),
-                )
+                tmp_file.write_bytes(encode([a[0] for a in annotations], [a[1] for a in annotations], chans,
+                                            [a[2] for a in annotations], aux_notes, fs or None))
             else:
                 tmp_file.write_bytes(_EMPTY_FILE)
             os.replace(tmp_file, target)
