@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -63,7 +63,9 @@ def set_threads(threads: int) -> None:
     os.environ["TF_NUM_INTEROP_THREADS"] = "1" if threads <= 2 else "2"
 
 
-def _read(path: Path) -> tuple[Path, Any, Any, float, Outcome | None]:
+def _read(path: Path, per_lead: bool = False) -> tuple[Path, Any, Any, float, Outcome | None, Any]:
+    """Read one record and check its leads; for a record the batched path takes, also prepare its leads
+    for the model (in the reader thread, overlapped with the model and the decoder)."""
     from ecgstudio.core.quality import assess_leads
     from ecgstudio.io.records import read_record
 
@@ -71,28 +73,36 @@ def _read(path: Path) -> tuple[Path, Any, Any, float, Outcome | None]:
     name = path.name
     try:
         record = read_record(path)
-        return path, record, assess_leads(record.signal, record.fs), start, None
+        quality = assess_leads(record.signal, record.fs)
+        prepared = None
+        if _batchable(record, quality, per_lead, True):
+            from ecgstudio.app.preannotate import usable_signal
+            from ecgstudio.ml.preprocess import prepare_leads
+
+            prepared = prepare_leads(usable_signal(record.signal, list(quality.usable_leads), quality), record.fs)
+        return path, record, quality, start, None, prepared
     except EcgStudioError as exc:
         error = str(exc)
     except (OSError, ValueError) as exc:
         error = f"{name}: {exc}"
     except MemoryError:
         error = f"{name}: out of memory"
-    return path, None, None, start, Outcome(name, None, 0, time.perf_counter() - start, error)
+    return path, None, None, start, Outcome(name, None, 0, time.perf_counter() - start, error), None
 
 
-def _read_ahead(paths: Sequence[Path], ahead: int) -> Iterator[tuple[Path, Any, Any, float, Outcome | None]]:
+def _read_ahead(paths: Sequence[Path], ahead: int,
+                per_lead: bool) -> Iterator[tuple[Path, Any, Any, float, Outcome | None, Any]]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecgstudio-read") as pool:
         queue: deque[Future] = deque()
         it = iter(paths)
         for path in it:
-            queue.append(pool.submit(_read, path))
+            queue.append(pool.submit(_read, path, per_lead))
             if len(queue) >= ahead:
                 break
         while queue:
             item = queue.popleft().result()
             for path in it:
-                queue.append(pool.submit(_read, path))
+                queue.append(pool.submit(_read, path, per_lead))
                 break
             yield item
 
@@ -105,7 +115,8 @@ def _batchable(record: Any, quality: Any, per_lead: bool, metadata_ok: bool) -> 
             and record.n_samples <= (SEGMENT_S + 2 * SEGMENT_OVERLAP_S) * record.fs)
 
 
-def _predict_group(items: list[tuple[Path, Any, Any, float]], model: str | None) -> list[list[Any]]:
+def _predict_group(items: list[tuple[Path, Any, Any, float, Outcome | None, Any]],
+                   model: str | None) -> list[list[Any]]:
     """Global tracks of clean records of one length and rate, in shared model calls and Viterbi loop."""
     from ecgstudio.app.preannotate import load_model, remember_quality, usable_signal
     from ecgstudio.core.decode import decode
@@ -114,11 +125,11 @@ def _predict_group(items: list[tuple[Path, Any, Any, float]], model: str | None)
 
     keras_model, metadata = load_model(model)
     fs = items[0][1].fs
-    usable = [usable_signal(record.signal, list(quality.usable_leads), quality) for _, record, quality, _ in items]
-    probs = predict_proba_many(keras_model, metadata, usable, fs)
+    usable = [usable_signal(record.signal, list(quality.usable_leads), quality) for _, record, quality, *_ in items]
+    probs = predict_proba_many(keras_model, metadata, usable, fs, prepared=[item[5] for item in items])
     paths = viterbi_paths(probs, fs)
     out = []
-    for (_, _, quality, _), p, sig, path in zip(items, probs, usable, paths, strict=True):
+    for (_, _, quality, *_), p, sig, path in zip(items, probs, usable, paths, strict=True):
         track = decode(p, sig, fs, lead=None, name="model", path=path)
         remember_quality(track, quality)
         out.append([track])
@@ -135,29 +146,35 @@ def annotate_many(
     replace_reviewed: bool = False,
     table: bool = False,
     group: int = GROUP,
+    model_ready: Callable[[], object] | None = None,
 ) -> Iterator[Outcome]:
     """Outcomes of ``paths`` in order, as :func:`~ecgstudio.app.annotate.annotate_one` gives them one by one.
 
     Never raises for a bad record: a group whose shared prediction fails is
     retried record by record, so the failure is reported for its record only.
+    ``model_ready`` (e.g. a background model load's ``Future.result``) is
+    called before the first prediction; what it raises (a model that cannot
+    be loaded) ends the run.
     """
     from ecgstudio.app.preannotate import preannotate
 
-    pending: list[tuple[Path, Any, Any, float, Outcome | None]] = []
+    pending: list[tuple[Path, Any, Any, float, Outcome | None, Any]] = []
 
     def flush() -> Iterator[Outcome]:
+        if model_ready is not None and pending:
+            model_ready()
         tracks: dict[int, list[Any]] = {}
         groups: dict[tuple[int, float], list[int]] = {}
-        for i, (_, record, quality, _, failed) in enumerate(pending):
-            if failed is None and _batchable(record, quality, per_lead, True):
+        for i, (_, record, _, _, failed, prepared) in enumerate(pending):
+            if failed is None and prepared is not None:
                 groups.setdefault((record.n_samples, record.fs), []).append(i)
         for members in groups.values():
             try:
-                for i, t in zip(members, _predict_group([pending[i][:4] for i in members], model), strict=True):
+                for i, t in zip(members, _predict_group([pending[i] for i in members], model), strict=True):
                     tracks[i] = t
             except (EcgStudioError, OSError, ValueError, MemoryError):
                 pass  # each record alone below: the failure is reported for its record
-        for i, (path, record, _, start, failed) in enumerate(pending):
+        for i, (path, record, _, start, failed, _) in enumerate(pending):
             if failed is not None:
                 yield failed
                 continue
@@ -177,7 +194,7 @@ def annotate_many(
                                 replace_reviewed=replace_reviewed, table=table, start=start)
         pending.clear()
 
-    for item in _read_ahead(paths, ahead=2 * group):
+    for item in _read_ahead(paths, ahead=2 * group, per_lead=per_lead):
         pending.append(item)
         if len(pending) >= group:
             yield from flush()

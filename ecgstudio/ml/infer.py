@@ -30,7 +30,7 @@ import numpy as np
 from ecgstudio.ml._tf import import_tensorflow_quietly
 from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
 from ecgstudio.ml.model import CLASSES, DEFAULT_HOP_SAMPLES, DEFAULT_WINDOW_SAMPLES, LAYER_NAMES
-from ecgstudio.ml.preprocess import map_to_input, normalise_windows, prepare_lead
+from ecgstudio.ml.preprocess import map_to_input, normalise_windows, prepare_lead, prepare_leads
 from ecgstudio.ml.windows import OverlapAdd, batches, effective_window, slice_windows, window_starts
 
 #: Samples per model call (windows x window length) when no ``batch_size`` is given: big batches keep
@@ -41,6 +41,9 @@ DEFAULT_BATCH_SAMPLES = 128_000
 DEFAULT_BATCH_SIZE = DEFAULT_BATCH_SAMPLES // DEFAULT_WINDOW_SAMPLES
 
 N_CLASSES = len(CLASSES)
+
+#: Records of at most this many samples (all leads) are prepared in one filter call (:func:`prepare_leads`).
+PREPARE_TOGETHER_SAMPLES = 2_000_000
 
 #: The compiled forward pass of each loaded Keras model and which one it is (see :func:`_model_fn`).
 _compiled: weakref.WeakKeyDictionary[Any, tuple[Callable[[np.ndarray], Any], str]] = weakref.WeakKeyDictionary()
@@ -216,8 +219,21 @@ def run_windows(model: Any, windows: np.ndarray) -> np.ndarray:
         float32, shape ``(B, T, 6)``.
     """
     x = np.ascontiguousarray(windows, dtype=np.float32)[:, :, None]
-    out = _model_fn(model)(x)
-    return np.asarray(out, dtype=np.float32)
+    n = x.shape[0]
+    forward, path = _compiled_pass(model)
+    if n % 2 and path != PREDICT_PATH:
+        # an odd row count takes other matrix kernels for the last row(s), whose rounding differs (~1e-6):
+        # padded to an even count, each window's output does not depend on its batch-mates, so records
+        # batched together (annotate) get exactly the probabilities they get alone (the editor)
+        x = np.concatenate([x, x[-1:]])
+    out = forward(x)
+    return np.asarray(out, dtype=np.float32)[:n]
+
+
+def warm_up(model: Any) -> None:
+    """Build and trace ``model``'s forward pass now (one tiny call), so that the first real batch does not
+    pay for it; e.g. in a background thread while the first records are read."""
+    run_windows(model, np.zeros((1, 8), dtype=np.float32))
 
 
 def _stitched(
@@ -339,10 +355,13 @@ def _infer(
 
     if progress is not None:
         progress(0.0)
-    leads = []
-    for lead in range(n_leads):
-        check_cancel(cancel, "inference")
-        leads.append(prepare_lead(signal[:, lead], fs))
+    if n * n_leads <= PREPARE_TOGETHER_SAMPLES:
+        leads = prepare_leads(signal, fs)
+    else:  # long records one lead at a time: bounded memory, cancellable between leads
+        leads = []
+        for lead in range(n_leads):
+            check_cancel(cancel, "inference")
+            leads.append(prepare_lead(signal[:, lead], fs))
     return _stitched(model, leads, window=window, hop=hop, ramp=ramp, fused=fused, batch_size=batch_size,
                      on_batch=on_batch, cancel=cancel)
 

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from ecgstudio.ml.infer import _stitched, window_config
-from ecgstudio.ml.preprocess import map_to_input, prepare_lead
+from ecgstudio.ml.preprocess import map_to_input, prepare_leads
+from ecgstudio.ml.windows import effective_window
 
 #: Samples per model call for many records: bigger batches than one record fills (~460 MB of
 #: temporaries at most).
@@ -29,6 +30,7 @@ def predict_proba_many(
     fs: float,
     *,
     batch_samples: int = MANY_BATCH_SAMPLES,
+    prepared: Sequence[list[np.ndarray] | None] | None = None,
 ) -> list[np.ndarray]:
     """``[predict_proba(model, metadata, s, fs) for s in signals]`` in shared model calls.
 
@@ -43,6 +45,10 @@ def predict_proba_many(
         Sampling frequency in Hz of every record.
     batch_samples : int
         Samples per model call (windows x window length).
+    prepared : sequence | None
+        Per record, its leads already prepared by
+        :func:`~ecgstudio.ml.preprocess.prepare_leads` (e.g. in a reader
+        thread), or ``None`` to prepare them here.
 
     Returns
     -------
@@ -55,9 +61,12 @@ def predict_proba_many(
     if any(s.ndim != 2 or s.shape[0] != n or s.shape[1] < 1 for s in signals):
         raise ValueError("predict_proba_many needs records of the same length with at least one lead each")
     window, hop, ramp = window_config(metadata)
-    leads = [prepare_lead(s[:, k], fs) for s in signals for k in range(s.shape[1])]
+    ready = list(prepared) if prepared is not None else [None] * len(signals)
+    if len(ready) != len(signals):
+        raise ValueError("prepared must give one entry per record")
+    leads = [lead for s, p in zip(signals, ready, strict=True) for lead in (p if p is not None else prepare_leads(s, fs))]
     acc_of = np.repeat(np.arange(len(signals)), [s.shape[1] for s in signals])
-    win = min(window, max(1, leads[0].shape[0]))
+    win = effective_window(leads[0].shape[0], window)
     stitched = _stitched(model, leads, window=window, hop=hop, ramp=ramp, fused=True,
                          batch_size=max(1, batch_samples // win), on_batch=None, cancel=None, acc_of=acc_of)
     return [map_to_input(total, n, fs, copy=False) for total in stitched]

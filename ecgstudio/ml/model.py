@@ -28,7 +28,7 @@ from ecgstudio import __version__, atomic, safe_read
 from ecgstudio.core.errors import ModelError
 from ecgstudio.core.waves import SegmentClass
 from ecgstudio.ml._tf import import_tensorflow_quietly
-from ecgstudio.ml.preprocess import BASELINE_CUTOFF_HZ, MODEL_FS
+from ecgstudio.ml.rates import BASELINE_CUTOFF_HZ, MODEL_FS
 from ecgstudio.paths import model_files, model_stem
 
 #: Identifier of the metadata schema written into every ``.json``.

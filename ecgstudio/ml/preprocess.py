@@ -23,11 +23,8 @@ from fractions import Fraction
 import numpy as np
 from scipy import signal as sps
 
-#: Sampling frequency the model works at, in Hz.
-MODEL_FS = 250
-
-#: Corner frequency of the baseline-removal high-pass filter, in Hz.
-BASELINE_CUTOFF_HZ = 0.5
+from ecgstudio.ml.rates import BASELINE_CUTOFF_HZ as BASELINE_CUTOFF_HZ  # re-exported
+from ecgstudio.ml.rates import MODEL_FS as MODEL_FS  # re-exported
 
 #: Normalised values are clipped to +-this (in units of the window's robust scale).
 CLIP_VALUE = 20.0
@@ -160,6 +157,48 @@ def prepare_lead(x: np.ndarray, fs: float, *, baseline: bool = True) -> np.ndarr
     if baseline and y.size:
         y = remove_baseline(y, MODEL_FS)
     return y.astype(np.float32)
+
+
+def prepare_leads(signal: np.ndarray, fs: float) -> list[np.ndarray]:
+    """``[prepare_lead(signal[:, k], fs) for k in leads]``, every lead in one filter call.
+
+    The same arithmetic as :func:`prepare_lead` along the time axis of all
+    leads at once (one resampling and one baseline filter call per record
+    instead of per lead: a 12-lead 10-s record takes about a quarter of the time).
+
+    Parameters
+    ----------
+    signal : np.ndarray
+        Shape ``(n, n_leads)``, physical units (mV); NaNs mark gaps.
+    fs : float
+        Sampling frequency in Hz.
+
+    Returns
+    -------
+    list[np.ndarray]
+        float32, shape ``(prepared_length(n, fs),)`` per lead.
+    """
+    signal = np.asarray(signal)
+    if signal.ndim != 2:
+        raise ValueError(f"prepare_leads expects shape (n, n_leads), got {signal.shape}")
+    n, n_leads = signal.shape
+    if n < max(int(fs), 16) or n_leads == 0:
+        return [prepare_lead(signal[:, k], fs) for k in range(n_leads)]
+    y = np.array(signal.T, dtype=np.float64, order="C")  # (n_leads, n): filters run along contiguous rows
+    if not np.isfinite(y).all():
+        y = np.stack([fill_nan(row) for row in y])
+    up, down = resample_ratio(fs)
+    if (up, down) != (1, 1):
+        y = sps.resample_poly(y, up, down, axis=-1, window=_resample_filter(up, down))
+        y = y[:, : prepared_length(n, fs)]
+    m = y.shape[1]
+    if m < max(int(MODEL_FS), 16):
+        return [remove_baseline(row, MODEL_FS).astype(np.float32) for row in y]
+    sos = _highpass_sos(float(BASELINE_CUTOFF_HZ), float(MODEL_FS)).copy()
+    padlen = min(m - 1, int(2 * MODEL_FS))
+    start = np.median(y[:, : int(MODEL_FS)], axis=-1, keepdims=True)
+    y = sps.sosfiltfilt(sos, y - start, axis=-1, padtype="odd", padlen=padlen)
+    return [row.astype(np.float32) for row in y]
 
 
 def normalise_windows(windows: np.ndarray) -> np.ndarray:

@@ -49,9 +49,19 @@ def window_starts(n_samples: int, window: int, hop: int) -> np.ndarray:
     return starts
 
 
+#: Sequences up to this many times the window length run as one window of their own length: a 10-s
+#: record at 250 Hz (2,500 samples) is one 2,500-step window instead of two overlapping 2,000-step ones
+#: (37.5 % fewer LSTM steps, and no seam).
+ONE_WINDOW_FACTOR = 1.5
+
+
 def effective_window(n_samples: int, window: int) -> int:
-    """Window length actually used for a sequence of ``n_samples`` (``min``)."""
-    return max(1, min(int(window), int(n_samples)))
+    """Window length actually used for a sequence of ``n_samples``: the sequence itself when it is at
+    most :data:`ONE_WINDOW_FACTOR` windows long, else ``window``."""
+    n_samples, window = int(n_samples), int(window)
+    if n_samples <= window * ONE_WINDOW_FACTOR:
+        return max(1, n_samples)
+    return max(1, window)
 
 
 def taper(window: int, ramp: int | None = None) -> np.ndarray:

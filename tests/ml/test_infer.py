@@ -174,3 +174,23 @@ def test_another_architecture_is_reported_on_the_keras_path() -> None:
     model = keras.Model(inputs, keras.layers.Dense(6, activation="softmax")(inputs))
     assert run_windows(model, np.zeros((2, 10), np.float32)).shape == (2, 10, 6)
     assert inference_path(model) == KERAS_PATH
+
+
+@pytest.mark.parametrize(("seconds", "lengths"), [(10, {2500}), (12, {3000}), (12.1, {2000})])
+def test_short_records_run_as_one_window_of_their_own_length(seconds: float, lengths: set[int]) -> None:
+    # up to 1.5 inference windows (3000 samples at 250 Hz) a lead is one window: fewer LSTM steps, no seam
+    meta = {**META, "inference_window_samples": 2000, "inference_hop_samples": 1750, "taper_samples": 250}
+    model = PointwiseModel()
+    predict_proba(model, meta, _periodic(int(250 * seconds), 250.0)[:, None], 250.0)
+    assert model.lengths == lengths
+
+
+@pytest.mark.parametrize("units", [4, 32])
+def test_a_window_gets_the_same_output_alone_and_in_any_batch(units: int) -> None:
+    from ecgstudio.ml.infer import run_windows
+
+    model = build_model(units=units, seed=0)
+    x = normalise_windows(np.random.default_rng(5).standard_normal((9, 300)).astype(np.float32))
+    together = run_windows(model, x)
+    for lo, hi in ((0, 1), (3, 4), (0, 3), (2, 7), (1, 9)):
+        assert np.array_equal(run_windows(model, x[lo:hi]), together[lo:hi])

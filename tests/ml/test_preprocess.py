@@ -81,3 +81,16 @@ def test_normalised_windows_are_scale_and_offset_invariant_and_flat_windows_are_
 def test_model_positions_follow_the_rate_ratio() -> None:
     pos = model_positions(5, 500.0)
     np.testing.assert_allclose(pos, [0, 0.5, 1.0, 1.5, 2.0])
+
+
+@pytest.mark.parametrize(("fs", "n"), [(500.0, 5000), (250.0, 4000), (360.0, 3600), (1000.0, 900)])
+def test_all_leads_prepared_together_equal_each_lead_prepared_alone(fs: float, n: int) -> None:
+    from ecgstudio.ml.preprocess import prepare_leads
+
+    rng = np.random.default_rng(int(fs))
+    signal = np.cumsum(rng.standard_normal((n, 5)), axis=0).astype(np.float32) * 0.01
+    signal[100:140, 2] = np.nan
+    signal[:, 4] = np.nan
+    together = prepare_leads(signal, fs)
+    for k in range(signal.shape[1]):
+        assert np.array_equal(together[k], prepare_lead(signal[:, k], fs))
