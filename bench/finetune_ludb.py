@@ -48,6 +48,16 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
+def _code_key() -> str:
+    """Digest of the inference and decoding code: cached scores of an older decoder are never reused."""
+    root = Path(__file__).resolve().parents[1] / "ecgstudio"
+    digest = hashlib.sha256()
+    for folder in ("core", "ml"):
+        for file in sorted((root / folder).glob("*.py")):
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def score_model(stem: str | Path, data: str | Path, records: list[str], ref_ext: str,
                 cache: Path | None) -> dict[str, Any]:
     """``{record: Score}`` of a model's global track against ``ref_ext`` (evaluate's protocol), cached."""
@@ -56,7 +66,7 @@ def score_model(stem: str | Path, data: str | Path, records: list[str], ref_ext:
     from ecgstudio.paths import model_files, model_stem
 
     stem = model_stem(stem)
-    key = f"{_sha(model_files(stem).keras)}-{Path(data).name}-{ref_ext}"
+    key = f"{_sha(model_files(stem).keras)}-{_code_key()}-{Path(data).name}-{ref_ext}"
     store: dict[str, Any] = {}
     file = cache / f"{key}.pkl" if cache is not None else None
     if file is not None and file.is_file():
@@ -85,7 +95,7 @@ def score_per_lead(stem: str | Path, data: str | Path, records: list[str], cache
     from ecgstudio.paths import model_files, model_stem
 
     stem = model_stem(stem)
-    file = cache / f"{_sha(model_files(stem).keras)}-{Path(data).name}-perlead.pkl" if cache else None
+    file = cache / f"{_sha(model_files(stem).keras)}-{_code_key()}-{Path(data).name}-perlead.pkl" if cache else None
     store: dict[str, Any] = pickle.loads(file.read_bytes()) if file is not None and file.is_file() else {}
     todo = [r for r in records if r not in store]
     if todo:
@@ -151,6 +161,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "leads-freeze2": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2, "freeze": 2},
     "leads-freeze2-lr3e-5": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2, "freeze": 2,
                              "lr": 3e-5},
+    # the lead-II file labels all 12 leads (--label-leads all): the record's boundaries, as q1c on QTDB
+    "ii-all": {"ann_ext": "ii", "label_leads": "all", "batch_size": 64, "epochs": 4, "patience": 2, "lr": 1e-4},
+    "ii-all-lr3e-5": {"ann_ext": "ii", "label_leads": "all", "batch_size": 64, "epochs": 4, "patience": 2,
+                      "lr": 3e-5},
     "leads-lr5e-5": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2, "lr": 5e-5},
 }
 for _settings in CONFIGS.values():  # every row states its method; the command's defaults may change

@@ -143,7 +143,7 @@ def _to_model_rate(values: np.ndarray, fs: float, m: int) -> np.ndarray:
 
 
 def load_labelled_leads(record: str | os.PathLike[str], ext: str = "q1c", *,
-                        tp_without_p: bool | None = None) -> list[LabelledLead]:
+                        tp_without_p: bool | None = None, every_lead: bool = False) -> list[LabelledLead]:
     """Prepared leads of one record with the labels of annotation file ``ext``.
 
     ``ext`` holding a global track labels every lead; per-lead tracks (``pu0``)
@@ -154,6 +154,9 @@ def load_labelled_leads(record: str | os.PathLike[str], ext: str = "q1c", *,
     a P wave: ``True`` labels its TP samples ("no P wave here" is a statement,
     e.g. reviewed atrial fibrillation), ``False`` leaves them unlabelled (a P
     wave may lie there). ``None``: global tracks unlabelled, per-lead labelled.
+
+    ``every_lead`` labels every lead with each track, per-lead ones too: a
+    per-lead file taken as the record's own boundaries, as a global track is.
 
     Returns
     -------
@@ -173,7 +176,7 @@ def load_labelled_leads(record: str | os.PathLike[str], ext: str = "q1c", *,
         statement = track.lead is not None if tp_without_p is None else tp_without_p
         if not statement and not _has_kind(track, WaveKind.P):
             labelled &= classes != SegmentClass.TP
-        leads = range(rec.n_leads) if track.lead is None else [track.lead]
+        leads = range(rec.n_leads) if track.lead is None or every_lead else [track.lead]
         for lead in leads:
             if lead >= rec.n_leads:
                 continue

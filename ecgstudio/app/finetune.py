@@ -297,6 +297,7 @@ def finetune(
     lr: float = DEFAULT_FINETUNE_LR,
     holdout: str = "records",
     no_p: str = "rhythm",
+    label_leads: str = "own",
     distill: float = DEFAULT_DISTILL,
     distill_leads: int = DEFAULT_DISTILL_LEADS,
     blend: float = DEFAULT_BLEND,
@@ -341,6 +342,9 @@ def finetune(
         Tracks without P waves: ``"rhythm"`` (default; their TP gaps are a
         statement only in editor-reviewed spans or AF/flutter records),
         ``"statement"`` or ``"unlabelled"`` (see :mod:`ecgstudio.app.finetune_data`).
+    label_leads : str
+        ``"own"`` (default: a per-lead file labels its own lead) or ``"all"``
+        (the ``ann_ext`` file labels every lead and is scored as a global track).
     distill : float
         Weight of the base model's own labels on up to ``distill_leads``
         unannotated leads of each training record (0: off).
@@ -392,7 +396,7 @@ def finetune(
     materials: list[RecordMaterial] = []
     for i, path in enumerate(paths):
         check_cancel(cancel, "fine-tuning")
-        materials.append(collect_record(path, ann_ext, no_p=no_p))
+        materials.append(collect_record(path, ann_ext, no_p=no_p, label_leads=label_leads))
         if progress is not None:
             progress(0.05 * (i + 1) / len(paths))
     used = [m for m in materials if m.n_beats > 0]
@@ -428,8 +432,8 @@ def finetune(
     _check_out(base, out)
     meta = _metadata(run.base_metadata, base, used, train, val, split_info, settings, val_fraction, ann_ext,
                      run.before, run.after, run.history)
-    meta["finetune"].update(wall_s=round(time.perf_counter() - started, 1), no_p=no_p, distill=distill,
-                            distill_leads=distill_leads, blend=blend,
+    meta["finetune"].update(wall_s=round(time.perf_counter() - started, 1), no_p=no_p, label_leads=label_leads,
+                            distill=distill, distill_leads=distill_leads, blend=blend,
                             gate={"accepted": accepted, "verdict": verdict, "fiducials": list(GATE_FIDUCIALS),
                                   "se_points": GATE_SE_POINTS, "sd_ms": GATE_SD_MS})
     if command is not None:
@@ -495,6 +499,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-p", choices=("rhythm", "statement", "unlabelled"), default="rhythm",
                         help="tracks without P waves: their TP gaps are a statement only in editor-reviewed spans "
                              "or AF/flutter records (rhythm, default), always, or never")
+    parser.add_argument("--label-leads", choices=("own", "all"), default="own",
+                        help="a per-lead --ann-ext file labels its own lead (own, default) or every lead of its "
+                             "record, scored as a global track (all: the file's boundaries are the record's)")
 
 
 def _ms(value: float | None) -> str:
@@ -511,7 +518,7 @@ def run(args: argparse.Namespace) -> int:
     result = finetune(
         args.records, args.base, args.out, ann_ext=args.ann_ext, epochs=args.epochs, freeze=args.freeze,
         val_fraction=args.val_fraction, seed=args.seed, lr=args.lr, holdout=args.holdout, log=log,
-        blend=args.blend, distill=args.distill, no_p=args.no_p, batch_size=args.batch_size, patience=args.patience,
+        blend=args.blend, distill=args.distill, no_p=args.no_p, label_leads=args.label_leads, batch_size=args.batch_size, patience=args.patience,
         steps_per_epoch=args.steps,
         command=command_line("ecgstudio finetune", args, path_options=("records", "base", "out"), positional="records"),
     )

@@ -44,6 +44,7 @@ import numpy as np
 from ecgstudio.app.dataset import LabelledLead, load_labelled_leads
 from ecgstudio.app.preannotate import predict_tracks
 from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.errors import AnnotationError
 from ecgstudio.core.metrics import pool, score_tracks
 from ecgstudio.core.review import ReviewSpans
 from ecgstudio.core.waves import Wave, WaveKind
@@ -72,6 +73,9 @@ NO_P_RHYTHM_WORDS = ("fibrillation", "flutter")
 #: and in records whose header names AF/flutter; otherwise unlabelled), ``"statement"`` (always
 #: labelled TP: the behaviour that lost P waves), ``"unlabelled"`` (never labelled).
 NO_P_POLICIES = ("rhythm", "statement", "unlabelled")
+
+#: Which leads a track labels: ``"own"`` (per-lead: its lead; global: all) or ``"all"`` (every track, all leads).
+LABEL_LEADS = ("own", "all")
 
 
 def rhythm_states_no_p(comments: Iterable[str]) -> bool:
@@ -227,6 +231,15 @@ def find_source(record_path: Path, ann_ext: str | None, fs: float,
     return None
 
 
+def _as_global(track: Delineation) -> Delineation:
+    """The same waves as a global track (``lead=None``)."""
+    if track.lead is None:
+        return track
+    out, _ = Delineation.from_waves_lenient(list(track.waves), n_samples=track.n_samples, fs=track.fs,
+                                            name=track.name)
+    return out
+
+
 def _span_mask(m: int, spans: Iterable[tuple[int, int]], fs: float) -> np.ndarray:
     """float32 ``(m,)`` on the model grid: 1 inside record-sample spans, 0 elsewhere."""
     mask = np.zeros(m, dtype=np.float32)
@@ -253,7 +266,7 @@ def _beats(tracks: list[Delineation], track_spans: list[ReviewSpans | None]) -> 
 
 
 def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *,
-                   with_signal: bool = True, no_p: str = "rhythm") -> RecordMaterial:
+                   with_signal: bool = True, no_p: str = "rhythm", label_leads: str = "own") -> RecordMaterial:
     """Read the reviewed material of one record.
 
     Parameters
@@ -267,6 +280,12 @@ def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *
         Also read and prepare the signal (``False``: count beats only, cheap).
     no_p : str
         One of :data:`NO_P_POLICIES` (see the module docstring).
+    label_leads : str
+        One of :data:`LABEL_LEADS`: ``"own"`` (a per-lead track labels its
+        own lead, a global track every lead) or ``"all"`` (every track labels
+        every lead and is held out as a global track: a per-lead file taken
+        as the record's boundaries, as QTDB's ``q1c`` is; not with
+        :data:`ALL_LEADS_EXT`).
 
     Returns
     -------
@@ -278,9 +297,15 @@ def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *
     RecordError, AnnotationError
         The record, its annotation file or its review sidecar cannot be read.
     """
+    if label_leads not in LABEL_LEADS:
+        raise ValueError(f"label_leads must be one of {LABEL_LEADS}, got {label_leads!r}")
+    every_lead = label_leads == "all"
     path = resolve_record_path(record)
     info = read_header(path)
     source = find_source(path, ann_ext, info.fs, info.lead_names)
+    if every_lead and source is not None and source.files:
+        raise AnnotationError(f"labelling every lead needs one annotation file per record, not --ann-ext "
+                              f"{ALL_LEADS_EXT}")
     empty = np.zeros(0, dtype=np.int64)
     part = (0, int(info.n_samples))
     if source is None:
@@ -289,6 +314,8 @@ def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *
     track_spans: list[ReviewSpans | None] = []
     for ext, spans in source.parts():
         file_tracks = read_tracks(path, ext, n_samples=info.n_samples, fs=info.fs, lead_names=info.lead_names)
+        if every_lead:
+            file_tracks = [_as_global(t) for t in file_tracks]
         tracks += file_tracks
         track_spans += [spans] * len(file_tracks)
     material = RecordMaterial(path, info.name, float(info.fs), int(info.n_samples), source,
@@ -301,7 +328,7 @@ def collect_record(record: str | os.PathLike[str], ann_ext: str | None = None, *
     for ext, spans in source.parts():
         file_statement = {"statement": True, "unlabelled": False}.get(
             no_p, spans is not None or rhythm_states_no_p(info.comments))
-        file_leads = load_labelled_leads(path, ext, tp_without_p=file_statement)
+        file_leads = load_labelled_leads(path, ext, tp_without_p=file_statement, every_lead=every_lead)
         if spans is not None:
             file_leads = [replace(lead, weights=lead.weights * _span_mask(lead.weights.size, spans, info.fs))
                           for lead in file_leads]
