@@ -86,6 +86,26 @@ def test_per_lead_file_at_500_hz_trains_its_own_lead_resampled(tmp_path: Path) -
     assert len(build_windows([material], window=1000, hop=500)) > 0
 
 
+def test_label_leads_all_makes_a_per_lead_file_label_every_lead_as_a_global_track(tmp_path: Path) -> None:
+    import pytest
+
+    from ecgstudio.core.errors import AnnotationError
+
+    record = _copy("synth12", tmp_path, ("hea", "dat", "ii", "v1"))
+    own = collect_record(record, "ii")
+    every = collect_record(record, "ii", label_leads="all")
+
+    assert [lead.lead for lead in every.leads] == list(range(12))
+    for lead in every.leads:  # lead II's boundaries on every lead
+        np.testing.assert_array_equal(lead.classes, own.leads[0].classes)
+        np.testing.assert_array_equal(lead.weights, own.leads[0].weights)
+    assert [t.lead for t in every.tracks] == [None]  # held out and scored as a global track
+    assert [w.onset for w in every.tracks[0].waves] == [w.onset for w in own.tracks[0].waves]
+    assert every.n_beats == own.n_beats > 0
+    with pytest.raises(AnnotationError, match="one annotation file per record"):
+        collect_record(record, "leads", label_leads="all")
+
+
 def test_time_split_separates_weights_at_a_beat_boundary(tmp_path: Path) -> None:
     record = _copy("sel100x", tmp_path, ("hea", "dat", "q1c"))
     material = collect_record(record, "q1c")
