@@ -165,6 +165,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "ii-all": {"ann_ext": "ii", "label_leads": "all", "batch_size": 64, "epochs": 4, "patience": 2, "lr": 1e-4},
     "ii-all-lr3e-5": {"ann_ext": "ii", "label_leads": "all", "batch_size": 64, "epochs": 4, "patience": 2,
                       "lr": 3e-5},
+    "ii-all-lr1e-5": {"ann_ext": "ii", "label_leads": "all", "batch_size": 64, "epochs": 4, "patience": 2,
+                      "lr": 1e-5},
+    "ii-all-freeze2": {"ann_ext": "ii", "label_leads": "all", "batch_size": 64, "epochs": 4, "patience": 2,
+                       "lr": 1e-4, "freeze": 2},
+    "ii-all-freeze2-lr3e-5": {"ann_ext": "ii", "label_leads": "all", "batch_size": 64, "epochs": 4, "patience": 2,
+                              "lr": 3e-5, "freeze": 2},
     "leads-lr5e-5": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2, "lr": 5e-5},
 }
 for _settings in CONFIGS.values():  # every row states its method; the command's defaults may change

@@ -32,6 +32,10 @@ from ecgstudio.core.errors import EcgStudioError
 #: Records annotated together (shared model calls and Viterbi loop).
 GROUP = 16
 
+#: Bytes of signal files read ahead at most (a record takes 2-4 times its file size in memory as float32
+#: signal): hundreds of ten-second 12-lead records, one 24-hour two-lead record at a time.
+READ_AHEAD_BYTES = 64_000_000
+
 #: Records per task sent to a worker process.
 CHUNK = 32
 
@@ -90,21 +94,38 @@ def _read(path: Path, per_lead: bool = False) -> tuple[Path, Any, Any, float, Ou
     return path, None, None, start, Outcome(name, None, 0, time.perf_counter() - start, error), None
 
 
-def _read_ahead(paths: Sequence[Path], ahead: int,
-                per_lead: bool) -> Iterator[tuple[Path, Any, Any, float, Outcome | None, Any]]:
+def _size(path: Path) -> int:
+    """Bytes of the record's signal file (``.dat``/``.mat``; 0 when neither is there): a cheap proxy of
+    its size in memory (float32 per sample, 1-2 bytes per sample on disk)."""
+    for suffix in (".dat", ".mat"):
+        try:
+            return path.with_name(path.name + suffix).stat().st_size
+        except OSError:
+            continue
+    return 0
+
+
+def _read_ahead(paths: Sequence[Path], ahead: int, per_lead: bool,
+                budget: int = READ_AHEAD_BYTES) -> Iterator[tuple[Path, Any, Any, float, Outcome | None, Any]]:
+    """Records read (and prepared) in a background thread, in order: at most ``ahead`` records and
+    ``budget`` bytes of signal files waiting at a time, always at least one; so a folder of 24-hour
+    records holds one or two in memory, not dozens."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecgstudio-read") as pool:
-        queue: deque[Future] = deque()
+        queue: deque[tuple[Future, int]] = deque()
         it = iter(paths)
-        for path in it:
-            queue.append(pool.submit(_read, path, per_lead))
-            if len(queue) >= ahead:
-                break
-        while queue:
-            item = queue.popleft().result()
-            for path in it:
-                queue.append(pool.submit(_read, path, per_lead))
-                break
-            yield item
+        waiting = 0
+        following: Path | None = next(it, None)
+        while following is not None or queue:
+            while following is not None:
+                size = _size(following)
+                if queue and (len(queue) >= ahead or waiting + size > budget):
+                    break
+                queue.append((pool.submit(_read, following, per_lead), size))
+                waiting += size
+                following = next(it, None)
+            future, size = queue.popleft()
+            waiting -= size
+            yield future.result()
 
 
 def _batchable(record: Any, quality: Any, per_lead: bool, metadata_ok: bool) -> bool:
@@ -196,7 +217,8 @@ def annotate_many(
 
     for item in _read_ahead(paths, ahead=2 * group, per_lead=per_lead):
         pending.append(item)
-        if len(pending) >= group:
+        alone = item[4] is None and item[5] is None  # read, but not for the shared path (long, per-lead...)
+        if alone or len(pending) >= group:  # never hold a long record back in a group
             yield from flush()
     yield from flush()
 

@@ -86,3 +86,27 @@ def test_batched_files_are_identical_to_the_per_record_path(tmp_path: Path, monk
         assert (one / f"{r.name}.ecgs").read_bytes() == (many / f"{r.name}.ecgs").read_bytes()
     assert all(len(o.tables) == 1 for o in grouped)
     assert sum(batched) == len(records) and max(batched) == 2  # every record went through the shared calls
+
+
+def test_read_ahead_keeps_order_and_holds_records_within_its_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder of long records must not be read into memory dozens at a time."""
+    import ecgstudio.app.batch_annotate as batch
+
+    submitted: list[Path] = []
+
+    def fake_read(path: Path, per_lead: bool = False) -> tuple:
+        submitted.append(path)
+        return (path, None, None, 0.0, None, None)
+
+    sizes = {f"r{k}": (50 if k in (3, 4, 5) else 10) for k in range(10)}
+    monkeypatch.setattr(batch, "_read", fake_read)
+    monkeypatch.setattr(batch, "_size", lambda path: sizes[path.name])
+    paths = [Path(f"/x/r{k}") for k in range(10)]
+    seen, waiting = [], []
+    for item in batch._read_ahead(paths, ahead=4, per_lead=False, budget=60):
+        waiting.append(len(submitted) - len(seen))  # read but not yet handed over, this one included
+        seen.append(item[0])
+    assert seen == paths
+    assert max(waiting) <= 4
+    # the 50-byte records are never read ahead together with another 50-byte one
+    assert all(w <= 2 for w, p in zip(waiting, paths, strict=True) if sizes[p.name] == 50)
