@@ -1,4 +1,4 @@
-"""The headless editing session: one document, its history, dirty state, saving and recovery (no Qt).
+"""The headless editing session: one document, its edits, review, pre-annotation, saving and recovery (no Qt).
 
 Everything that decides what happens to a clinician's corrections lives here,
 so the editor window, the CLI and scripts get exactly the same semantics
@@ -7,7 +7,9 @@ so the editor window, the CLI and scripts get exactly the same semantics
 * **history** — every change is a step of edit values with their inverses
   (:mod:`ecgstudio.core.edits`; review changes and whole-track swaps too);
   :meth:`EditingSession.undo` / :meth:`~EditingSession.redo` replay them
-  exactly; a step that fails leaves the document unchanged;
+  exactly; a step that fails leaves the document unchanged (the history,
+  revision, dirty state and notifications:
+  :class:`~ecgstudio.app.session_history.SessionHistory`, the base class);
 * **revision and dirty state** — ``revision`` counts changes; ``dirty`` is
   whether the state differs from the last save (undoing back to it is clean);
 * **one change notification** — :meth:`EditingSession.subscribe`;
@@ -16,7 +18,9 @@ so the editor window, the CLI and scripts get exactly the same semantics
 * **pre-annotation keeps reviewed work** — :meth:`~EditingSession.apply_prediction`
   replaces only unreviewed spans unless told ``replace_reviewed=True`` (then
   the review marks go too, so nothing claims reviewed what a model wrote);
-* **save, autosave and recovery** — :meth:`~EditingSession.save`,
+* **save, autosave and recovery** — :meth:`~EditingSession.save` (or
+  :meth:`~EditingSession.prepare_save`, :class:`~ecgstudio.app.save_job.SaveJob`
+  in any thread, :meth:`~EditingSession.finish_save`),
   :meth:`~EditingSession.recovery_snapshot`, :meth:`~EditingSession.restore`.
 
 A script::
@@ -33,40 +37,38 @@ A script::
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ecgstudio.app import autosave
 from ecgstudio.app import session as files
 from ecgstudio.app.autosave import PendingRecovery  # the class body's `autosave` is the method
-from ecgstudio.app.document import DEFAULT_EXT, Document, track_names
+from ecgstudio.app.document import DEFAULT_EXT, track_names
 from ecgstudio.app.history import (
-    Change,
     PredictionReport,
     ReviewChange,
     SessionChange,
     SetEditable,
-    Step,
     TrackEdit,
     TrackSwap,
     default_reviewer,
     edit_lead,
     now_iso,
 )
+from ecgstudio.app.save_job import SaveJob as SaveJob
+from ecgstudio.app.session_history import Listener as Listener
+from ecgstudio.app.session_history import SessionHistory
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.edits import Edit
 from ecgstudio.core.errors import EditError, SaveError
 from ecgstudio.core.merge import merge_prediction
 from ecgstudio.core.review import ReviewInfo, ReviewMark, ReviewSpans
 
-Listener = Callable[[SessionChange], None]
-
 __all__ = ["EditingSession", "PredictionReport", "SaveJob", "SessionChange", "edit_lead"]
 
 
-class EditingSession:
+class EditingSession(SessionHistory):
     """One open document with undo/redo, dirty state, saving and recovery.
 
     Parameters
@@ -76,63 +78,11 @@ class EditingSession:
         session changes it in place.
     """
 
-    def __init__(self, document: Document) -> None:
-        self.document = document
-        self._done: list[Step] = []
-        self._undone: list[Step] = []
-        self._serial = 0
-        self._saved_serial: int | None = 0  # ``None``: the saved state is no longer reachable
-        self.revision = 0
-        self._listeners: list[Listener] = []
-        self._group: list[tuple[tuple[Change, ...], tuple[Change, ...]]] | None = None
-        self._group_text = ""
-        #: Why the document may not be changed (another editor holds it), or ``None``.
-        self.read_only_reason: str | None = None
-
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, ext: str = DEFAULT_EXT,
              model_stem: str | None = None) -> EditingSession:
         """Open a record with its annotation files (see :func:`ecgstudio.app.session.open_document`)."""
         return cls(files.open_document(path, ext=ext, model_stem=model_stem))
-
-    # ------------------------------------------------------------------ state
-    @property
-    def dirty(self) -> bool:
-        """Whether the document differs from what was last saved (or opened)."""
-        return self._position() != self._saved_serial
-
-    def _position(self) -> int:
-        return self._done[-1].serial if self._done else 0
-
-    @property
-    def can_undo(self) -> bool:
-        """Whether there is a step to undo."""
-        return bool(self._done)
-
-    @property
-    def can_redo(self) -> bool:
-        """Whether there is an undone step to redo."""
-        return bool(self._undone)
-
-    @property
-    def undo_text(self) -> str:
-        """Text of the step :meth:`undo` would undo (empty if none)."""
-        return self._done[-1].text if self._done else ""
-
-    @property
-    def redo_text(self) -> str:
-        """Text of the step :meth:`redo` would redo (empty if none)."""
-        return self._undone[-1].text if self._undone else ""
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(SessionChange)`` after every change; returns the unsubscribe function."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def _notify(self, kind: str, text: str, replaced: bool) -> None:
-        change = SessionChange(kind, text, self.revision, self.dirty, replaced)
-        for listener in list(self._listeners):
-            listener(change)
 
     # ------------------------------------------------------------------ tracks
     def track(self, lead: int | None = None) -> Delineation:
@@ -157,65 +107,7 @@ class EditingSession:
         track = self.track(lead)
         return next(i for i in self.document.editable_indices if self.document.tracks[i] is track)
 
-    # ------------------------------------------------------------------ history
-    def _run(self, forward: Sequence[Change]) -> tuple[Change, ...]:
-        """Apply ``forward`` in order; on failure undo what was applied and re-raise."""
-        applied: list[Change] = []
-        try:
-            for change in forward:
-                applied.append(change.apply(self.document))
-        except EditError:
-            for inverse in reversed(applied):
-                inverse.apply(self.document)
-            raise
-        return tuple(reversed(applied))
-
-    def _check_writable(self) -> None:
-        if self.read_only_reason is not None:
-            raise EditError(f"read-only: {self.read_only_reason}")
-
-    def _commit(self, text: str, forward: Sequence[Change]) -> None:
-        self._check_writable()
-        backward = self._run(forward)
-        if self._group is not None:
-            self._group.append((tuple(forward), backward))
-            return
-        self._record(text, tuple(forward), backward)
-
-    def _record(self, text: str, forward: tuple[Change, ...], backward: tuple[Change, ...]) -> None:
-        self._serial += 1
-        if self._saved_serial is not None and any(s.serial == self._saved_serial for s in self._undone):
-            self._saved_serial = None  # the saved state was undone and is now cut off
-        self._undone.clear()
-        self._done.append(Step(text, self._serial, forward, backward))
-        self.revision += 1
-        self._notify("edit", text, any(isinstance(c, TrackSwap) for c in forward))
-
-    @contextmanager
-    def group(self, text: str) -> Iterator[None]:
-        """Combine every change made inside the ``with`` block into one undo step.
-
-        If the block raises, every change made in it is undone and the
-        exception propagates.
-        """
-        if self._group is not None:
-            yield
-            return
-        self._group, self._group_text = [], text
-        try:
-            yield
-        except BaseException:
-            parts, self._group = self._group, None
-            for _forward, backward in reversed(parts):
-                for change in backward:
-                    change.apply(self.document)
-            raise
-        parts, self._group = self._group, None
-        if parts:
-            forward = tuple(c for f, _b in parts for c in f)
-            backward = tuple(c for _f, b in reversed(parts) for c in b)
-            self._record(text, forward, backward)
-
+    # ------------------------------------------------------------------ edits
     def apply(self, edit: Edit, *, lead: int | None | str = "auto", text: str | None = None) -> None:
         """Apply an edit value to an editable track as one undo step.
 
@@ -246,25 +138,6 @@ class EditingSession:
             self._group.append(((TrackEdit(index, edit),), backward))
             return
         self._record(text or edit.text, (TrackEdit(index, edit),), backward)
-
-    def undo(self) -> bool:
-        """Undo the last step; ``False`` if there is none."""
-        return self._replay(self._done, self._undone, "undo")
-
-    def redo(self) -> bool:
-        """Redo the last undone step; ``False`` if there is none."""
-        return self._replay(self._undone, self._done, "redo")
-
-    def _replay(self, source: list[Step], target: list[Step], kind: str) -> bool:
-        """Move the last step of ``source`` to ``target``, applying its inverses (undo) or itself (redo)."""
-        if not source:
-            return False
-        step = source.pop()
-        self._run(step.backward if kind == "undo" else step.forward)
-        target.append(step)
-        self.revision += 1
-        self._notify(kind, step.text, any(isinstance(c, TrackSwap) for c in step.forward))
-        return True
 
     # ------------------------------------------------------------------ review
     def set_review(self, spans: ReviewSpans, text: str = "Mark reviewed", *,
@@ -499,46 +372,3 @@ class EditingSession:
     def discard_recovery(self) -> None:
         """Delete the document's recovery file (the user declined it or closed without saving)."""
         autosave.discard_recovery(self.document.record_path, self.document.annotation_ext)
-
-
-@dataclass(frozen=True)
-class SaveJob:
-    """A save prepared on the caller's thread; :meth:`run` does the file work (any thread).
-
-    Attributes
-    ----------
-    document : Document
-        A snapshot of the document (copies of the editable tracks).
-    position : int
-        The history position the snapshot was taken at.
-    ext : str | None
-        Extension to write (``None``: the document's).
-    out_dir : Path | None
-        Folder to write into (``None``: the document's).
-    overwrite_reference : bool
-        The user agreed to replace a reference file.
-    confirmed : bool
-        The user agreed to replace a file with a :meth:`EditingSession.save_conflict`.
-    """
-
-    document: Document
-    position: int
-    ext: str | None
-    out_dir: Path | None
-    overwrite_reference: bool
-    confirmed: bool = False
-
-    def run(self) -> Path:
-        """Write the files; returns the annotation file.
-
-        Raises
-        ------
-        SaveError
-            See :meth:`EditingSession.save`.
-        """
-        try:
-            return files.save_document(self.document, ext=self.ext, out_dir=self.out_dir,
-                                       overwrite_reference=self.overwrite_reference,
-                                       accept_loss=self.confirmed, overwrite_changed=self.confirmed)
-        except OSError as exc:
-            raise SaveError(f"{self.document.name}: cannot save ({exc.strerror or exc})") from None
