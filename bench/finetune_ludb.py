@@ -171,6 +171,15 @@ CONFIGS: dict[str, dict[str, Any]] = {
                        "lr": 1e-4, "freeze": 2},
     "ii-all-freeze2-lr3e-5": {"ann_ext": "ii", "label_leads": "all", "batch_size": 64, "epochs": 4, "patience": 2,
                               "lr": 3e-5, "freeze": 2},
+    "leads-lr3e-5-e8": {"ann_ext": "leads", "batch_size": 64, "epochs": 8, "patience": 2, "lr": 3e-5},
+    "leads-lr3e-5-blend": {"ann_ext": "leads", "batch_size": 64, "epochs": 8, "patience": 2, "lr": 3e-5,
+                           "blend": 0.7},
+    # the command's own defaults (lead II labels its own lead, distillation on two other leads, lr 1e-4,
+    # batch size from the number of windows, at most 10 epochs); "cli-defaults-b8e15": the defaults before 2026-12-04
+    "cli-defaults": {"distill": 1.0},
+    "cli-defaults-b8e15": {"distill": 1.0, "batch_size": 8, "epochs": 15},
+    "ii-distill-freeze2-lr3e-5": {"ann_ext": "ii", "batch_size": 64, "epochs": 4, "patience": 2, "lr": 3e-5,
+                                  "freeze": 2, "distill": 1.0},
     "leads-lr5e-5": {"ann_ext": "leads", "batch_size": 64, "epochs": 4, "patience": 2, "lr": 5e-5},
 }
 for _settings in CONFIGS.values():  # every row states its method; the command's defaults may change

@@ -24,7 +24,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,11 +46,14 @@ from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.io.records import list_records
 from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
 from ecgstudio.ml.finetune import (
+    AUTO_BATCH_STEPS,
     DEFAULT_FINETUNE_BATCH,
     DEFAULT_FINETUNE_EPOCHS,
     DEFAULT_FINETUNE_LR,
     DEFAULT_FINETUNE_PATIENCE,
+    MAX_AUTO_BATCH,
     FineTuneSettings,
+    auto_batch_size,
     finetune_model,
 )
 from ecgstudio.ml.model import read_metadata, save_model_pair
@@ -302,7 +305,7 @@ def finetune(
     distill_leads: int = DEFAULT_DISTILL_LEADS,
     blend: float = DEFAULT_BLEND,
     patience: int = DEFAULT_FINETUNE_PATIENCE,
-    batch_size: int = DEFAULT_FINETUNE_BATCH,
+    batch_size: int | None = None,
     steps_per_epoch: int | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
@@ -352,8 +355,9 @@ def finetune(
         Share of the fine-tuning step kept (``base + blend * (tuned - base)``).
     patience : int
         Epochs without held-out improvement before stopping.
-    batch_size : int
-        Windows per batch (larger: faster epochs on many records).
+    batch_size : int | None
+        Windows per batch; ``None``: :func:`~ecgstudio.ml.finetune.auto_batch_size` of the training
+        windows (8 for a few reviewed beats, up to 64 for a database of corrections).
     steps_per_epoch : int | None
         Batches per epoch drawn at random (``None``: one pass over the windows).
     progress : callable | None
@@ -388,7 +392,8 @@ def finetune(
     if holdout not in HOLDOUTS:
         raise AnnotationError(f"hold-out must be one of {', '.join(HOLDOUTS)}, got {holdout!r}")
     settings = FineTuneSettings(epochs=epochs, lr=lr, patience=patience, freeze=freeze, seed=seed, blend=blend,
-                                batch_size=batch_size, steps_per_epoch=steps_per_epoch)
+                                batch_size=DEFAULT_FINETUNE_BATCH if batch_size is None else batch_size,
+                                steps_per_epoch=steps_per_epoch)
     settings.check()
     base_meta = read_metadata(base)
     window, hop = int(base_meta["window_samples"]), int(base_meta["hop_samples"])
@@ -415,9 +420,11 @@ def finetune(
             progress(0.1)
     train_set = build_windows(train, window=window, hop=hop, jitter=hop // 2)
     val_set = build_windows(val, window=window, hop=hop)
+    if batch_size is None:
+        settings = replace(settings, batch_size=auto_batch_size(len(train_set)))
     if log is not None:
         log(f"{sum(m.n_beats for m in used)} reviewed beats in {len(used)} record(s); "
-            f"{len(train_set)} training and {len(val_set)} held-out windows")
+            f"{len(train_set)} training and {len(val_set)} held-out windows, batches of {settings.batch_size}")
 
     def fit_progress(fraction: float) -> None:
         if progress is not None:
@@ -468,8 +475,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "every per-lead file of a record (LUDB i ... v6), each labelling its own lead")
     parser.add_argument("--epochs", type=int, default=DEFAULT_FINETUNE_EPOCHS,
                         help=f"maximum epochs (default {DEFAULT_FINETUNE_EPOCHS}; early stopping)")
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_FINETUNE_BATCH, metavar="N",
-                        help=f"windows per batch (default {DEFAULT_FINETUNE_BATCH})")
+    parser.add_argument("--batch-size", type=int, default=None, metavar="N",
+                        help=f"windows per batch (default: {DEFAULT_FINETUNE_BATCH} for a few reviewed beats, "
+                             f"doubling up to {MAX_AUTO_BATCH} while an epoch keeps {AUTO_BATCH_STEPS} batches)")
     parser.add_argument("--steps", type=int, default=None, metavar="N",
                         help="batches per epoch, drawn at random (default: one pass over the windows)")
     parser.add_argument("--patience", type=int, default=DEFAULT_FINETUNE_PATIENCE, metavar="N",

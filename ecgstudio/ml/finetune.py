@@ -33,13 +33,29 @@ ScoreFn = Callable[[Any], dict[str, Any]]
 DEFAULT_FINETUNE_LR = 1e-4
 
 #: Default maximum number of epochs.
-DEFAULT_FINETUNE_EPOCHS = 15
+DEFAULT_FINETUNE_EPOCHS = 10
 
 #: Epochs without held-out improvement before stopping.
 DEFAULT_FINETUNE_PATIENCE = 3
 
 #: Windows per batch (few windows: small batches give several steps per epoch).
 DEFAULT_FINETUNE_BATCH = 8
+
+#: Largest batch :func:`auto_batch_size` picks (~3x the windows/s of batch 8 on 2 CPU cores).
+MAX_AUTO_BATCH = 64
+
+#: Batches per epoch :func:`auto_batch_size` aims at.
+AUTO_BATCH_STEPS = 32
+
+
+def auto_batch_size(n_windows: int) -> int:
+    """Batch size for ``n_windows`` training windows: :data:`DEFAULT_FINETUNE_BATCH` for the few windows of
+    an editing session (many small steps), doubling while an epoch keeps at least :data:`AUTO_BATCH_STEPS`
+    batches, up to :data:`MAX_AUTO_BATCH` (a database of corrections trains ~3x faster per window)."""
+    batch = DEFAULT_FINETUNE_BATCH
+    while batch < MAX_AUTO_BATCH and n_windows >= 2 * batch * AUTO_BATCH_STEPS:
+        batch *= 2
+    return batch
 
 #: Milder augmentation than full training: the few reviewed beats are the truth.
 FINETUNE_AUGMENT = Augment(noise_max=0.03, wander_max=0.15, powerline_max=0.02, probability=0.5)

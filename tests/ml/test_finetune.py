@@ -69,3 +69,14 @@ def test_finetuning_leaves_global_random_state_and_op_determinism_alone(tmp_path
     second = finetune_model(tmp_path / "base", _windows(8, 0), _windows(4, 1), settings)
     for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)  # repeatable from settings.seed alone
+
+
+def test_auto_batch_size_keeps_small_batches_for_a_few_beats_and_grows_for_a_database() -> None:
+    from ecgstudio.ml.finetune import AUTO_BATCH_STEPS, DEFAULT_FINETUNE_BATCH, MAX_AUTO_BATCH, auto_batch_size
+
+    assert auto_batch_size(0) == auto_batch_size(40) == DEFAULT_FINETUNE_BATCH  # an editing session's windows
+    sizes = [auto_batch_size(n) for n in range(0, 20_000, 37)]
+    assert sizes == sorted(sizes) and max(sizes) == MAX_AUTO_BATCH
+    for n in (1_000, 1_823, 3_600, 9_000):
+        batch = auto_batch_size(n)
+        assert batch == DEFAULT_FINETUNE_BATCH or n // batch >= AUTO_BATCH_STEPS  # enough steps per epoch
