@@ -72,7 +72,12 @@ def test_finetuning_leaves_global_random_state_and_op_determinism_alone(tmp_path
 
 
 def test_auto_batch_size_keeps_small_batches_for_a_few_beats_and_grows_for_a_database() -> None:
-    from ecgstudio.ml.finetune import AUTO_BATCH_STEPS, DEFAULT_FINETUNE_BATCH, MAX_AUTO_BATCH, auto_batch_size
+    from ecgstudio.ml.finetune import (
+        AUTO_BATCH_STEPS,
+        DEFAULT_FINETUNE_BATCH,
+        MAX_AUTO_BATCH,
+        auto_batch_size,
+    )
 
     assert auto_batch_size(0) == auto_batch_size(40) == DEFAULT_FINETUNE_BATCH  # an editing session's windows
     sizes = [auto_batch_size(n) for n in range(0, 20_000, 37)]
