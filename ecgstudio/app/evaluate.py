@@ -74,6 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-leads", action="store_true",
                         help="also show each per-lead track's column (they always feed 'model best lead')")
     parser.add_argument("--json", default=None, metavar="OUT", help="also write the results as JSON")
+    parser.add_argument("--store", action="store_true",
+                        help="keep the figures as the model's test metrics in its JSON (what the model chooser shows)")
 
 
 def _err(message: str) -> None:
@@ -390,4 +392,10 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise EcgStudioError(f"cannot write {out}: {exc.strerror or exc}") from None
         _err(f"results written to {out}")
+    if args.store:
+        from ecgstudio.app.test_metrics import store_evaluation
+
+        path = store_evaluation(args.model, args.data, result, records_given=args.records is not None,
+                                tolerance_ms=args.tolerance_ms)
+        _err(f"test metrics stored in {path}")
     return 1 if result["failed"] else 0

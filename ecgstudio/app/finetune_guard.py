@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ecgstudio.app.evaluate import MODEL_COLUMN, evaluate_model, split_test_records
+from ecgstudio.app.test_metrics import stamped
 from ecgstudio.atomic import write_text
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.ml.model import read_metadata
@@ -44,12 +45,16 @@ class GuardResult:
         Per boundary: sensitivity and error SD, base -> new.
     summary : dict
         JSON-ready: records, reference, per boundary before/after.
+    new_result : dict
+        The new model's whole ``evaluate`` result on those records: stored as its test metrics, the
+        same records and reference as its base's (see :mod:`ecgstudio.app.test_metrics`).
     """
 
     passed: bool
     verdict: str
     lines: tuple[str, ...]
     summary: dict[str, Any]
+    new_result: dict[str, Any] = field(default_factory=dict)
 
 
 def guard(
@@ -74,7 +79,8 @@ def guard(
     before = evaluate_model(base, data_dir, records, ref_ext, (), log=None)["columns"][MODEL_COLUMN]
     if log is not None:
         log(f"guard: base model scored on {len(records)} test records of {data_dir}")
-    after = evaluate_model(new, data_dir, records, ref_ext, (), log=None)["columns"][MODEL_COLUMN]
+    new_result = evaluate_model(new, data_dir, records, ref_ext, (), log=None)
+    after = new_result["columns"][MODEL_COLUMN]
     lines: list[str] = []
     worse: list[str] = []
     looser: list[str] = []
@@ -97,14 +103,19 @@ def guard(
     summary = {"data": name, "reference": ref_ext, "records": records, "se_points": GUARD_SE_POINTS,
                "passed": not worse, "before": {f: before[f] for f in fiducials},
                "after": {f: after[f] for f in fiducials}}
-    return GuardResult(not worse, verdict, tuple(lines), summary)
+    return GuardResult(not worse, verdict, tuple(lines), summary, new_result)
 
 
 def record_guard(new: str | Path, result: GuardResult) -> None:
-    """Write the guard's figures into the new model's JSON (``finetune.guard``), atomically."""
+    """Write the guard's figures into the new model's JSON (``finetune.guard``; its own scores as its
+    ``metrics.test``, comparable with its base's), atomically."""
     path = model_files(new).json
     meta = json.loads(path.read_text(encoding="utf-8"))
     meta.setdefault("finetune", {})["guard"] = result.summary
+    if result.new_result:
+        metrics = meta.get("metrics")
+        meta["metrics"] = {**(metrics if isinstance(metrics, dict) else {}),
+                           "test": stamped(result.new_result, result.summary.get("data", ""))}
     gate = meta["finetune"].get("gate")
     if isinstance(gate, dict) and not result.passed:
         gate["accepted"] = False

@@ -99,6 +99,31 @@ def test_cli_uses_the_models_test_records_and_writes_json(
     assert result["columns"]["model"]["QRS on"]["n_reference"] > 0
 
 
+def test_store_keeps_the_figures_as_the_models_test_metrics_only_on_its_own_test_records(
+    tmp_path: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ecgstudio.app.models import read_model_info
+
+    folder = tmp_path / "db"
+    _copy_record("sel100x", folder, "sel100x")
+    model = tmp_path / "m"
+    for suffix in (".keras", ".json"):
+        shutil.copy(f"{tiny_model}{suffix}", f"{model}{suffix}")
+    before = json.loads(Path(f"{model}.json").read_text())
+    assert "test" not in before.get("metrics", {})
+    assert main(["evaluate", "--data", str(folder), "--model", str(model), "--peers", "--store"]) == 0
+    after = json.loads(Path(f"{model}.json").read_text())
+    test = after["metrics"]["test"]
+    assert test["records"] == ["sel100x"] and test["scored"]["data"] == "db"
+    assert {k: v for k, v in after.items() if k != "metrics"} == {k: v for k, v in before.items() if k != "metrics"}
+    assert "R peak Se" in read_model_info(f"{model}.json").metrics_summary  # what the model chooser shows
+    capsys.readouterr()
+    for extra in (["--records", "sel100x"], ["--tolerance-ms", "50"]):
+        assert main(["evaluate", "--data", str(folder), "--model", str(model), "--peers", "--store", *extra]) == 2
+        assert "--store" in capsys.readouterr().err
+    assert json.loads(Path(f"{model}.json").read_text())["metrics"]["test"] == test  # refused: unchanged
+
+
 def test_evaluate_model_is_callable_from_training(tmp_path: Path, tiny_model: Path) -> None:
     folder = tmp_path / "db"
     _copy_record("sel100x", folder, "sel100x")

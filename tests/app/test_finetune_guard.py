@@ -68,6 +68,9 @@ def test_a_sensitivity_loss_beyond_the_margin_refuses_the_model_and_is_recorded(
     meta = json.loads(Path(f"{new}.json").read_text())
     assert meta["finetune"]["guard"]["passed"] is False
     assert meta["finetune"]["gate"]["accepted"] is False  # the dialog and chooser read this
+    # the chooser compares the new model with its base on the same test records and code
+    assert meta["metrics"]["test"]["columns"] == lost["columns"]
+    assert meta["metrics"]["test"]["scored"]["data"] == tmp_path.name
 
 
 def test_a_base_without_test_records_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
