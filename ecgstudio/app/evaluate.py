@@ -393,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
             raise EcgStudioError(f"cannot write {out}: {exc.strerror or exc}") from None
         _err(f"results written to {out}")
     if args.store:
-        from ecgstudio.app.test_metrics import store_evaluation
+        from ecgstudio.app.stored_metrics import store_evaluation
 
         path = store_evaluation(args.model, args.data, result, records_given=args.records is not None,
                                 tolerance_ms=args.tolerance_ms)

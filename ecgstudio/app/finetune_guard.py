@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ecgstudio.app.evaluate import MODEL_COLUMN, evaluate_model, split_test_records
-from ecgstudio.app.test_metrics import stamped
+from ecgstudio.app.stored_metrics import stamped
 from ecgstudio.atomic import write_text
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.ml.model import read_metadata
@@ -47,7 +47,7 @@ class GuardResult:
         JSON-ready: records, reference, per boundary before/after.
     new_result : dict
         The new model's whole ``evaluate`` result on those records: stored as its test metrics, the
-        same records and reference as its base's (see :mod:`ecgstudio.app.test_metrics`).
+        same records and reference as its base's (see :mod:`ecgstudio.app.stored_metrics`).
     """
 
     passed: bool
