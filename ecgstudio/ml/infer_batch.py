@@ -64,6 +64,8 @@ def predict_proba_many(
     ready = list(prepared) if prepared is not None else [None] * len(signals)
     if len(ready) != len(signals):
         raise ValueError("prepared must give one entry per record")
+    if any(p is not None and len(p) != s.shape[1] for s, p in zip(signals, ready, strict=True)):
+        raise ValueError("prepared must hold one prepared lead per signal column")
     leads = [lead for s, p in zip(signals, ready, strict=True) for lead in (p if p is not None else prepare_leads(s, fs))]
     acc_of = np.repeat(np.arange(len(signals)), [s.shape[1] for s in signals])
     win = effective_window(leads[0].shape[0], window)
