@@ -103,12 +103,12 @@ def _resample_filter(up: int, down: int) -> np.ndarray:
 
 
 def remove_baseline(x: np.ndarray, fs: float = MODEL_FS, cutoff_hz: float = BASELINE_CUTOFF_HZ) -> np.ndarray:
-    """Zero-phase 2nd-order Butterworth high-pass (applied forwards and backwards).
+    """Zero-phase 2nd-order Butterworth high-pass (applied forwards and backwards) along the last axis.
 
     Parameters
     ----------
     x : np.ndarray
-        Shape ``(n,)``, any unit.
+        Shape ``(n,)``, or ``(n_leads, n)`` for several leads at once; any unit.
     fs : float
         Sampling frequency of ``x`` in Hz.
     cutoff_hz : float
@@ -117,15 +117,30 @@ def remove_baseline(x: np.ndarray, fs: float = MODEL_FS, cutoff_hz: float = BASE
     Returns
     -------
     np.ndarray
-        float64, shape ``(n,)``. Signals shorter than one second only have
+        float64, the shape of ``x``. Signals shorter than one second only have
         their median removed.
     """
     x = np.asarray(x, dtype=np.float64)
-    if x.size < max(int(fs), 16):
-        return x - (np.median(x) if x.size else 0.0)
+    n = x.shape[-1]
+    if n == 0:
+        return x
+    if n < max(int(fs), 16):
+        return x - np.median(x, axis=-1, keepdims=True)
     sos = _highpass_sos(float(cutoff_hz), float(fs)).copy()
-    padlen = min(x.size - 1, int(2 * fs))
-    return sps.sosfiltfilt(sos, x - np.median(x[: int(fs)]), padtype="odd", padlen=padlen)
+    padlen = min(n - 1, int(2 * fs))
+    return sps.sosfiltfilt(sos, x - np.median(x[..., : int(fs)], axis=-1, keepdims=True), axis=-1, padtype="odd",
+                           padlen=padlen)
+
+
+def _prepare_rows(y: np.ndarray, fs: float, baseline: bool) -> np.ndarray:
+    """Gap-free leads ``(n_leads, n)`` at ``fs`` -> ``(n_leads, prepared_length(n, fs))`` float64 at
+    :data:`MODEL_FS`, baseline removed (every lead in one resampling and one filter call)."""
+    n = y.shape[-1]
+    up, down = resample_ratio(fs)
+    if (up, down) != (1, 1) and n:
+        y = sps.resample_poly(y, up, down, axis=-1, window=_resample_filter(up, down))
+        y = y[..., : prepared_length(n, fs)]
+    return remove_baseline(y, MODEL_FS) if baseline else y
 
 
 def prepare_lead(x: np.ndarray, fs: float, *, baseline: bool = True) -> np.ndarray:
@@ -149,14 +164,7 @@ def prepare_lead(x: np.ndarray, fs: float, *, baseline: bool = True) -> np.ndarr
     x = np.asarray(x)
     if x.ndim != 1:
         raise ValueError(f"prepare_lead expects one lead of shape (n,), got {x.shape}")
-    y = fill_nan(x)
-    up, down = resample_ratio(fs)
-    if (up, down) != (1, 1) and y.size:
-        y = sps.resample_poly(y, up, down, window=_resample_filter(up, down))
-        y = y[: prepared_length(x.size, fs)]
-    if baseline and y.size:
-        y = remove_baseline(y, MODEL_FS)
-    return y.astype(np.float32)
+    return _prepare_rows(fill_nan(x), fs, baseline).astype(np.float32)
 
 
 def prepare_leads(signal: np.ndarray, fs: float) -> list[np.ndarray]:
@@ -181,24 +189,10 @@ def prepare_leads(signal: np.ndarray, fs: float) -> list[np.ndarray]:
     signal = np.asarray(signal)
     if signal.ndim != 2:
         raise ValueError(f"prepare_leads expects shape (n, n_leads), got {signal.shape}")
-    n, n_leads = signal.shape
-    if n < max(int(fs), 16) or n_leads == 0:
-        return [prepare_lead(signal[:, k], fs) for k in range(n_leads)]
     y = np.array(signal.T, dtype=np.float64, order="C")  # (n_leads, n): filters run along contiguous rows
     if not np.isfinite(y).all():
-        y = np.stack([fill_nan(row) for row in y])
-    up, down = resample_ratio(fs)
-    if (up, down) != (1, 1):
-        y = sps.resample_poly(y, up, down, axis=-1, window=_resample_filter(up, down))
-        y = y[:, : prepared_length(n, fs)]
-    m = y.shape[1]
-    if m < max(int(MODEL_FS), 16):
-        return [remove_baseline(row, MODEL_FS).astype(np.float32) for row in y]
-    sos = _highpass_sos(float(BASELINE_CUTOFF_HZ), float(MODEL_FS)).copy()
-    padlen = min(m - 1, int(2 * MODEL_FS))
-    start = np.median(y[:, : int(MODEL_FS)], axis=-1, keepdims=True)
-    y = sps.sosfiltfilt(sos, y - start, axis=-1, padtype="odd", padlen=padlen)
-    return [row.astype(np.float32) for row in y]
+        y = np.stack([fill_nan(row) for row in y]) if len(y) else y
+    return [row.astype(np.float32) for row in _prepare_rows(y, fs, True)]
 
 
 def normalise_windows(windows: np.ndarray) -> np.ndarray:
