@@ -45,7 +45,7 @@ N_CLASSES = len(CLASSES)
 #: Records of at most this many samples (all leads) are prepared in one filter call (:func:`prepare_leads`).
 PREPARE_TOGETHER_SAMPLES = 2_000_000
 
-#: The compiled forward pass of each loaded Keras model and which one it is (see :func:`_model_fn`).
+#: The compiled forward pass of each loaded Keras model and which one it is (see :func:`_compiled_pass`).
 _compiled: weakref.WeakKeyDictionary[Any, tuple[Callable[[np.ndarray], Any], str]] = weakref.WeakKeyDictionary()
 
 #: Forward passes :func:`inference_path` names.
@@ -166,17 +166,6 @@ def _fast_bilstm_fn(model: Any) -> Callable[[np.ndarray], Any]:
     return forward
 
 
-def _model_fn(model: Any) -> Callable[[np.ndarray], Any]:
-    """``x -> probabilities`` for a model, compiled once per model (one trace for every batch size
-    and length: no retracing, none of ``predict``'s per-call overhead).
-
-    Keras models of the standard architecture get :func:`_fast_bilstm_fn`; other Keras models a
-    ``tf.function`` of ``model(x, training=False)``; other objects (test doubles) their own
-    ``predict_on_batch``.
-    """
-    return _compiled_pass(model)[0]
-
-
 def inference_path(model: Any) -> str:
     """Which forward pass :func:`run_windows` uses for ``model``: :data:`FAST_PATH` (the standard
     architecture where TensorFlow has the fused LSTM kernel), :data:`KERAS_PATH` or :data:`PREDICT_PATH`.
@@ -187,6 +176,13 @@ def inference_path(model: Any) -> str:
 
 
 def _compiled_pass(model: Any) -> tuple[Callable[[np.ndarray], Any], str]:
+    """``(x -> probabilities, which pass)`` for a model, compiled once per model (one trace for every batch
+    size and length: no retracing, none of ``predict``'s per-call overhead).
+
+    Keras models of the standard architecture get :func:`_fast_bilstm_fn`; other Keras models a
+    ``tf.function`` of ``model(x, training=False)``; other objects (test doubles) their own
+    ``predict_on_batch``.
+    """
     keras = sys.modules.get("keras")
     if keras is None or not isinstance(model, keras.Model):
         return model.predict_on_batch, PREDICT_PATH
