@@ -15,7 +15,7 @@ from ecgstudio import atomic
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import RecordError, SaveError
 from ecgstudio.io._boundaries import Annotation, track_annotations
-from ecgstudio.io._mit_encode import encode
+from ecgstudio.io._mit_encode import encode, type_codes
 
 #: Extensions of reference annotation files that are never overwritten unless asked.
 REFERENCE_EXTS: frozenset[str] = frozenset({"atr", "q1c", "q2c", "qt1", "qt2", "pu", "pu0", "pu1", "man"})
@@ -43,9 +43,8 @@ _EMPTY_FILE = b"\x00\x00"
 
 
 def _wfdb_symbols() -> frozenset[str]:
-    from wfdb.io.annotation import ann_label_table
-
-    return frozenset(str(s) for s in ann_label_table["symbol"] if str(s).strip())
+    """The labels a file may hold: the encoder's table without the blank ones."""
+    return frozenset(symbol for symbol in type_codes() if symbol.strip())
 
 
 def _check_codes(target: Path, annotations: list[Annotation], chans: list[int]) -> None:
