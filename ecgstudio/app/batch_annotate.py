@@ -79,7 +79,7 @@ def _read(path: Path, per_lead: bool = False) -> tuple[Path, Any, Any, float, Ou
         record = read_record(path)
         quality = assess_leads(record.signal, record.fs)
         prepared = None
-        if _batchable(record, quality, per_lead, True):
+        if _batchable(record, quality, per_lead):
             from ecgstudio.app.preannotate import usable_signal
             from ecgstudio.ml.preprocess import prepare_leads
 
@@ -128,11 +128,11 @@ def _read_ahead(paths: Sequence[Path], ahead: int, per_lead: bool,
             yield future.result()
 
 
-def _batchable(record: Any, quality: Any, per_lead: bool, metadata_ok: bool) -> bool:
+def _batchable(record: Any, quality: Any, per_lead: bool) -> bool:
     from ecgstudio.app.preannotate import SEGMENT_OVERLAP_S, SEGMENT_S
 
     leads = list(quality.usable_leads)
-    return (metadata_ok and not per_lead and bool(leads) and not any(len(quality.spans(k)) for k in leads)
+    return (not per_lead and bool(leads) and not any(len(quality.spans(k)) for k in leads)
             and record.n_samples <= (SEGMENT_S + 2 * SEGMENT_OVERLAP_S) * record.fs)
 
 

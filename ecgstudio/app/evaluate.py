@@ -36,9 +36,6 @@ from ecgstudio.core.metrics import DEFAULT_TOLERANCE_S, Fiducial, Score, format_
 from ecgstudio.core.protocols import QtScore, best_lead, format_protocols, mean_record_sd, pool_qt, score_qt
 from ecgstudio.core.record import Record
 
-#: ``--ref-ext`` value: the multi-lead consensus (earliest onset, latest offset) of every per-lead file.
-ALL_LEADS_EXT = "leads"
-
 #: Label of the model column.
 MODEL_COLUMN = "model"
 
@@ -103,9 +100,10 @@ def _tracks(record_path: Path, ext: str, record: Record) -> list[Delineation]:
 
 def _reference(record_path: Path, ext: str, record: Record) -> Delineation | None:
     """The reference track; ``ext == "leads"``: the multi-lead consensus of the per-lead files (LUDB)."""
+    from ecgstudio.app.finetune_data import ALL_LEADS_EXT, per_lead_files
+
     if ext != ALL_LEADS_EXT:
         return _first_track(record_path, ext, record)
-    from ecgstudio.app.finetune_data import per_lead_files
 
     tracks = [t for e in per_lead_files(record_path, record.lead_names) for t in _tracks(record_path, e, record)]
     per_lead = [t for t in tracks if t.lead is not None]
