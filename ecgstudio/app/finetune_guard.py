@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ecgstudio.app.evaluate import MODEL_COLUMN, evaluate_model, split_test_records
-from ecgstudio.app.stored_metrics import stamped
+from ecgstudio.app.stored_metrics import with_test_metrics
 from ecgstudio.atomic import write_text
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.ml.model import read_metadata
@@ -113,9 +113,7 @@ def record_guard(new: str | Path, result: GuardResult) -> None:
     meta = json.loads(path.read_text(encoding="utf-8"))
     meta.setdefault("finetune", {})["guard"] = result.summary
     if result.new_result:
-        metrics = meta.get("metrics")
-        meta["metrics"] = {**(metrics if isinstance(metrics, dict) else {}),
-                           "test": stamped(result.new_result, result.summary.get("data", ""))}
+        meta = with_test_metrics(meta, result.new_result, result.summary.get("data", ""))
     gate = meta["finetune"].get("gate")
     if isinstance(gate, dict) and not result.passed:
         gate["accepted"] = False

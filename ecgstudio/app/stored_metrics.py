@@ -30,6 +30,13 @@ def stamped(result: dict[str, Any], data_dir: str | os.PathLike[str]) -> dict[st
                                  "package_version": __version__, "data": Path(os.fspath(data_dir)).name}}
 
 
+def with_test_metrics(meta: dict[str, Any], result: dict[str, Any],
+                      data_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """``meta`` (a model's JSON) with ``metrics.test`` replaced by ``result``, stamped; other metrics kept."""
+    metrics = meta.get("metrics")
+    return {**meta, "metrics": {**(metrics if isinstance(metrics, dict) else {}), "test": stamped(result, data_dir)}}
+
+
 def store_test_metrics(model_stem: str | os.PathLike[str], result: dict[str, Any],
                        data_dir: str | os.PathLike[str]) -> Path:
     """Replace ``metrics.test`` in the model's JSON by ``result`` (stamped), atomically.
@@ -44,9 +51,7 @@ def store_test_metrics(model_stem: str | os.PathLike[str], result: dict[str, Any
         meta = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(meta, dict):
             raise ValueError("not a JSON object")
-        metrics = meta.get("metrics")
-        meta["metrics"] = {**(metrics if isinstance(metrics, dict) else {}), "test": stamped(result, data_dir)}
-        write_text(path, json.dumps(meta, indent=1, allow_nan=False) + "\n")
+        write_text(path, json.dumps(with_test_metrics(meta, result, data_dir), indent=1, allow_nan=False) + "\n")
     except (OSError, ValueError) as exc:
         raise EcgStudioError(f"cannot store test metrics in {path}: {getattr(exc, 'strerror', None) or exc}") from None
     return path
