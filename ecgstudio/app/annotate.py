@@ -29,9 +29,9 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import EcgStudioError
@@ -263,11 +263,11 @@ def _report_line(i: int, total: int, outcome: Outcome) -> str:
             else f"{head} {outcome.record}: error: {reason}")
 
 
-def _start_loading(model: str) -> tuple[Any, Any]:
-    """Load the model (TensorFlow's import included, 3-5 s) and trace its forward pass in a background
-    thread, so that reading and preparing the first records overlap with it. Returns the thread pool
-    (shut down by the caller) and the load's future."""
-    from concurrent.futures import ThreadPoolExecutor
+def _local_outcomes(args: argparse.Namespace, todo: list[Path], out_dir: Path, model: str) -> Iterator[Outcome]:
+    """Outcomes of the records in this process. The model (TensorFlow's import included, 3-5 s) is loaded and
+    its forward pass traced in a background thread, so that reading and preparing the first records overlap
+    with it; a model that cannot be loaded ends the run at the first prediction, in one line."""
+    from ecgstudio.app.batch_annotate import annotate_many
 
     start = time.perf_counter()
 
@@ -278,16 +278,11 @@ def _start_loading(model: str) -> tuple[Any, Any]:
         warm_up(load_model(model)[0])
         _err(f"model loaded ({time.perf_counter() - start:.1f} s)")
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecgstudio-load")
-    return pool, pool.submit(load)
-
-
-def _local_outcomes(args: argparse.Namespace, todo: list[Path], out_dir: Path, model: str,
-                    loading: Any) -> Iterator[Outcome]:
-    from ecgstudio.app.batch_annotate import annotate_many
-
-    yield from annotate_many(todo, out_dir, args.ext, model, args.per_lead, replace_reviewed=args.replace_reviewed,
-                             table=args.table is not None, model_ready=loading.result)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecgstudio-load") as pool:
+        loading = pool.submit(load)
+        yield from annotate_many(todo, out_dir, args.ext, model, args.per_lead,
+                                 replace_reviewed=args.replace_reviewed, table=args.table is not None,
+                                 model_ready=loading.result)
 
 
 def _unique_names(records: list[Path], out_dir: Path, ext: str) -> tuple[list[Path], int]:
@@ -351,7 +346,6 @@ def run(args: argparse.Namespace) -> int:
 
     jobs, threads = auto_jobs(total) if args.jobs == 0 else (min(args.jobs, max(total, 1)),
                                                               max(1, cpu_count() // max(args.jobs, 1)))
-    loader, loading = _start_loading(model) if total and not args.ray and jobs <= 1 else (None, None)
     if total:
         where = f"Ray cluster {args.ray}" if args.ray else f"{max(jobs, 1)} process{'es' if jobs > 1 else ''}"
         _err(f"annotating {total} record{'s' if total != 1 else ''} with {model} ({where})")
@@ -366,7 +360,7 @@ def run(args: argparse.Namespace) -> int:
                                   replace_reviewed=args.replace_reviewed, table=args.table is not None,
                                   actors=args.jobs)
         elif jobs <= 1:
-            stream = _local_outcomes(args, todo, out_dir, model, loading)
+            stream = _local_outcomes(args, todo, out_dir, model)
         else:
             stream = pool_outcomes(todo, out_dir, args.ext, model, args.per_lead,
                                    replace_reviewed=args.replace_reviewed, table=args.table is not None,
@@ -383,8 +377,6 @@ def run(args: argparse.Namespace) -> int:
             progress.line(_report_line(i, total, outcome))
             progress.advance()
     elapsed = progress.finish()
-    if loader is not None:
-        loader.shutdown(wait=True)
     if writer is not None:
         path = writer.close()
         _err(f"table: {writer.rows} beat rows -> {path}")
