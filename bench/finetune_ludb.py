@@ -30,6 +30,7 @@ Scores of a model on a record are cached (keyed by the model file's SHA-256) und
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import pickle
@@ -48,6 +49,7 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=1)
 def _code_key() -> str:
     """Digest of the inference and decoding code: cached scores of an older decoder are never reused."""
     root = Path(__file__).resolve().parents[1] / "ecgstudio"
