@@ -1,9 +1,12 @@
 """Global R-peak rules on cached probabilities (QTDB validation/test, LUDB halves).
 
-The decoder places a global track's R peak at the largest energy (sum over
-leads of the squared deviation from the QRS chord). This compares it with the
-median of the per-lead peaks (and, on QTDB, other rules) on the same decoded
-QRS complexes. Run ``bench/t_wave_cache.py`` first (QTDB, and LUDB with
+The decoder places a global track's R peak at the model's QR -> RS boundary
+(``DecodeConfig.r_peak = "model"``, chosen here on the development records:
+QTDB validation and LUDB 1-50). This compares it with the signal rules on the
+same decoded QRS complexes: the largest energy (sum over leads of the squared
+deviation from the QRS chord, the decoder's rule until 2026-12-04), the median
+of the per-lead peaks, lead 0's peak and the peak of the lead of largest
+peak-to-peak amplitude. Run ``bench/t_wave_cache.py`` first (QTDB, and LUDB with
 ``--ref-ext ii``).
 
 Usage::
@@ -26,7 +29,7 @@ from t_wave_experiment import PEAK_CHOICE, load, tracks_for
 
 from ecgstudio.core.waves import WaveKind
 
-RULES = ("energy", "median", "lead0", "largest_pp")
+RULES = ("model", "energy", "median", "lead0", "largest_pp")
 
 
 def r_peak_sds(items: list[dict]) -> dict[str, float]:
@@ -43,7 +46,8 @@ def r_peak_sds(items: list[dict]) -> dict[str, float]:
             seg = sig[wave.onset:wave.offset + 1]
             dev = np.abs(seg - np.linspace(seg[0], seg[-1], len(seg)))
             per_lead = wave.onset + dev.argmax(axis=0)
-            found["energy"].append(wave.peak)
+            found["model"].append(wave.peak)  # the decoder's rule: the model's QR -> RS boundary
+            found["energy"].append(wave.onset + int((dev ** 2).sum(axis=1).argmax()))
             found["median"].append(int(np.median(per_lead)))
             found["lead0"].append(int(per_lead[0]))
             found["largest_pp"].append(int(per_lead[(seg.max(axis=0) - seg.min(axis=0)).argmax()]))

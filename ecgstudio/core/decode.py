@@ -20,7 +20,13 @@ of a heart beat:
    QR/RS labels is a QRS complex; an ST run is a T wave with its offset at the
    run's end (T onset unknown: ``None``). Waves cut by the record's ends and
    runs shorter than ``DecodeConfig.min_duration_s`` are dropped.
-3. **Peaks from the signal** (:mod:`ecgstudio.core.peaks`): the sample of largest absolute deviation from
+3. **R peaks from the model**: a QRS complex's R peak is its ``QR -> RS``
+   transition in the decoded path, the boundary the model was trained to put
+   at the annotators' R mark (``DecodeConfig.r_peak``; chosen on the
+   development records, ``bench/r_peak_experiment.py``: global-track R SD
+   6.8 -> 6.2 ms on the QTDB validation records, 12.3 -> 8.5 ms on LUDB 1-50
+   against the signal rule below).
+   **P and T peaks from the signal** (:mod:`ecgstudio.core.peaks`): the sample of largest absolute deviation from
    the straight line joining the signal at the segment's two ends (for T the
    segment is QRS offset -> T offset). On several leads the deviations are
    combined as the energy envelope ``sum over leads of deviation**2`` (in
@@ -158,6 +164,8 @@ def decode(
             where = smooth(sig, int(round(config.t_peak_smooth_s * fs))) if config.t_peak_smooth_s > 0 else sig
         peaks[kind] = find_peaks_in_segments(
             where, a, b, search_stops=search, max_search=int(round(_MAX_PEAK_SEARCH_S[kind] * fs)), excluded=excluded)
+    if config.r_peak == "model" and selected[WaveKind.QRS].size:
+        peaks[WaveKind.QRS] = _model_r_peaks(path, starts[selected[WaveKind.QRS]], stops[selected[WaveKind.QRS]])
     if config.t_end is not None and selected[WaveKind.T].size:
         stops = _refined_t_ends(sig, starts, stops, selected[WaveKind.T], peaks[WaveKind.T], fs, config.t_end,
                                 excluded)
@@ -184,6 +192,18 @@ def decode(
     except EditError:  # pragma: no cover - defensive: drop whatever breaks a rule
         track, _ = Delineation.from_waves_lenient(waves, n_samples=n, fs=fs, lead=lead, name=name)
         return track
+
+
+def _model_r_peaks(path: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """R peak of each QRS run ``[start, stop)``: its first ``RS`` sample of the decoded path (the QR -> RS boundary).
+
+    Falls back to the run's middle where the run has no ``QR`` -> ``RS`` transition (cut by a chunk edge).
+    """
+    rs_starts = np.flatnonzero((path[1:] == 3) & (path[:-1] == 2)) + 1
+    i = np.searchsorted(rs_starts, starts, side="right")
+    found = rs_starts[np.minimum(i, max(rs_starts.size - 1, 0))] if rs_starts.size else starts
+    inside = (i < rs_starts.size) & (found < stops)
+    return np.where(inside, found, (starts + stops) // 2).astype(np.int64)
 
 
 def _refined_t_ends(

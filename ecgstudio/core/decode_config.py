@@ -49,6 +49,11 @@ class DecodeConfig:
     t_end : TEndConfig | None
         Place T ends on the signal (:mod:`ecgstudio.core.t_wave`, trapezium
         area); ``None``: the end of the decoded run.
+    r_peak : str
+        ``"model"``: a QRS complex's R peak is the model's ``QR`` -> ``RS``
+        boundary (what the model was trained to mark); ``"signal"``: the
+        largest deviation from the QRS chord (:mod:`ecgstudio.core.peaks`,
+        all leads' energy on a global track).
 
     The T settings were chosen on development records only: the T-peak ones
     on the default model's 10 QTDB validation records, the T-end ones on those
@@ -70,6 +75,11 @@ class DecodeConfig:
     t_peak_smooth_s: float = 0.06
     t_peak_start_fraction: float = 0.2
     t_end: TEndConfig | None = TEndConfig()
+    r_peak: str = "model"
+
+    def __post_init__(self) -> None:
+        if self.r_peak not in ("model", "signal"):
+            raise ValueError(f"r_peak must be 'model' or 'signal', got {self.r_peak!r}")
 
     def min_samples(self, kind: WaveKind, fs: float) -> int:
         """Shortest kept wave of ``kind`` in samples (never below the track's minimum width)."""

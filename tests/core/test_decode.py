@@ -93,6 +93,22 @@ def test_a_flat_lead_does_not_hide_the_peaks_of_the_other() -> None:
     assert [w.peak for w in out if w.kind is WaveKind.QRS] == [w.peak for w in ref if w.kind is WaveKind.QRS]
 
 
+def test_r_peak_is_the_models_qr_rs_boundary_unless_the_signal_is_asked_for() -> None:
+    ref = _beats(int(20 * FS))
+    moved = Delineation([w if w.kind is not WaveKind.QRS else Wave(w.kind, w.onset, w.peak - 4, w.offset)
+                         for w in ref], n_samples=ref.n_samples, fs=FS)
+    sig = _bump_signal(moved, leads=2)  # the signal peaks 4 samples before the model's QR -> RS boundary
+    ref_r = [w.peak for w in ref if w.kind is WaveKind.QRS]
+    by_model = decode(_one_hot(ref), sig, FS)
+    by_signal = decode(_one_hot(ref), sig, FS, config=DecodeConfig(r_peak="signal"))
+    assert [w.peak for w in by_model if w.kind is WaveKind.QRS] == ref_r
+    assert [w.peak for w in by_signal if w.kind is WaveKind.QRS] == [r - 4 for r in ref_r]
+    assert [w.peak for w in by_model if w.kind is not WaveKind.QRS] == [
+        w.peak for w in by_signal if w.kind is not WaveKind.QRS]
+    with pytest.raises(ValueError, match="r_peak"):
+        DecodeConfig(r_peak="largest")
+
+
 def test_noisy_probabilities_still_give_the_waves_within_a_few_samples() -> None:
     ref = _beats(int(60 * FS), jitter=5, seed=1)
     rng = np.random.default_rng(7)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ecgstudio.core.decode import decode, find_peaks_in_segments
+from ecgstudio.core.decode import DecodeConfig, decode, find_peaks_in_segments
 from ecgstudio.core.quality import DEFAULT_QUALITY, LeadQuality, assess_leads
 from ecgstudio.core.spans import intersect_spans, overlaps_spans, true_runs
 from ecgstudio.io.records import read_record
@@ -142,7 +142,8 @@ def test_decode_leaves_unannotated_spans_empty_and_places_peaks_on_usable_leads(
         sig[start + 14, 1] = 1.0  # lead 1: R at +14, larger and excluded in 1000..1500
     sig[1000:1500, 1] *= 50.0
     void = np.array([[2000, 2100]])
-    track = decode(probs, sig, fs, excluded=[None, np.array([[1000, 1500]])], unannotated=void)
+    signal_peaks = DecodeConfig(r_peak="signal")  # the R peak from the signal, not from the model's QR/RS boundary
+    track = decode(probs, sig, fs, excluded=[None, np.array([[1000, 1500]])], unannotated=void, config=signal_peaks)
     assert not any(w.start <= 2100 and w.offset >= 1999 for w in track.waves)
     qrs = {w.onset: w.peak - w.onset for w in track.waves if w.kind.name == "QRS"}
     assert qrs[1100] == 8 and qrs[1300] == 8  # inside the exclusion: from lead 0 only
