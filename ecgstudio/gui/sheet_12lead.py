@@ -5,8 +5,8 @@ I/II/III, aVR/aVL/aVF, V1–V3 and V4–V6 one after the other in time (column
 ``c`` shows seconds ``2.5 c .. 2.5 (c + 1)`` of its leads), a full 10-s lead II
 strip underneath, a 1-mV calibration pulse at the start of each strip, the
 same 1-mm grid and amplitude scale as the stacked rows. It is a reading view:
-the sheet follows the stacked view's time window, and a double click goes
-back to the stacked rows at that time.
+the sheet follows the stacked view's time window, and a double click on a
+lead goes back to the stacked rows at that time, that lead's row in sight.
 """
 
 from __future__ import annotations
@@ -49,11 +49,12 @@ class TwelveLeadSheet(pg.PlotWidget):
 
     Signals
     -------
-    sigTimeActivated(float)
-        Double click: the sample under the mouse.
+    sigTimeActivated(float, int)
+        Double click: the sample under the mouse and the record lead (column of
+        the signal) drawn there.
     """
 
-    sigTimeActivated = QtCore.pyqtSignal(float)
+    sigTimeActivated = QtCore.pyqtSignal(float, int)
 
     def __init__(self, palette: Palette, parent: object | None = None) -> None:
         vb = pg.ViewBox(enableMenu=False)
@@ -150,7 +151,26 @@ class TwelveLeadSheet(pg.PlotWidget):
         """Lead names in drawing order: the three rows left to right, then the rhythm strip (tests)."""
         return [label.toPlainText() for label in self._labels]
 
+    def lead_at(self, x: float, y: float) -> int | None:
+        """Record lead drawn at the sheet point ``(x, y)`` (samples, view units), or ``None`` before a layout.
+
+        The rows split the height in four strips (the rhythm strip last), the
+        columns the time in 2.5-s slices; the calibration margin belongs to the
+        first column.
+        """
+        if self.record is None or not self.leads:
+            return None
+        (_, _), (y0, y1) = self.vb.viewRange()
+        strip = (y1 - y0) / 4
+        row = min(max(int((y1 - y) // strip), 0), 3) if strip > 0 else 0
+        if row == len(SHEET_ROWS):
+            return self.leads[RHYTHM_LEAD]
+        column = int((x - self._start) // (COLUMN_S * self.record.fs))
+        names = SHEET_ROWS[row]
+        return self.leads[names[min(max(column, 0), len(names) - 1)]]
+
     def mouseDoubleClickEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
         point = self.vb.mapSceneToView(self.mapToScene(event.pos()))
-        self.sigTimeActivated.emit(float(point.x()))
+        lead = self.lead_at(point.x(), point.y())
+        self.sigTimeActivated.emit(float(point.x()), -1 if lead is None else lead)
         event.accept()

@@ -17,8 +17,11 @@ from ecgstudio.core.waves import Wave
 from ecgstudio.gui.navigation import next_qrs
 
 if TYPE_CHECKING:
+    from PyQt5 import QtWidgets
+
     from ecgstudio.core.delineation import Delineation
     from ecgstudio.core.record import Record
+    from ecgstudio.gui.lead_row import LeadRow
     from ecgstudio.gui.track_items import TrackCache
 
 
@@ -31,13 +34,16 @@ class ViewNavigation:
     """Zoom, pan and beat navigation of a :class:`LeadsView` (mixin)."""
 
     record: Record | None
+    rows: list[LeadRow]
     tracks: list[Delineation]
     _range: tuple[float, float]
     _wave: Wave | None
     _cache: TrackCache
+    _lead_shown: list[bool]
+    _scroll: QtWidgets.QScrollArea
 
-    # LeadsView provides set_view_range, editable_track and select_wave (not declared here: a
-    # stub in a mixin would hide the real method further down the MRO)
+    # LeadsView provides set_view_range, editable_track, editable_track_for, set_focus_lead and
+    # select_wave (not declared here: a stub in a mixin would hide the real method further down the MRO)
 
     def _n_samples(self) -> int:
         return self.record.n_samples if self.record is not None else 1
@@ -109,18 +115,26 @@ class ViewNavigation:
         self.set_view_range(end - span, end)
         self._drop_hidden_selection()
 
-    def goto_time(self, seconds: float) -> bool:
+    def goto_time(self, seconds: float, lead: int | None = None) -> bool:
         """Centre the window on ``seconds`` from the record's start and select the beat there.
 
-        Returns ``False`` (nothing changes) when the time lies outside the record.
+        With ``lead`` (a record lead index) that lead's row is scrolled into
+        sight and becomes the row in focus, and the beat selected is the one
+        of the track shown on it. Returns ``False`` (nothing changes) when the
+        time lies outside the record.
         """
         if self.record is None:
             return False
         sample = float(seconds) * self.record.fs
         if not 0 <= sample <= self._n_samples() - 1:
             return False
+        if lead is not None and 0 <= lead < len(self.rows):
+            self.show_lead(lead)
+            track = self.editable_track_for(lead) or next(
+                (t for t in self.tracks if t.lead is None or t.lead == lead), None)
+        else:
+            track = self.editable_track() or (self.tracks[0] if self.tracks else None)
         self.centre_on(sample)
-        track = self.editable_track() or (self.tracks[0] if self.tracks else None)
         nearest = _nearest_qrs(track, int(round(sample))) if track is not None else None
         first, last = self._range
         if nearest is not None and first <= wave_centre(nearest) <= last:
@@ -128,6 +142,21 @@ class ViewNavigation:
         else:
             self._drop_hidden_selection()
         return True
+
+    def show_lead(self, lead: int) -> None:
+        """Scroll the rows so that ``lead``'s row is in sight and make it the row in focus.
+
+        A lead the user hid stays hidden (it only becomes the row in focus).
+        """
+        self.set_focus_lead(lead)
+        if not self._lead_shown[lead]:
+            return
+        # the rows may just have been shown again (12-lead sheet): lay them out now, not at the next event loop
+        self.layout().activate()
+        self._scroll.widget().layout().activate()
+        widget = self.rows[lead].widget
+        half = widget.height() // 2  # not ensureWidgetVisible: a plot's input-method rectangle is its corner
+        self._scroll.ensureVisible(0, widget.y() + half, 0, widget.height() - half)
 
     def _drop_hidden_selection(self) -> None:
         """Clear a selected wave that is no longer on screen (keys must act on what the user sees)."""

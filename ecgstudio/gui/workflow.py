@@ -164,12 +164,12 @@ class WorkflowController(QObject):
             first, last = view.window()
             sheet.show_at((first + last) / 2, view.paper.scale)
 
-    def _sheet_activated(self, sample: float) -> None:
-        """Double click on the sheet: the stacked rows at that time, the beat there selected."""
+    def _sheet_activated(self, sample: float, lead: int) -> None:
+        """Double click on the sheet: the stacked rows at that time, the lead clicked in sight, its beat selected."""
         record = self._view.record
         self.set_sheet_layout(False)
         if record is not None:
-            self._view.goto_time(min(max(sample, 0.0), record.n_samples - 1) / record.fs)
+            self._view.goto_time(min(max(sample, 0.0), record.n_samples - 1) / record.fs, lead if lead >= 0 else None)
         self._view.setFocus()
 
     # ------------------------------------------------------------------ keyboard flow

@@ -267,7 +267,53 @@ def test_ctrl_l_shows_the_sheet_for_12_leads_only(qtbot, make_window, open_and_w
     window.action_set.sheet.trigger()
     sheet = window.workflow.sheet
     assert window.view.sheet_widget is sheet and sheet.isVisible() and window.action_set.sheet.isChecked()
-    sheet.sigTimeActivated.emit(3.0 * 500)  # double click at 3 s: back to the rows there
+    sheet.sigTimeActivated.emit(3.0 * 500, 1)  # double click at 3 s on lead II: back to the rows there
     assert window.view.sheet_widget is None and not window.action_set.sheet.isChecked()
     first, last = window.view.window()
     assert first <= 3.0 * 500 <= last
+
+
+def _ludb_copy(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "ludb"
+    folder.mkdir()
+    for path in (Path(__file__).resolve().parents[1] / "data" / "ludb").glob("1.*"):
+        shutil.copy(path, folder / path.name)
+    return folder / "1"
+
+
+def _row_in_sight(view, lead: int) -> bool:
+    widget = view.rows[lead].widget
+    top = widget.mapTo(view._scroll.viewport(), QtCore.QPoint(0, 0)).y()
+    return widget.isVisible() and top >= 0 and top + widget.height() <= view._scroll.viewport().height()
+
+
+def test_double_click_on_a_sheet_lead_shows_that_leads_row_at_that_time(qtbot, make_window, open_and_wait,
+                                                                       tmp_path) -> None:
+    window = make_window()
+    open_and_wait(window, _ludb_copy(tmp_path))
+    view = window.view
+    v6 = [name.lower() for name in view.record.lead_names].index("v6")
+    settle()
+    assert not _row_in_sight(view, v6)  # 12 rows: V6 is scrolled out of sight at first
+    window.action_set.sheet.trigger()
+    sheet = window.workflow.sheet
+    settle()
+    fs = view.record.fs
+    # V6 is the third row of the last column: 7.5..10 s of the sheet; click 8.5 s into it, on its strip
+    (_, _), (y0, y1) = sheet.vb.viewRange()
+    sample = sheet.start_sample() + 8.5 * fs
+    y = y1 - 2.5 * (y1 - y0) / 4
+    scene = sheet.vb.mapViewToScene(QtCore.QPointF(sample, y))
+    pos = sheet.mapFromScene(scene)
+    qtbot.mouseDClick(sheet.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    settle()
+    assert view.sheet_widget is None
+    first, last = view.window()
+    assert first <= sample <= last
+    assert _row_in_sight(view, v6)
+    assert view.focus_lead() == v6
+    wave = view.selected_wave()
+    assert wave is not None and wave.lead == v6  # the beat there, on V6's own (per-lead) track
