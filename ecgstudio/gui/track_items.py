@@ -29,6 +29,7 @@ import pyqtgraph as pg
 from PyQt5 import QtCore, QtGui
 
 from ecgstudio.core.delineation import Delineation
+from ecgstudio.core.leads import display_name
 from ecgstudio.core.waves import DEFAULT_SYMBOL, SegmentClass, Wave, WaveKind
 from ecgstudio.gui.colors import Palette, segment_rgba_table
 from ecgstudio.gui.flag_state import FlagState
@@ -249,13 +250,13 @@ class TrackItems:
             self._ref_labels.append(self._new_label())
         self._edit_label.setVisible(editable is not None)
         if editable is not None:
-            self._edit_label.setText(editable.name + " (editable)")
+            self._edit_label.setText(display_name(editable.name) + " (editable)")
         for i, (band, label) in enumerate(zip(self._ref_bands, self._ref_labels, strict=True)):
             shown = i < len(references)
             band.setVisible(shown)
             label.setVisible(shown)
             if shown:
-                label.setText(references[i].name + " (reference)")
+                label.setText(display_name(references[i].name) + " (reference)")  # LUDB "avr" -> "aVR"
 
     def set_geometry(self, geometry: RowGeometry) -> None:
         """Vertical layout of the row (mV)."""

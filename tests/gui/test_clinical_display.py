@@ -156,6 +156,20 @@ def test_bands_keep_readable_pixel_height_and_labels(qtbot) -> None:
     assert items._ref_labels[0].toPlainText() == "q1c (reference)" and items._ref_labels[0].isVisible()
 
 
+def test_reference_bands_of_per_lead_files_are_labelled_with_the_lead_as_printed(qtbot) -> None:
+    view = new_view(qtbot)
+    record = make_record(10, n_leads=3)
+    tracks = [make_track(record, make_waves(10, lead=0), "avr", lead=0),
+              make_track(record, make_waves(10, lead=1), "v1", lead=1),
+              make_track(record, make_waves(10, lead=2), "pu0", lead=2),
+              make_track(record, make_waves(10))]
+    view.set_record(record)
+    view.set_tracks(tracks, 3)
+    settle()
+    labels = [[label.toPlainText() for label in row.tracks._ref_labels if label.isVisible()] for row in view.rows]
+    assert labels == [["aVR (reference)"], ["V1 (reference)"], ["pu0 (reference)"]]
+
+
 def test_signal_beyond_the_row_is_cut_with_a_mark(qtbot) -> None:
     view = new_view(qtbot)
     record = make_record(30, n_leads=1)
