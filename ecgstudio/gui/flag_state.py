@@ -14,7 +14,7 @@ does not rebuild the whole-track columns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,12 +43,16 @@ class UncertainWaves:
         float64 ``(k,)``, increasing.
     sorted_starts : np.ndarray
         int64 ``(k,)``: ``starts`` sorted (the marks look waves up in it).
+    scored : int
+        Waves of the track that carry a confidence; 0 when none does (a track
+        read from a file or drawn by hand), where "0 uncertain" would mean nothing.
     """
 
     starts: np.ndarray
     kinds: np.ndarray
     confidence: np.ndarray
     sorted_starts: np.ndarray
+    scored: int = 0
 
     def __len__(self) -> int:
         return int(self.starts.size)
@@ -114,12 +118,13 @@ class FlagState:
             return hit[2]
         columns = arrays()
         chosen = worst_share(columns.confidence, self.share)
+        scored = int(np.count_nonzero(np.isfinite(columns.confidence)))
         if chosen.size == 0:
-            result = _EMPTY
+            result = replace(_EMPTY, scored=scored) if scored else _EMPTY
         else:
             starts = columns.start[chosen]
             result = UncertainWaves(starts, columns.kind[chosen].astype(np.int8), columns.confidence[chosen],
-                                    np.sort(starts))
+                                    np.sort(starts), scored)
         self._uncertain[id(track)] = (track, track.revision, result)
         return result
 

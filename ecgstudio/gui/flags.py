@@ -3,8 +3,9 @@
 :class:`FlagsController` keeps, for the open document,
 
 * a legend (placed by ``actions`` at the right end of the toolbar, where there is room;
-  the status bar is full): red "N disagreements" and orange "N uncertain (5 %)", the
-  reference, the tolerances and the meaning of both marks in its tooltip;
+  the status bar is full): red "N disagreements" and orange "N uncertain (5 %)" (no count
+  for a track without model confidence, e.g. read from a file), the reference, the
+  tolerances and the meaning of both marks in its tooltip;
 * the *Uncertain waves* dock: time, wave and confidence of the worst share of the
   editable track in focus, least confident first; a click selects the wave and gives
   the keyboard back to the plot;
@@ -161,6 +162,10 @@ class FlagsController(QObject):
         if self._window.document is None:
             return
         if not view.goto_uncertain(step):
+            found = view.uncertain_waves()
+            if found is not None and not found.scored:
+                self._message("No uncertain waves: the editable track carries no model confidence")
+                return
             share = f"{view.flags.share * 100:g} %"
             self._message(f"No further uncertain wave (worst {share}; View → Uncertain share)" if step > 0
                           else "This is the least confident wave")
@@ -209,9 +214,11 @@ class FlagsController(QObject):
             count = sum(len(p.found) for p in pairs)
             parts.append(f"<span style='color:{_hex(palette.disagreement)}'>▮</span> {count} "
                          f"disagreement{'s' if count != 1 else ''}")
-        if found is not None:
+        if found is not None and found.scored:  # no count for a track without confidences (read from a file)
             parts.append(f"<span style='color:{_hex(palette.low_confidence)}'>▮</span> {len(found)} uncertain "
                          f"({view.flags.share * 100:g} %)")
+        unscored = ("\nThe editable track carries no model confidence (read from a file or drawn by hand): "
+                    "no uncertain waves to mark." if found is not None and not found.scored else "")
         self.legend.setText(" &nbsp; ".join(parts))
         self.legend.setToolTip(
             f"Red ticks: a fiducial of the editable track further from the reference ({', '.join(names) or 'none'}) "
@@ -220,4 +227,4 @@ class FlagsController(QObject):
             f"{CSE_NAME}: {tolerance_text()}.\n"
             "Orange marks: the least confident waves (sharpness of the weaker boundary in the model's "
             f"probabilities): the worst {view.flags.share * 100:g} % of the waves; U walks them worst first, "
-            "the Uncertain waves panel lists them.")
+            "the Uncertain waves panel lists them." + unscored)

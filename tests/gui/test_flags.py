@@ -139,6 +139,28 @@ def test_window_legend_list_and_keys(qtbot, make_window, open_and_wait, excerpt:
     assert "(1 %)" in window.flags.legend.text() and "worst 1 %" in window.flags.legend.toolTip()
 
 
+def test_a_track_read_from_a_file_claims_no_uncertain_count(qtbot, make_window, open_and_wait,
+                                                             excerpt: Path) -> None:
+    window = make_window()
+    open_and_wait(window, excerpt)
+    assert window.annotating.copy_reference(["q1c"])  # edited track: the file's waves, no model confidence
+    view = window.view
+    window.flags.refresh()
+    assert len(view.editable_track()) > 0
+    assert "uncertain" not in window.flags.legend.text()  # not "0 uncertain (5 %)"
+    assert "no model confidence" in window.flags.legend.toolTip()
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key_U)
+    assert "no model confidence" in window.status.currentMessage()
+    edited = view.editable_track()
+    scored = Delineation([replace(w, confidence=0.5 + 0.4 * ((i * 37) % 101) / 101) for i, w in enumerate(edited)],
+                         n_samples=edited.n_samples, fs=edited.fs, name="model")
+    window.annotating.apply_prediction([scored])
+    window.flags.refresh()
+    assert f"{int(np.ceil(0.05 * len(scored)))} uncertain (5 %)" in window.flags.legend.text()
+    assert "no model confidence" not in window.flags.legend.toolTip()
+
+
 def test_a_global_track_is_compared_once_with_the_consensus_of_per_lead_references(qtbot) -> None:
     """LUDB-style references (one file per lead) against one global track: the leads' multi-lead boundaries."""
     from ecgstudio.core.consensus import consensus_track
