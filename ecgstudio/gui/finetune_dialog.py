@@ -37,15 +37,13 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from ecgstudio.app.finetune import DEFAULT_FINETUNE_EPOCHS  # the maximum `ecgstudio finetune` uses by default
 from ecgstudio.app.models import score_rows
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.gui.screen_fit import fit_to_screen, overflow_px
 from ecgstudio.gui.workers import TaskRunner
 from ecgstudio.io.records import list_records
 from ecgstudio.paths import model_files, user_models_dir
-
-#: Default maximum number of epochs offered (early stopping usually ends sooner).
-DEFAULT_EPOCHS = 15
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -155,7 +153,7 @@ class FineTuneDialog(QDialog):
         self._name.textChanged.connect(lambda _text: self._update_state())
         self._epochs = QSpinBox()
         self._epochs.setRange(1, 500)
-        self._epochs.setValue(DEFAULT_EPOCHS)
+        self._epochs.setValue(DEFAULT_FINETUNE_EPOCHS)  # early stopping usually ends sooner
         self._epochs.setToolTip("Maximum epochs; training stops early when the held-out beats stop improving")
         form = QFormLayout()
         form.addRow("New model name:", self._name)

@@ -87,6 +87,20 @@ def test_records_of_the_folder_with_reviewed_beats_are_ticked(make_dialog):
     assert d._start.isEnabled()
 
 
+def test_maximum_epochs_default_to_those_of_ecgstudio_finetune(make_dialog, qtbot):
+    import inspect
+
+    from ecgstudio.app.finetune import finetune
+
+    library_default = inspect.signature(finetune).parameters["epochs"].default
+    fake = FakeFinetune()
+    d = make_dialog(fake)
+    assert d._epochs.value() == library_default
+    with qtbot.waitSignal(d._train_runner.sigFinished, timeout=5000):
+        d._start.click()  # epochs left as offered
+    assert fake.calls[0][4] == library_default
+
+
 def test_run_shows_before_after_and_switches_model(make_dialog, qtbot, tmp_path):
     fake = FakeFinetune()
     d = make_dialog(fake)
