@@ -187,6 +187,17 @@ class TableWriter:
             raise SaveError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
         return self.path
 
+    def discard(self) -> None:
+        """Stop without writing: the temporary file is removed and the destination left as it was."""
+        try:
+            if self._fh is not None:
+                self._fh.close()
+            elif self._parquet is not None:
+                self._parquet.close()
+        except OSError:
+            pass
+        self._tmp.unlink(missing_ok=True)
+
     def _add_parquet_empty(self) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq

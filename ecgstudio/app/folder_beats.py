@@ -109,7 +109,8 @@ class FolderMeasurements:
 
 
 def write_folder_measurements(path: str | os.PathLike[str], rows: Sequence[RecordStatus],
-                              ext: str = DEFAULT_EXT) -> FolderMeasurements:
+                              ext: str = DEFAULT_EXT, *, progress: Callable[[float], None] | None = None,
+                              cancel: Callable[[], bool] | None = None) -> FolderMeasurements | None:
     """Write one row per beat of every record in ``rows`` with a saved ``<record>.<ext>``.
 
     Parameters
@@ -120,11 +121,17 @@ def write_folder_measurements(path: str | os.PathLike[str], rows: Sequence[Recor
         The folder's records; those without a saved file are left out.
     ext : str
         Extension of the edited annotation files.
+    progress : callable | None
+        ``progress(fraction)`` in ``[0, 1]`` after each record.
+    cancel : callable | None
+        Polled before each record; once it returns ``True`` nothing is
+        written (the destination is left as it was) and ``None`` is returned.
 
     Returns
     -------
-    FolderMeasurements
-        Records whose file could not be read are in ``problems`` (one line each).
+    FolderMeasurements | None
+        Records whose file could not be read are in ``problems`` (one line
+        each); ``None`` when cancelled.
 
     Raises
     ------
@@ -141,15 +148,24 @@ def write_folder_measurements(path: str | os.PathLike[str], rows: Sequence[Recor
     except EcgStudioError as exc:
         raise SaveError(str(exc).removeprefix("--table ")) from None
     records, problems = 0, []
-    for r in rows:
-        if not r.has_annotation or r.n_samples <= 0:
-            continue
-        try:
-            tables = tables_of_file(r.path, r.path.parent, ext)
-        except EcgStudioError as exc:
-            problems.append(f"{r.name}: {exc}".replace("\n", " "))
-            continue
-        for lead, table in tables:
-            writer.add(r.name, lead, table)
-        records += 1
+    try:
+        for i, r in enumerate(rows):
+            if cancel is not None and cancel():
+                writer.discard()
+                return None
+            if progress is not None:
+                progress(i / max(len(rows), 1))
+            if not r.has_annotation or r.n_samples <= 0:
+                continue
+            try:
+                tables = tables_of_file(r.path, r.path.parent, ext)
+            except EcgStudioError as exc:
+                problems.append(f"{r.name}: {exc}".replace("\n", " "))
+                continue
+            for lead, table in tables:
+                writer.add(r.name, lead, table)
+            records += 1
+    except BaseException:
+        writer.discard()
+        raise
     return FolderMeasurements(writer.close(), records, writer.rows, tuple(problems))

@@ -242,6 +242,7 @@ def run(args: argparse.Namespace) -> int:
     progress = FolderProgress.of(rows)
     if args.measurements:
         done = write_folder_measurements(args.measurements, rows, args.ext)
+        assert done is not None  # only a cancel() returns None
         for problem in done.problems:
             print(f"ecgstudio: warning: {problem}", file=sys.stderr)
         print(f"{done.path}: {done.rows} beat rows of {done.records} records")

@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt5.QtCore import QObject, Qt, pyqtSlot
-from PyQt5.QtWidgets import QApplication, QFileDialog, QWidget
+from PyQt5.QtCore import QObject, pyqtSlot
+from PyQt5.QtWidgets import QFileDialog, QWidget
 
-from ecgstudio.app.folder_beats import write_folder_measurements
+from ecgstudio.app.folder_beats import FolderMeasurements, write_folder_measurements
 from ecgstudio.app.worklist import next_to_review, write_worklist_csv
 from ecgstudio.core.errors import EcgStudioError
 from ecgstudio.gui import dialogs
+from ecgstudio.gui.workers import TaskRunner
 
 if TYPE_CHECKING:
     from ecgstudio.app.folder_status import RecordStatus
@@ -47,6 +48,10 @@ class WorklistController(QObject):
         super().__init__(window)
         self._window = window
         self._waiting = False  # "next" was asked while the folder was being read
+        self._export = TaskRunner(self)  # the folder measurements export
+        self._export.sigProgress.connect(self._on_export_progress)
+        self._export.sigFinished.connect(self._on_exported)
+        self._export.sigFailed.connect(self._on_export_failed)
 
     def next_record(self) -> bool:
         """Open the next record of the browser's folder that needs review (after the open one).
@@ -127,29 +132,45 @@ class WorklistController(QObject):
         window.status.showMessage(f"Worklist of {len(rows)} records written to {written}", 8000)
         return written
 
-    def export_measurements(self) -> Path | None:
-        """Ask for a file and write every beat of the browser folder's saved records there; the file, or ``None``.
+    def export_measurements(self) -> bool:
+        """Ask for a file and write every beat of the browser folder's saved records there, in a worker thread.
 
-        The annotation files are read in the GUI thread (a wait cursor shows).
+        Progress and the outcome show in the status bar (an unwritable file or
+        folder: a one-line error dialog). Returns ``True`` when the export was
+        started. Closing the window stops it, and a stopped export writes
+        nothing (the destination stays as it was).
         """
         window = self._window
+        if self._export.is_running():
+            window.status.showMessage("The folder measurements are still being exported", 4000)
+            return False
         listed = self._listed_folder()
         if listed is None:
-            return None
+            return False
         folder, rows = listed
         target = ask_csv_path(window, folder / f"{folder.name or 'records'}_measurements.csv",
                               "Export folder measurements")
         if not target:
-            return None
-        QApplication.setOverrideCursor(Qt.WaitCursor)
-        try:
-            done = write_folder_measurements(target, rows, window.browser.ext())
-        except EcgStudioError as exc:
-            dialogs.show_error(window, "Cannot export the folder measurements", str(exc))
-            return None
-        finally:
-            QApplication.restoreOverrideCursor()
+            return False
+        ext = window.browser.ext()
+        self._export.start(lambda progress, cancel: write_folder_measurements(
+            target, rows, ext, progress=progress, cancel=cancel))
+        window.status.showMessage(f"Exporting the measurements of {len(rows)} records…")
+        return True
+
+    @pyqtSlot(float)
+    def _on_export_progress(self, fraction: float) -> None:
+        self._window.status.showMessage(f"Exporting folder measurements… {100 * fraction:.0f} %")
+
+    @pyqtSlot(object)
+    def _on_exported(self, done: FolderMeasurements | None) -> None:
+        if done is None:  # stopped before the end: nothing was written
+            return
         skipped = f"; {len(done.problems)} unreadable files skipped" if done.problems else ""
-        window.status.showMessage(f"{done.rows} beats of {done.records} records written to {done.path}{skipped}",
-                                  8000)
-        return done.path
+        self._window.status.showMessage(
+            f"{done.rows} beats of {done.records} records written to {done.path}{skipped}", 8000)
+
+    @pyqtSlot(str)
+    def _on_export_failed(self, message: str) -> None:
+        self._window.status.clearMessage()
+        dialogs.show_error(self._window, "Cannot export the folder measurements", message)

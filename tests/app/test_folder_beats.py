@@ -101,6 +101,23 @@ def test_folder_measurements_skip_unreadable_files(folder, tmp_path):
     assert done.records == 1 and len(done.problems) == 1 and done.problems[0].startswith("b: ")
 
 
+def test_cancelled_folder_measurements_leave_the_destination_as_it_was(folder, tmp_path):
+    _record(folder, "c")
+    write_tracks(folder / "c", "ecgs", read_tracks(folder / "a", "ecgs", n_samples=7500, fs=250.0)[:1])
+    dest = tmp_path / "m.csv"
+    dest.write_text("an older export\n")
+    rows = folder_status(folder)
+    seen: list[float] = []
+    done = write_folder_measurements(dest, rows, progress=seen.append, cancel=lambda: len(seen) >= 2)
+    assert done is None
+    assert dest.read_text() == "an older export\n"
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".m.csv*"))  # no temporary file left
+    seen.clear()
+    done = write_folder_measurements(dest, rows, progress=seen.append, cancel=lambda: False)
+    assert done is not None and done.records == 2
+    assert seen == sorted(seen) and len(seen) == len(rows) and 0 <= seen[0] and seen[-1] < 1
+
+
 @pytest.mark.parametrize("name", ["m.txt", "missing/m.csv", "."])
 def test_folder_measurements_bad_destination(folder, tmp_path, name):
     with pytest.raises(SaveError) as info:

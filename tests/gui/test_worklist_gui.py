@@ -167,6 +167,8 @@ def test_beats_column_and_folder_measurements(qtbot, make_window, worklist_folde
     assert [cells[n][8] for n in "abcde"] == [str(expected), "", str(expected), str(expected), ""]
     window.browser.sigMeasurementsRequested.emit()
     assert asked == [(worklist_folder / "ward_measurements.csv", "Export folder measurements")]
+    # written in a worker thread: the window keeps answering, the status bar says when it is done
+    qtbot.waitUntil(lambda: "beats of 3 records written to" in window.status.currentMessage(), timeout=10000)
     with open(out, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     n_leads = len({r["lead"] for r in rows})  # sel100x.pu: one track per lead, each with every beat
@@ -174,6 +176,19 @@ def test_beats_column_and_folder_measurements(qtbot, make_window, worklist_folde
     assert {n: sum(r["record"] == n for r in rows) for n in "abcde"} == {
         "a": n_leads * expected, "b": 0, "c": n_leads * expected, "d": n_leads * expected, "e": 0}
     assert window.action_set.export_measurements is not None
+
+
+def test_measurements_into_a_missing_folder_is_one_message(qtbot, make_window, worklist_folder, tmp_path,
+                                                          monkeypatch, dialog_log):
+    import ecgstudio.gui.worklist as worklist_gui
+
+    monkeypatch.setattr(worklist_gui, "ask_csv_path", lambda *_a: os.fspath(tmp_path / "gone" / "m.csv"))
+    window = make_window()
+    _listed(qtbot, window, worklist_folder)
+    window.action_set.export_measurements.trigger()
+    qtbot.waitUntil(lambda: len(dialog_log.errors) == 1, timeout=10000)
+    title, message = dialog_log.errors[0]
+    assert title == "Cannot export the folder measurements" and "does not exist" in message and "\n" not in message
 
 
 def _folder_rows(folder: Path) -> list:
