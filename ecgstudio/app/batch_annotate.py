@@ -6,8 +6,8 @@ the model and the decoder, which release the GIL), and annotates up to
 a global track share model calls (:func:`~ecgstudio.ml.infer_batch.predict_proba_many`)
 and one Viterbi loop (:func:`~ecgstudio.core.decode_batch.viterbi_paths`);
 each is then decoded, merged with reviewed work and written alone. Per-lead
-runs, records with partly unusable leads and long records take the per-record
-path (:func:`~ecgstudio.app.preannotate.preannotate`). The files are the same
+runs, records with partly unusable leads and records longer than
+:data:`GROUP_MAX_S` take the per-record path (:func:`~ecgstudio.app.preannotate.preannotate`). The files are the same
 as the per-record path's.
 
 :func:`pool_outcomes` spreads chunks of records over worker processes, each
@@ -31,6 +31,10 @@ from ecgstudio.core.errors import EcgStudioError
 
 #: Records annotated together (shared model calls and Viterbi loop).
 GROUP = 16
+
+#: Longest record annotated in a group (seconds). A longer one fills model batches on its own, so it is
+#: annotated (and reported) as soon as it is read instead of waiting for a group to fill.
+GROUP_MAX_S = 60.0
 
 #: Bytes of signal files read ahead at most (a record takes 2-4 times its file size in memory as float32
 #: signal): hundreds of ten-second 12-lead records, one 24-hour two-lead record at a time.
@@ -129,11 +133,9 @@ def _read_ahead(paths: Sequence[Path], ahead: int, per_lead: bool,
 
 
 def _batchable(record: Any, quality: Any, per_lead: bool) -> bool:
-    from ecgstudio.app.preannotate import SEGMENT_OVERLAP_S, SEGMENT_S
-
     leads = list(quality.usable_leads)
     return (not per_lead and bool(leads) and not any(len(quality.spans(k)) for k in leads)
-            and record.n_samples <= (SEGMENT_S + 2 * SEGMENT_OVERLAP_S) * record.fs)
+            and record.n_samples <= GROUP_MAX_S * record.fs)
 
 
 def _predict_group(items: list[tuple[Path, Any, Any, float, Outcome | None, Any]],

@@ -88,6 +88,31 @@ def test_batched_files_are_identical_to_the_per_record_path(tmp_path: Path, monk
     assert sum(batched) == len(records) and max(batched) == 2  # every record went through the shared calls
 
 
+def test_records_longer_than_a_minute_are_annotated_alone(tmp_path: Path, tiny_model: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long record fills the model's batches on its own: it never waits for a group to fill."""
+    import ecgstudio.app.batch_annotate as batch
+
+    batched: list[list[str]] = []
+    shared = batch._predict_group
+    monkeypatch.setattr(batch, "_predict_group", lambda items, model: batched.append(
+        [item[0].name for item in items]) or shared(items, model))
+    for name in ("a", "b"):
+        for suffix in (".hea", ".dat"):
+            text = (DATA / f"sel100x{suffix}").read_bytes()
+            (tmp_path / f"{name}{suffix}").write_bytes(text.replace(b"sel100x", name.encode()) if suffix == ".hea"
+                                                       else text)
+    records = [tmp_path / "a", tmp_path / "b"]  # 30 s each
+    out = tmp_path / "out"
+    out.mkdir()
+    assert [o.error for o in annotate_many(records, out, "ecgs", str(tiny_model), False)] == [None, None]
+    assert batched == [["a", "b"]]  # short: one shared group
+    batched.clear()
+    monkeypatch.setattr(batch, "GROUP_MAX_S", 20.0)  # now they count as long
+    assert [o.error for o in annotate_many(records, out, "ecgs", str(tiny_model), False)] == [None, None]
+    assert batched == []
+
+
 def test_read_ahead_keeps_order_and_holds_records_within_its_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder of long records must not be read into memory dozens at a time."""
     import ecgstudio.app.batch_annotate as batch
