@@ -25,9 +25,16 @@ from ecgstudio.paths import model_files
 
 
 def stamped(result: dict[str, Any], data_dir: str | os.PathLike[str]) -> dict[str, Any]:
-    """``result`` with a ``scored`` stamp: UTC date, package version, data folder name."""
-    return {**result, "scored": {"date": datetime.now(UTC).isoformat(timespec="seconds"),
-                                 "package_version": __version__, "data": Path(os.fspath(data_dir)).name}}
+    """``result`` with a ``scored`` stamp: UTC date, package version, data folder name.
+
+    The scored model is kept by name only (``"default"``, not the folder it was scored in): the JSON
+    travels with the pair, and a path of the machine that scored it would mean nothing elsewhere.
+    """
+    out = {**result, "scored": {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+                                "package_version": __version__, "data": Path(os.fspath(data_dir)).name}}
+    if isinstance(out.get("model"), str):
+        out["model"] = Path(out["model"]).name
+    return out
 
 
 def with_test_metrics(meta: dict[str, Any], result: dict[str, Any],

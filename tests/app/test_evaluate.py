@@ -115,6 +115,7 @@ def test_store_keeps_the_figures_as_the_models_test_metrics_only_on_its_own_test
     after = json.loads(Path(f"{model}.json").read_text())
     test = after["metrics"]["test"]
     assert test["records"] == ["sel100x"] and test["scored"]["data"] == "db"
+    assert test["model"] == "m"  # the model by name, not the path it was scored at
     assert {k: v for k, v in after.items() if k != "metrics"} == {k: v for k, v in before.items() if k != "metrics"}
     assert "R peak Se" in read_model_info(f"{model}.json").metrics_summary  # what the model chooser shows
     capsys.readouterr()
