@@ -54,6 +54,9 @@ class ModelInfo:
         ``"shipped"`` or ``"user"``.
     problem : str | None
         Why the pair cannot be used (missing ``.keras``, unreadable JSON), else ``None``.
+    finetune_verdict : str | None
+        A fine-tuned pair's acceptance verdict on its held-out records
+        (``finetune.gate.verdict``), else ``None``.
     """
 
     name: str
@@ -65,6 +68,7 @@ class ModelInfo:
     metrics: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = "shipped"
     problem: str | None = None
+    finetune_verdict: str | None = None
 
     @property
     def usable(self) -> bool:
@@ -204,7 +208,15 @@ def read_model_info(json_path: str | os.PathLike[str], source: str = "shipped") 
         metrics=metrics,
         source=source,
         problem=problem,
+        finetune_verdict=_verdict(meta.get("finetune")),
     )
+
+
+def _verdict(finetune: Any) -> str | None:
+    """``finetune.gate.verdict`` of a fine-tuned pair's metadata, if it is a string."""
+    gate = finetune.get("gate") if isinstance(finetune, dict) else None
+    verdict = gate.get("verdict") if isinstance(gate, dict) else None
+    return verdict if isinstance(verdict, str) and verdict.strip() else None
 
 
 def _reason(exc: Exception, path: Path) -> str:

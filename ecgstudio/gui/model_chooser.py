@@ -37,7 +37,15 @@ def _same_stem(a: str | None, b: str | None) -> bool:
 
 
 def _metrics_tooltip(info: ModelInfo) -> str:
-    """Rich-text table of all test fiducial scores (or the one-line summary)."""
+    """Rich-text table of all test fiducial scores (or the one-line summary), and a fine-tuned pair's verdict."""
+    tip = _test_tooltip(info)
+    if info.finetune_verdict:
+        tip += (f"<p><b>Fine-tuned from {html.escape(info.parent or 'another model')}</b>: "
+                f"{html.escape(info.finetune_verdict)}</p>")
+    return tip
+
+
+def _test_tooltip(info: ModelInfo) -> str:
     test = info.metrics.get("test")
     text_table = test.get("table") if isinstance(test, dict) else None
     if isinstance(text_table, str) and text_table.strip():  # ecgstudio evaluate's own table (model vs peers)

@@ -21,7 +21,9 @@ def models(tmp_path):
     test = {"R peak": {"sensitivity": 0.992, "ppv": 0.995, "mean_error_ms": 1.0, "sd_error_ms": 7.0},
             "P on": {"sensitivity": 0.951, "ppv": 0.93, "mean_error_ms": 3.0, "sd_error_ms": 12.0}}
     _pair(shipped, "default", created="2026-11-01T12:00:00+00:00", metrics={"test": test})
-    _pair(user, "default-ft", created="2026-11-24T09:30:00+00:00", parent_model={"name": "default"})
+    _pair(user, "default-ft", created="2026-11-24T09:30:00+00:00", parent_model={"name": "default"},
+          finetune={"gate": {"accepted": True, "verdict": "better than the base on the held-out records: P on SD "
+                                                          "27.2 -> 24.1 ms"}})
     _pair(user, "incomplete", keras=False)
     return list_models([(shipped, "shipped"), (user, "user")])
 
@@ -35,6 +37,10 @@ def test_rows_show_name_source_parent_and_metrics(qtbot, models):
     assert texts[0][:4] == ["default", "shipped", "2026-11-01 12:00", "—"]
     assert texts[0][4].splitlines() == ["R peak Se 99.2 % PPV 99.5 %", "P on Se 95.1 % SD 12 ms"]
     assert texts[1][3] == "default"
+    # a fine-tuned pair says why it exists: its verdict on its own held-out records
+    assert "P on SD 27.2 -&gt; 24.1 ms" in table.item(1, 4).toolTip() and "Fine-tuned from default" in \
+        table.item(1, 4).toolTip()
+    assert "Fine-tuned" not in table.item(0, 4).toolTip()
     # the incomplete pair is listed but cannot be chosen
     assert not (table.item(2, 0).flags() & Qt.ItemIsSelectable)
 
