@@ -192,6 +192,16 @@ def csv_rows(rows: Sequence[RecordStatus]) -> list[list[str]]:
     return out
 
 
+def check_worklist_path(path: str | os.PathLike[str]) -> Path:
+    """The worklist file to write, or a one-line :class:`SaveError` (a folder, or a missing folder)."""
+    dest = Path(os.fspath(path)).expanduser()
+    if dest.is_dir():
+        raise SaveError(f"{dest}: is a folder; give a .csv file name")
+    if not dest.parent.is_dir():
+        raise SaveError(f"{dest}: folder {dest.parent} does not exist")
+    return dest
+
+
 def write_worklist_csv(path: str | os.PathLike[str], rows: Sequence[RecordStatus]) -> Path:
     """Write the worklist of ``rows`` as CSV (:data:`CSV_COLUMNS`), atomically.
 
@@ -200,11 +210,7 @@ def write_worklist_csv(path: str | os.PathLike[str], rows: Sequence[RecordStatus
     SaveError
         If the file cannot be written.
     """
-    dest = Path(os.fspath(path)).expanduser()
-    if dest.is_dir():
-        raise SaveError(f"{dest}: is a folder; give a .csv file name")
-    if not dest.parent.is_dir():
-        raise SaveError(f"{dest}: folder {dest.parent} does not exist")
+    dest = check_worklist_path(path)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -240,6 +246,8 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.folder).expanduser()
     rows = folder_status(folder, args.ext)
     progress = FolderProgress.of(rows)
+    if args.csv:
+        check_worklist_path(args.csv)  # before anything is written: both files or neither
     if args.measurements:
         done = write_folder_measurements(args.measurements, rows, args.ext)
         assert done is not None  # only a cancel() returns None

@@ -133,6 +133,14 @@ def test_cli_measurements(folder, tmp_path, capsys):
     assert f"{len(rows)} beat rows of 1 records" in capsys.readouterr().out
 
 
+def test_cli_measurements_and_a_bad_worklist_path_write_neither(folder, tmp_path, capsys):
+    out = tmp_path / "m.csv"
+    assert main(["worklist", str(folder), "--measurements", str(out), "--csv", str(tmp_path / "gone" / "w.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and err.count("\n") == 1
+    assert not out.exists()  # the measurements were not written before the worklist path was refused
+
+
 @pytest.mark.parametrize("argv", [
     ["worklist", "{folder}", "--measurements", "{tmp}/missing/m.csv"],
     ["worklist", "{folder}", "--measurements", "{tmp}/m.json"],
