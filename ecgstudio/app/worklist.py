@@ -236,8 +236,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """``ecgstudio worklist FOLDER [--csv OUT] [--measurements OUT]``: the review state of every record.
 
-    Prints the worklist, or writes it (``--csv``, with beats per record) and/or
-    the beats of the folder (``--measurements``).
+    Prints the worklist (with the QRS complexes of each saved annotation
+    file), or writes it (``--csv``, with beats per record) and/or the beats of
+    the folder (``--measurements``).
     """
     from ecgstudio.app.folder_beats import with_beats, write_folder_measurements
 
@@ -261,8 +262,9 @@ def run(args: argparse.Namespace) -> int:
         written = write_worklist_csv(args.csv, rows)
         print(f"{written}: {len(rows)} records; {progress.text()}")
         return 0
-    for name, state, percent, reviewer, at, *_rest in csv_rows(rows):
+    rows = with_beats(rows, args.ext)
+    for name, state, percent, reviewer, at, _change, _dur, _leads, _fs, beats, *_rest in csv_rows(rows):
         who = f"  {reviewer} {at}" if reviewer else ""
-        print(f"{name:<20} {state:<14} {percent:>5} %{who}")
+        print(f"{name:<20} {state:<14} {percent:>5} % {beats or '–':>6} beats{who}")
     print(progress.text() if rows else f"{folder}: no WFDB records (.hea)")
     return 0

@@ -208,6 +208,15 @@ def test_cli_prints_a_table(folder, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[2].split()[:3] == ["c_partial", "in", "progress"] and "anna" in lines[2]
     assert lines[-1].startswith("2 of 6 reviewed")
+    from ecgstudio.app.folder_beats import BeatCounter
+    from ecgstudio.app.folder_status import folder_status
+
+    beats = {r.name: BeatCounter().count(r) for r in folder_status(folder)}
+    assert any(beats.values())  # some records have saved annotations with beats
+    for line in lines[:-1]:
+        name, words = line.split()[0], line.split()
+        expected = str(beats[name]) if beats[name] is not None else "–"
+        assert words[words.index("beats") - 1] == expected, line
 
 
 @pytest.mark.parametrize("argv", [
