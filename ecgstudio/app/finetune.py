@@ -14,14 +14,17 @@ held-out part, optionally its first layers frozen) and written as a NEW model
 pair whose JSON names its parent, the records used, the split and the scores
 on the held-out part before and after. The base pair and any existing pair
 are never overwritten.
+
+Parts live beside this module and are re-exported here: the acceptance gate
+(:func:`gate`, :data:`GATE_FIDUCIALS`) in :mod:`ecgstudio.app.finetune_gate`,
+the new pair's JSON in :mod:`ecgstudio.app.finetune_metadata`, and the
+``ecgstudio finetune`` sub-command (:func:`add_arguments`, :func:`run`,
+:data:`EXIT_NOT_BETTER`) in :mod:`ecgstudio.app.finetune_cli`.
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import os
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -31,7 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from ecgstudio import __version__
+from ecgstudio.app.finetune_cli import EXIT_NOT_BETTER as EXIT_NOT_BETTER
+from ecgstudio.app.finetune_cli import add_arguments as add_arguments
+from ecgstudio.app.finetune_cli import run as run
 from ecgstudio.app.finetune_data import (
     RecordMaterial,
     build_windows,
@@ -41,24 +46,23 @@ from ecgstudio.app.finetune_data import (
     with_distillation,
 )
 from ecgstudio.app.finetune_data import count_reviewed_beats as count_reviewed_beats
-from ecgstudio.app.provenance import command_line, portable_path
+from ecgstudio.app.finetune_gate import GATE_FIDUCIALS, GATE_SD_MS, GATE_SE_POINTS, gate
+from ecgstudio.app.finetune_metadata import new_pair_metadata
 from ecgstudio.core.errors import AnnotationError, SaveError
 from ecgstudio.io.records import list_records
 from ecgstudio.ml.cancel import CancelFn, ProgressFn, check_cancel
 from ecgstudio.ml.finetune import (
-    AUTO_BATCH_STEPS,
     DEFAULT_FINETUNE_BATCH,
     DEFAULT_FINETUNE_EPOCHS,
     DEFAULT_FINETUNE_LR,
     DEFAULT_FINETUNE_PATIENCE,
-    MAX_AUTO_BATCH,
     FineTuneSettings,
     auto_batch_size,
     finetune_model,
 )
 from ecgstudio.ml.model import read_metadata, save_model_pair
-from ecgstudio.ml.train import LogFn, set_seeds
-from ecgstudio.paths import default_model_path, model_files, model_stem, user_models_dir
+from ecgstudio.ml.train import LogFn
+from ecgstudio.paths import model_files, model_stem, user_models_dir
 
 #: Hold-out rules: ``"records"`` (whole records; a single record falls back to ``"time"``) or
 #: ``"time"`` (the last reviewed beats of every record).
@@ -67,16 +71,6 @@ HOLDOUTS = ("records", "time")
 #: Default share of the reviewed material held out for early stopping and the before/after scores.
 DEFAULT_VAL_FRACTION = 0.25
 
-#: Boundaries the acceptance gate compares.
-GATE_FIDUCIALS = ("P on", "P off", "QRS on", "QRS off", "T off")
-
-#: Gate tolerances: a sensitivity drop of more than this many points, or an error SD rise of more than this
-#: many ms, on a held-out boundary counts as worse.
-GATE_SE_POINTS = 0.5
-GATE_SD_MS = 0.5
-
-#: Exit code of ``ecgstudio finetune`` when the new model was written but is not better on the held-out records.
-EXIT_NOT_BETTER = 3
 
 #: Default weight of the base model's own labels on unannotated leads (distillation; 0 = off; issue 9: the only
 #: setting measured that lost no sensitivity on held-out LUDB and QTDB, models/README.md).
@@ -133,51 +127,6 @@ class FineTuneResult:
     verdict: str = ""
 
 
-def gate(before: dict[str, Any], after: dict[str, Any]) -> tuple[bool, str, list[str], list[str]]:
-    """Is the fine-tuned model better than the base on the held-out reviewed waves?
-
-    Per boundary of :data:`GATE_FIDUCIALS` (with held-out reference waves):
-    *worse* when its sensitivity fell by more than :data:`GATE_SE_POINTS`
-    points or its error SD rose by more than :data:`GATE_SD_MS` ms; *better*
-    when its sensitivity rose or its SD fell by more than those margins.
-    Accepted: at least one boundary better and none worse.
-
-    Returns
-    -------
-    accepted : bool
-    verdict : str
-        One plain line.
-    better, worse : list[str]
-        The boundaries concerned, e.g. ``"T off SD 24.1 -> 21.0 ms"``.
-    """
-    b_waves, a_waves = before.get("waves") or {}, after.get("waves") or {}
-    better: list[str] = []
-    worse: list[str] = []
-    for fid in GATE_FIDUCIALS:
-        b, a = b_waves.get(fid) or {}, a_waves.get(fid) or {}
-        if not b.get("n_reference"):
-            continue
-        se_b, se_a = 100 * (b.get("sensitivity") or 0.0), 100 * (a.get("sensitivity") or 0.0)
-        if se_a < se_b - GATE_SE_POINTS:
-            worse.append(f"{fid} Se {se_b:.1f} -> {se_a:.1f} %")
-        elif se_a > se_b + GATE_SE_POINTS:
-            better.append(f"{fid} Se {se_b:.1f} -> {se_a:.1f} %")
-        sd_b, sd_a = b.get("sd_error_ms"), a.get("sd_error_ms")
-        if sd_b is not None and sd_a is not None:
-            if sd_a > sd_b + GATE_SD_MS:
-                worse.append(f"{fid} SD {sd_b:.1f} -> {sd_a:.1f} ms")
-            elif sd_a < sd_b - GATE_SD_MS:
-                better.append(f"{fid} SD {sd_b:.1f} -> {sd_a:.1f} ms")
-    if not b_waves:
-        return False, "NOT BETTER: no held-out reviewed waves to compare base and new model on", better, worse
-    if worse:
-        return False, "NOT BETTER than the base on the held-out records: worse on " + "; ".join(worse), better, worse
-    if not better:
-        return False, ("NOT BETTER than the base on the held-out records: no boundary improved by more than "
-                       f"{GATE_SE_POINTS:g} point / {GATE_SD_MS:g} ms"), better, worse
-    return True, "better than the base on the held-out records: " + "; ".join(better), better, worse
-
-
 def suggest_out_stem(base_stem: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None) -> Path:
     """A free stem for a model fine-tuned from ``base_stem``: ``<folder>/<base>-ft-<UTC time>``.
 
@@ -209,14 +158,6 @@ def _check_out(base: Path, out: Path) -> None:
         raise SaveError(f"refusing to overwrite existing model {taken[0]}: choose another output name")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _split(materials: list[RecordMaterial], val_fraction: float, seed: int, holdout: str
            ) -> tuple[list[RecordMaterial], list[RecordMaterial], dict[str, Any]]:
     """Whole records held out, or the last part (a time span) of every record."""
@@ -239,52 +180,6 @@ def _split(materials: list[RecordMaterial], val_fraction: float, seed: int, hold
     train = [m for i, m in enumerate(materials) if i not in held]
     val = [m for i, m in enumerate(materials) if i in held]
     return train, val, {"kind": "records"}
-
-
-def _metadata(base_meta: dict[str, Any], base: Path, used: list[RecordMaterial], train: list[RecordMaterial],
-              val: list[RecordMaterial], split_info: dict[str, Any], settings: FineTuneSettings,
-              val_fraction: float, ann_ext: str | None, before: dict[str, Any], after: dict[str, Any],
-              history: dict[str, Any]) -> dict[str, Any]:
-    from ecgstudio.ml.infer import window_config
-
-    names = {m.name for m in used}
-    meta = dict(base_meta)
-    window, hop, ramp = window_config(base_meta)  # what inference of the base read: written out in full
-    meta.update(inference_window_samples=window, inference_hop_samples=hop,
-                taper_samples=window // 4 if ramp is None else ramp)
-    parent_split = base_meta.get("split") or {}
-    meta.update(
-        parent_model={
-            "name": base.name, "path": portable_path(base), "created": base_meta.get("created"),
-            "keras_sha256": _sha256(model_files(base).keras), "split": parent_split,
-        },
-        training_data={
-            "kind": "fine-tuning on reviewed spans of corrected annotations",
-            "records": [portable_path(m.path) for m in used],
-            "annotations": {m.name: {"ext": m.source.ext, "reviewed": m.source.kind, "beats": m.n_beats,
-                                     **({"files": [ext for ext, _ in m.source.files]} if m.source.files else {})}
-                            for m in used if m.source is not None},
-            "n_beats": sum(m.n_beats for m in used),
-            "ann_ext": ann_ext,
-        },
-        split={
-            "train": sorted({m.name for m in train}),
-            "validation": sorted({m.name for m in val}),
-            "test": [r for r in parent_split.get("test", []) if r not in names],
-            "held_out": split_info,
-            "val_fraction": val_fraction,
-        },
-        metrics={"validation": {"loss": after["loss"], "accuracy": after["accuracy"]},
-                 "held_out_before": before, "held_out_after": after},
-        finetune={"epochs": settings.epochs, "lr": settings.lr, "patience": settings.patience,
-                  "freeze_layers": settings.freeze, "batch_size": settings.batch_size,
-                  "steps_per_epoch": settings.steps_per_epoch},
-        seed=settings.seed,
-        history=history,
-        created=datetime.now(UTC).isoformat(timespec="seconds"),
-        package_version=__version__,
-    )
-    return meta
 
 
 def finetune(
@@ -437,8 +332,8 @@ def finetune(
     if log is not None:
         log(verdict)
     _check_out(base, out)
-    meta = _metadata(run.base_metadata, base, used, train, val, split_info, settings, val_fraction, ann_ext,
-                     run.before, run.after, run.history)
+    meta = new_pair_metadata(run.base_metadata, base, used, train, val, split_info, settings, val_fraction,
+                             ann_ext, run.before, run.after, run.history)
     meta["finetune"].update(wall_s=round(time.perf_counter() - started, 1), no_p=no_p, label_leads=label_leads,
                             distill=distill, distill_leads=distill_leads, blend=blend,
                             gate={"accepted": accepted, "verdict": verdict, "fiducials": list(GATE_FIDUCIALS),
@@ -455,105 +350,3 @@ def finetune(
         wall_s=time.perf_counter() - started, accepted=accepted, verdict=verdict,
     )
 
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the options of ``ecgstudio finetune``."""
-    parser.description = (
-        "Fine-tune a model on reviewed, corrected annotations and write a NEW model pair. Uses the reviewed "
-        "spans of each record's 'ecgs' file (review sidecar <record>.ecgs.review.json); records without review "
-        "state use --ann-ext, whose whole annotated extent counts as reviewed. Part of the material is held out "
-        "(whole records, or the last part of a single record) for early stopping and before/after scores."
-    )
-    parser.add_argument("records", nargs="+", metavar="RECORD",
-                        help="record path (without extension, or .hea) or a folder of records")
-    parser.add_argument("--base", default=str(default_model_path()), metavar="MODEL",
-                        help="model to start from (stem, .keras or .json; default: the bundled model)")
-    parser.add_argument("--out", required=True, metavar="STEM",
-                        help="stem of the new model pair, e.g. models/mine (must not exist)")
-    parser.add_argument("--ann-ext", default=None, metavar="EXT",
-                        help="reference annotator for records without review state, e.g. q1c or ii; 'leads': "
-                             "every per-lead file of a record (LUDB i ... v6), each labelling its own lead")
-    parser.add_argument("--epochs", type=int, default=DEFAULT_FINETUNE_EPOCHS,
-                        help=f"maximum epochs (default {DEFAULT_FINETUNE_EPOCHS}; early stopping)")
-    parser.add_argument("--batch-size", type=int, default=None, metavar="N",
-                        help=f"windows per batch (default: {DEFAULT_FINETUNE_BATCH} for a few reviewed beats, "
-                             f"doubling up to {MAX_AUTO_BATCH} while an epoch keeps {AUTO_BATCH_STEPS} batches)")
-    parser.add_argument("--steps", type=int, default=None, metavar="N",
-                        help="batches per epoch, drawn at random (default: one pass over the windows)")
-    parser.add_argument("--patience", type=int, default=DEFAULT_FINETUNE_PATIENCE, metavar="N",
-                        help=f"epochs without held-out improvement before stopping (default {DEFAULT_FINETUNE_PATIENCE})")
-    parser.add_argument("--freeze", type=int, default=0, metavar="N", help="keep the first N layers frozen (0-8)")
-    parser.add_argument("--val-fraction", type=float, default=DEFAULT_VAL_FRACTION, metavar="F",
-                        help=f"share held out (default {DEFAULT_VAL_FRACTION})")
-    parser.add_argument("--lr", type=float, default=DEFAULT_FINETUNE_LR,
-                        help=f"initial learning rate (default {DEFAULT_FINETUNE_LR})")
-    parser.add_argument("--holdout", choices=HOLDOUTS, default="records",
-                        help="hold out whole records (default; one record: its last beats) or the last beats "
-                             "of every record (time)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of split, batch order and augmentation")
-    parser.add_argument("--deterministic", action="store_true",
-                        help="also seed this process's global generators and switch on TensorFlow's op "
-                             "determinism (slower; for bit-exact repeats)")
-    parser.add_argument("--blend", type=float, default=DEFAULT_BLEND, metavar="A",
-                        help="keep this share of the fine-tuning step: base + A * (tuned - base) (default 1)")
-    parser.add_argument("--distill", type=float, default=DEFAULT_DISTILL, metavar="W",
-                        help="weight of the base model's own labels on unannotated leads of the training records "
-                             "(default 1; 0: off)")
-    parser.add_argument("--guard", default=None, metavar="DIR",
-                        help="no forgetting: also score base and new model on the base's own test records in DIR "
-                             "(bundled model: the QT Database) and refuse the new model when a boundary's "
-                             "sensitivity falls by more than 1 point there")
-    parser.add_argument("--guard-ref", default="q1c", metavar="EXT", help="reference of the --guard records")
-    parser.add_argument("--no-p", choices=("rhythm", "statement", "unlabelled"), default="rhythm",
-                        help="tracks without P waves: their TP gaps are a statement only in editor-reviewed spans "
-                             "or AF/flutter records (rhythm, default), always, or never")
-    parser.add_argument("--label-leads", choices=("own", "all"), default="own",
-                        help="a per-lead --ann-ext file labels its own lead (own, default) or every lead of its "
-                             "record, scored as a global track (all: the file's boundaries are the record's)")
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``ecgstudio finetune``; returns 0, or :data:`EXIT_NOT_BETTER` (3) when the gate rejects the new model."""
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
-    if args.deterministic:
-        set_seeds(args.seed)  # process-wide, so only here, in the command's own process
-    result = finetune(
-        args.records, args.base, args.out, ann_ext=args.ann_ext, epochs=args.epochs, freeze=args.freeze,
-        val_fraction=args.val_fraction, seed=args.seed, lr=args.lr, holdout=args.holdout, log=log,
-        blend=args.blend, distill=args.distill, no_p=args.no_p, label_leads=args.label_leads, batch_size=args.batch_size, patience=args.patience,
-        steps_per_epoch=args.steps,
-        command=command_line("ecgstudio finetune", args, path_options=("records", "base", "out"), positional="records"),
-    )
-    b, a = result.before, result.after
-    print(f"wrote {result.stem}.keras and {result.stem}.json: {result.n_beats} reviewed beats from "
-          f"{len(result.records)} record(s), {result.epochs_run} epochs, {result.wall_s:.0f} s; held-out "
-          f"accuracy {b['accuracy']:.3f} -> {a['accuracy']:.3f}, loss {b['loss']:.3f} -> {a['loss']:.3f}")
-    if b.get("waves") and a.get("waves"):
-        for fid in GATE_FIDUCIALS:
-            before, after = b["waves"][fid], a["waves"][fid]
-            if None not in (before["sensitivity"], after["sensitivity"]):
-                print(f"held-out {fid:<8} sensitivity {100 * before['sensitivity']:5.1f} -> "
-                      f"{100 * after['sensitivity']:5.1f} %, error SD {_ms(before['sd_error_ms'])} -> "
-                      f"{_ms(after['sd_error_ms'])} ms")
-    accepted, verdict = result.accepted, result.verdict
-    if args.guard:
-        from ecgstudio.app.finetune_guard import guard, record_guard
-
-        checked = guard(args.base, result.stem, args.guard, GATE_FIDUCIALS, ref_ext=args.guard_ref, log=log)
-        for line in checked.lines:
-            print(line)
-        record_guard(result.stem, checked)
-        if accepted and not checked.passed:
-            accepted, verdict = False, f"NOT ACCEPTED: {checked.verdict}"
-        elif accepted:
-            verdict = f"{verdict}; {checked.verdict}"
-    print(f"held-out records {', '.join(result.validation_records)}: the new model is {verdict}"
-          if accepted else f"{verdict}; keep using {Path(args.base).name} (the new pair is written "
-          "for inspection only)")
-    return 0 if accepted else EXIT_NOT_BETTER

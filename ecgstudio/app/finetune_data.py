@@ -30,6 +30,12 @@ record's known beats, so skipped beats and far-apart regions stay unlabelled;
 a global track labels every lead, a per-lead track its own lead; prepared at
 :data:`~ecgstudio.ml.preprocess.MODEL_FS`). Fine-tuning then zeroes the
 weight of every sample outside the reviewed spans.
+
+What is made of the material lives beside this module and is re-exported
+here: windows in :mod:`ecgstudio.app.finetune_windows` (:func:`build_windows`),
+held-out scores in :mod:`ecgstudio.app.finetune_scores`
+(:func:`held_out_scores`), distillation toward the base model in
+:mod:`ecgstudio.app.finetune_distill` (:func:`with_distillation`).
 """
 
 from __future__ import annotations
@@ -42,26 +48,21 @@ from pathlib import Path
 import numpy as np
 
 from ecgstudio.app.dataset import LabelledLead, load_labelled_leads
-from ecgstudio.app.preannotate import predict_tracks
+from ecgstudio.app.finetune_distill import DISTILL_MIN_CONFIDENCE as DISTILL_MIN_CONFIDENCE
+from ecgstudio.app.finetune_distill import with_distillation as with_distillation
+from ecgstudio.app.finetune_scores import SCORE_CONTEXT_S as SCORE_CONTEXT_S
+from ecgstudio.app.finetune_scores import SCORE_GAP_S as SCORE_GAP_S
+from ecgstudio.app.finetune_scores import held_out_scores as held_out_scores
+from ecgstudio.app.finetune_windows import MIN_WEIGHTED_FRACTION as MIN_WEIGHTED_FRACTION
+from ecgstudio.app.finetune_windows import build_windows as build_windows
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError
-from ecgstudio.core.metrics import pool, score_tracks
 from ecgstudio.core.review import ReviewSpans
 from ecgstudio.core.waves import Wave, WaveKind
 from ecgstudio.io.annotations import DEFAULT_EXT, read_tracks
-from ecgstudio.io.records import read_header, read_record, resolve_record_path
+from ecgstudio.io.records import read_header, resolve_record_path
 from ecgstudio.io.review import read_review
-from ecgstudio.ml.batches import WindowSet, labelled_window_starts
 from ecgstudio.ml.preprocess import MODEL_FS
-
-#: Signal context around held-out reviewed waves given to the model when scoring, in seconds.
-SCORE_CONTEXT_S = 3.0
-
-#: Held-out reviewed waves further apart than this are scored as separate stretches, in seconds.
-SCORE_GAP_S = 10.0
-
-#: Minimum weighted share of a window for it to be trained on.
-MIN_WEIGHTED_FRACTION = 0.05
 
 #: ``ann_ext`` value that uses every per-lead annotation file of a record (one per lead, named after the lead).
 ALL_LEADS_EXT = "leads"
@@ -383,167 +384,3 @@ def split_by_time(material: RecordMaterial, val_fraction: float) -> tuple[Record
     k = beats.size - n_val
     split = int((beats[k - 1] + beats[k]) // 2)
     return material.restricted(0, split), material.restricted(split, material.n_samples), split
-
-
-def _padded(lead: LabelledLead, window: int) -> LabelledLead:
-    """A lead shorter than one window, padded with zero signal and zero weight."""
-    pad = window - lead.signal.size
-    if pad <= 0:
-        return lead
-    return replace(lead, signal=np.concatenate([lead.signal, np.zeros(pad, np.float32)]),
-                   classes=np.concatenate([lead.classes, np.full(pad, 5, np.int8)]),
-                   weights=np.concatenate([lead.weights, np.zeros(pad, np.float32)]))
-
-
-def build_windows(materials: list[RecordMaterial], *, window: int, hop: int, jitter: int = 0) -> WindowSet:
-    """Windows of the reviewed material, for training or validation.
-
-    Parameters
-    ----------
-    materials : list[RecordMaterial]
-        Records (possibly restricted in time) read with ``with_signal=True``.
-    window, hop : int
-        Window length and hop at :data:`MODEL_FS`, in samples.
-    jitter : int
-        Random shift of window starts when sampled for training.
-
-    Returns
-    -------
-    WindowSet
-        One segment per labelled lead; indexed windows (every ``hop``
-        samples) hold at least :data:`MIN_WEIGHTED_FRACTION` weighted
-        samples. Empty (``len == 0``) when nothing is weighted.
-    """
-    signals: list[np.ndarray] = []
-    classes: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    index: list[np.ndarray] = []
-    for material in materials:
-        for lead in material.leads:
-            lead = _padded(lead, window)
-            starts = labelled_window_starts(lead.weights > 0, window, hop, MIN_WEIGHTED_FRACTION)
-            if starts.size == 0:
-                continue
-            index.append(np.stack([np.full(starts.size, len(signals), dtype=np.int64), starts], axis=1))
-            signals.append(lead.signal)
-            classes.append(lead.classes)
-            weights.append(lead.weights)
-    rows = np.concatenate(index) if index else np.zeros((0, 2), dtype=np.int64)
-    return WindowSet(signals, classes, weights, rows, window, jitter=jitter)
-
-
-def _stretches(waves: list[Wave], fs: float) -> list[list[Wave]]:
-    """Runs of waves with gaps no longer than :data:`SCORE_GAP_S`."""
-    groups: list[list[Wave]] = []
-    for wave in waves:
-        if groups and wave.start - groups[-1][-1].offset <= SCORE_GAP_S * fs:
-            groups[-1].append(wave)
-        else:
-            groups.append([wave])
-    return groups
-
-
-def _shifted(wave: Wave, delta: int) -> Wave:
-    def move(x: int | None) -> int | None:
-        return None if x is None else x + delta
-    return Wave(wave.kind, move(wave.onset), move(wave.peak), wave.offset + delta, None, wave.symbol)
-
-
-def held_out_scores(materials: list[RecordMaterial], model: object, metadata: dict) -> dict[str, object]:
-    """Wave-level scores of a model on the held-out reviewed waves.
-
-    Each stretch of held-out reviewed waves is read with
-    :data:`SCORE_CONTEXT_S` of context, predicted (all leads fused for a
-    global track, the track's own lead for a per-lead one) and decoded as pre-annotation does
-    (:func:`~ecgstudio.app.preannotate.predict_tracks`), and scored with
-    :func:`~ecgstudio.core.metrics.score_tracks` against the
-    reviewed waves; the scores are pooled.
-
-    Returns
-    -------
-    dict
-        ``{"waves": {fiducial label: {"n_reference", "sensitivity", "ppv",
-        "mean_error_ms", "sd_error_ms"}}}`` (``None`` where undefined), or
-        ``{}`` when there is nothing to score.
-    """
-    scores = []
-    for material in materials:
-        context = int(round(SCORE_CONTEXT_S * material.fs))
-        for track in material.tracks:
-            for group in _stretches(material.reviewed_waves(track), material.fs):
-                a = max(0, group[0].start - context)
-                b = min(material.n_samples, group[-1].offset + context + 1)
-                stretch = read_record(material.path, a, b)
-                if track.lead is not None:  # the track's own lead, alone (a one-lead global track)
-                    k = track.lead
-                    stretch = replace(stretch, signal=stretch.signal[:, [k]], lead_names=stretch.lead_names[k:k + 1],
-                                      units=stretch.units[k:k + 1])
-                test = predict_tracks(model, metadata, stretch)[0]
-                reference, _ = Delineation.from_waves_lenient([_shifted(w, -a) for w in group], n_samples=b - a,
-                                                              fs=material.fs)
-                scores.append(score_tracks(reference, test))
-    if not scores:
-        return {}
-    keep = ("n_reference", "sensitivity", "ppv", "mean_error_ms", "sd_error_ms")
-    return {"waves": {label: {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                              for k, v in item.items() if k in keep}
-                      for label, item in pool(scores).summary().items()}}
-
-
-#: Base-model probability below which a distillation sample gets no weight.
-DISTILL_MIN_CONFIDENCE = 0.6
-
-
-def with_distillation(materials: list[RecordMaterial], model: object, metadata: dict, *, weight: float,
-                      leads_per_record: int, seed: int = 0) -> list[RecordMaterial]:
-    """Add the base model's own labels on leads nobody annotated (distillation toward the base).
-
-    For every record, up to ``leads_per_record`` of its leads without labels
-    (e.g. the 11 other leads of a 12-lead record whose lead II was reviewed)
-    are labelled with the base model's most probable class, with weight
-    ``weight`` where the base is at least :data:`DISTILL_MIN_CONFIDENCE` sure,
-    inside the record's reviewed extent (first to last labelled sample).
-    This keeps what the base does on those leads (and in the fused global
-    track) while the reviewed lead teaches the corrections.
-
-    Returns
-    -------
-    list[RecordMaterial]
-        The materials with the extra leads appended (unchanged when
-        ``weight <= 0`` or ``leads_per_record <= 0``).
-    """
-    from ecgstudio.ml.infer import lead_proba_model_grid, window_config
-    from ecgstudio.ml.preprocess import prepare_lead
-
-    if weight <= 0 or leads_per_record <= 0:
-        return materials
-    window, hop, ramp = window_config(metadata)
-    rng = np.random.default_rng(seed)
-    out = []
-    for material in materials:
-        if not material.leads:
-            out.append(material)
-            continue
-        labelled = np.zeros(material.leads[0].weights.size, dtype=bool)
-        for lead in material.leads:
-            labelled[: lead.weights.size] |= lead.weights[: labelled.size] > 0
-        where = np.flatnonzero(labelled)
-        if where.size == 0:
-            out.append(material)
-            continue
-        rec = read_record(material.path)
-        own = {lead.lead for lead in material.leads}
-        free = [k for k in range(rec.n_leads) if k not in own]
-        chosen = sorted(rng.choice(free, min(leads_per_record, len(free)), replace=False).tolist()) if free else []
-        extra = []
-        for k in chosen:
-            x = prepare_lead(rec.signal[:, k], rec.fs)
-            probs = lead_proba_model_grid(model, x, window=window, hop=hop, ramp=ramp)
-            w = np.zeros(x.size, dtype=np.float32)
-            lo, hi = int(where[0]), min(x.size, int(where[-1]) + 1)
-            w[lo:hi] = weight
-            w *= probs.max(axis=1) >= DISTILL_MIN_CONFIDENCE
-            extra.append(LabelledLead(record=material.name, lead=k, signal=x,
-                                      classes=probs.argmax(axis=1).astype(np.int8), weights=w))
-        out.append(replace(material, leads=material.leads + tuple(extra)))
-    return out
