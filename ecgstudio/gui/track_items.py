@@ -17,12 +17,14 @@
 
 Handles and beat-label texts are pooled and recycled; the bands are one image row each, coloured
 per pixel column, so panning costs the same with 10 or 100,000 waves.
+
+The row layout, band colouring and label texts live in :mod:`ecgstudio.gui.track_bands`, the
+whole-track cache in :mod:`ecgstudio.gui.track_cache`; their names are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -30,137 +32,37 @@ from PyQt5 import QtCore, QtGui
 
 from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.leads import display_name
-from ecgstudio.core.waves import DEFAULT_SYMBOL, SegmentClass, Wave, WaveKind
+from ecgstudio.core.waves import SegmentClass, Wave, WaveKind
 from ecgstudio.gui.colors import Palette, segment_rgba_table
 from ecgstudio.gui.flag_state import FlagState
 from ecgstudio.gui.handles import BoundaryHandle
 from ecgstudio.gui.plot_items import BandItem, RectsItem, TicksItem
-from ecgstudio.gui.segments import Segments, WaveArrays, merge_runs, segments_of
+from ecgstudio.gui.segments import WaveArrays, merge_runs
+from ecgstudio.gui.track_bands import (
+    MIN_LABEL_BAND_PX,
+    MIN_SYMBOL_WAVE_PX,
+    SUBSAMPLES,
+    RowGeometry,
+    column_centres,
+    column_colors,
+    draw_beat_symbols,
+    new_track_label,
+)
+from ecgstudio.gui.track_cache import DIRECT_WAVE_LIMIT, TrackCache, visible_segments
 
-#: Above this many visible waves, a track's arrays come from the whole-track cache.
-DIRECT_WAVE_LIMIT = 2000
 #: Above this many visible waves of the editable track, no handles are shown ...
 MAX_HANDLE_WAVES = 200
 #: ... nor when the waves get fewer pixels each than this (handles would be a hedge).
 MIN_HANDLE_WAVE_PX = 12
-#: Class look-ups per pixel column of a band (their colours are averaged).
-SUBSAMPLES = 4
-#: Track names are shown only on bands at least this many pixels high.
-MIN_LABEL_BAND_PX = 11
-#: Beat labels are drawn when the visible QRS complexes get at least this many pixels each.
-MIN_SYMBOL_WAVE_PX = 12
 #: A handle can be grabbed this many pixels either side of its line.
 GRAB_HALF_WIDTH_PX = 4.0
 _FIELDS = ("onset", "peak", "offset")
 
-
-@dataclass(frozen=True)
-class RowGeometry:
-    """Vertical layout of a lead row in mV (bottom to top).
-
-    The review bar, the editable band and the low-confidence strip sit under
-    the signal range ``signal_lo..signal_hi``; reference bands sit above it.
-    """
-
-    signal_lo: float
-    signal_hi: float
-    unit: float
-    n_reference: int
-
-    @property
-    def review(self) -> tuple[float, float]:
-        b = self.signal_lo - 2.0 * self.unit
-        return b, b + 0.3 * self.unit
-
-    @property
-    def editable(self) -> tuple[float, float]:
-        b = self.review[1] + 0.1 * self.unit
-        return b, b + self.unit
-
-    @property
-    def confidence(self) -> tuple[float, float]:
-        top = self.editable[1]
-        return top + 0.05 * self.unit, top + 0.4 * self.unit
-
-    def reference(self, i: int) -> tuple[float, float]:
-        b = self.signal_hi + 0.2 * self.unit + i * 1.1 * self.unit
-        return b, b + self.unit
-
-    @property
-    def y_range(self) -> tuple[float, float]:
-        top = self.reference(self.n_reference - 1)[1] if self.n_reference else self.signal_hi
-        return self.review[0], top + 0.1 * self.unit
-
-
-class TrackCache:
-    """Whole-track columns and segments, rebuilt lazily when a track's revision changes."""
-
-    def __init__(self) -> None:
-        self._items: dict[int, tuple[Delineation, int, WaveArrays, Segments]] = {}
-
-    def get(self, track: Delineation) -> tuple[WaveArrays, Segments]:
-        """Arrays and segments of every wave of ``track``."""
-        hit = self._items.get(id(track))
-        if hit is not None and hit[0] is track and hit[1] == track.revision:
-            return hit[2], hit[3]
-        arrays = WaveArrays.from_waves(track.waves)
-        segs = segments_of(arrays, track.fs)
-        self._items[id(track)] = (track, track.revision, arrays, segs)
-        return arrays, segs
-
-    def clear(self) -> None:
-        """Forget every track."""
-        self._items.clear()
-
-    def retain(self, tracks: list[Delineation]) -> None:
-        """Forget every track not in ``tracks`` (tracks replaced by new ones free their arrays)."""
-        keep = {id(t) for t in tracks}
-        for key in [k for k in self._items if k not in keep]:
-            del self._items[key]
-
-
-def visible_segments(track: Delineation, first: int, last: int, cache: TrackCache,
-                     substitute: tuple[Wave, Wave] | None = None) -> Segments:
-    """Coloured runs of ``track`` covering samples ``first..last``.
-
-    ``substitute = (old, new)`` draws ``new`` in place of ``old`` (the preview
-    of a drag in progress; only when few waves are visible).
-    """
-    r = track.index_range(first, last)
-    lo, hi = max(0, r.start - 1), min(len(track), r.stop + 1)
-    if hi - lo <= DIRECT_WAVE_LIMIT:
-        waves = [track[i] for i in range(lo, hi)]
-        if substitute is not None:
-            waves = [substitute[1] if w == substitute[0] else w for w in waves]
-        return segments_of(WaveArrays.from_waves(waves), track.fs)
-    _, segs = cache.get(track)
-    a = max(0, int(np.searchsorted(segs.stop, first, side="right")))
-    b = int(np.searchsorted(segs.start, last, side="right"))
-    return Segments(segs.start[a:b], segs.stop[a:b], segs.cls[a:b])
-
-
-def column_centres(first: float, last: float, n_columns: int) -> np.ndarray:
-    """Sample positions of the centres of ``n_columns`` equal columns over ``first..last``."""
-    return first + (np.arange(n_columns) + 0.5) * ((last - first) / n_columns)
-
-
-def column_colors(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Mean colour of each column from its sub-pixel class codes.
-
-    Parameters
-    ----------
-    codes : np.ndarray
-        int, shape ``(n_columns, n_sub)``: class code at ``n_sub`` points per pixel column.
-    table : np.ndarray
-        uint8 RGBA per code, from :func:`~ecgstudio.gui.colors.segment_rgba_table`.
-
-    Returns
-    -------
-    np.ndarray
-        uint8, shape ``(n_columns, 4)``: edges come out anti-aliased and, zoomed out,
-        a column holding several segments shows their blend instead of an aliased pick.
-    """
-    return table[codes].mean(axis=1, dtype=np.float32).round().astype(np.uint8)
+__all__ = [
+    "DIRECT_WAVE_LIMIT", "GRAB_HALF_WIDTH_PX", "MAX_HANDLE_WAVES", "MIN_HANDLE_WAVE_PX", "MIN_LABEL_BAND_PX",
+    "MIN_SYMBOL_WAVE_PX", "SUBSAMPLES", "RowGeometry", "TrackCache", "TrackItems", "column_centres",
+    "column_colors", "visible_segments",
+]
 
 
 class TrackItems:
@@ -209,14 +111,7 @@ class TrackItems:
         self.set_palette(palette)
 
     def _new_label(self) -> pg.TextItem:
-        label = pg.TextItem(anchor=(0, 0.5), color=(40, 40, 40), fill=(255, 255, 255, 190))
-        font = label.textItem.font()
-        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
-        label.setFont(font)
-        label.textItem.document().setDocumentMargin(1)  # as tall as the band: stacked names stay apart
-        label.setZValue(8)
-        self._plot.addItem(label, ignoreBounds=True)
-        return label
+        return new_track_label(self._plot)
 
     def _add(self, item: pg.GraphicsObject, z: float) -> pg.GraphicsObject:
         item.setZValue(z)
@@ -407,32 +302,10 @@ class TrackItems:
     def _draw_symbols(self, waves: list[Wave]) -> None:
         """Show the beat label of each QRS in ``waves`` whose label is not ``N``, above the editable band.
 
-        Texts are pooled: only a changed letter is re-laid out, so panning moves
-        a few dozen items at most.
+        See :func:`~ecgstudio.gui.track_bands.draw_beat_symbols` (the texts are pooled in ``_symbols``).
         """
-        default = DEFAULT_SYMBOL[WaveKind.QRS]
-        wanted = [w for w in waves if w.kind is WaveKind.QRS and w.symbol and w.symbol != default]
-        while len(self._symbols) < len(wanted):
-            text = pg.TextItem(anchor=(0.5, 1.0), color=self.palette.handles[WaveKind.QRS],
-                               fill=(255, 255, 255, 170))
-            font = text.textItem.font()
-            font.setBold(True)
-            font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
-            text.setFont(font)
-            text.setZValue(8)
-            self._plot.addItem(text, ignoreBounds=True)
-            self._symbols.append(text)
-        y = self.geometry.editable[1]
-        for text, wave in zip(self._symbols, wanted, strict=False):
-            if text.toPlainText() != wave.symbol:
-                text.setText(wave.symbol)
-            x = wave.peak if wave.peak is not None else (wave.start + wave.offset) / 2
-            text.setPos(x, y)
-            if not text.isVisible():
-                text.setVisible(True)
-        for text in self._symbols[len(wanted):]:
-            if text.isVisible():
-                text.setVisible(False)
+        draw_beat_symbols(self._plot, self._symbols, waves, self.palette.handles[WaveKind.QRS],
+                          self.geometry.editable[1])
 
     def wave_at(self, sample: int, y_mv: float) -> Wave | None:
         """The wave under a click: on a reference band that track's, else the editable track's."""
