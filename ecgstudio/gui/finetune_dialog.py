@@ -4,11 +4,15 @@ Counting reviewed beats and fine-tuning both run in :class:`TaskRunner`
 threads; the services (:func:`ecgstudio.app.finetune.finetune` and
 ``count_reviewed_beats``) are imported inside those threads, so TensorFlow is
 never imported on the GUI thread. Tests inject fakes through the constructor.
+
+The record list lives in :mod:`ecgstudio.gui.finetune_records`, the before/after
+score table in :mod:`ecgstudio.gui.finetune_score_table`, the default services,
+counting task and log bridge in :mod:`ecgstudio.gui.finetune_tasks`; the names
+this module held before the split are re-exported here.
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -16,54 +20,40 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PyQt5.QtCore import QObject, Qt, pyqtSignal, pyqtSlot
-from PyQt5.QtGui import QColor
+from PyQt5.QtCore import Qt, pyqtSignal, pyqtSlot
 from PyQt5.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from ecgstudio.app.finetune import DEFAULT_FINETUNE_EPOCHS  # the maximum `ecgstudio finetune` uses by default
-from ecgstudio.app.models import score_rows
 from ecgstudio.core.errors import EcgStudioError
+from ecgstudio.gui.finetune_records import RecordTable
+from ecgstudio.gui.finetune_score_table import ScoreTable
+from ecgstudio.gui.finetune_tasks import LogBridge as _LogBridge
+from ecgstudio.gui.finetune_tasks import accepts as _accepts
+from ecgstudio.gui.finetune_tasks import count_task
+from ecgstudio.gui.finetune_tasks import default_count as _default_count
+from ecgstudio.gui.finetune_tasks import default_finetune as _default_finetune
 from ecgstudio.gui.screen_fit import fit_to_screen, overflow_px
 from ecgstudio.gui.workers import TaskRunner
 from ecgstudio.io.records import list_records
 from ecgstudio.paths import model_files, user_models_dir
 
+# the dialog, and the helpers this module defined before the split (looked up here: patching them here works)
+__all__ = ["FineTuneDialog", "_LogBridge", "_NAME_RE", "_accepts", "_default_count", "_default_finetune"]
+
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-
-
-def _default_finetune(*args: Any, **kwargs: Any) -> Any:
-    from ecgstudio.app.finetune import finetune
-
-    return finetune(*args, **kwargs)
-
-
-def _default_count(record_path: str | os.PathLike[str]) -> int:
-    from ecgstudio.app.finetune import count_reviewed_beats
-
-    return int(count_reviewed_beats(record_path))
-
-
-class _LogBridge(QObject):
-    """Carries log lines from the worker thread to the GUI thread."""
-
-    sigLine = pyqtSignal(str)
 
 
 class FineTuneDialog(QDialog):
@@ -133,13 +123,7 @@ class FineTuneDialog(QDialog):
         intro = QLabel(f"Fine-tune <b>{base_name}</b> on the beats you reviewed and corrected. The base "
                        "model is kept; the result is saved as a new model.")
         intro.setWordWrap(True)
-        self._records = QTableWidget(0, 2)
-        self._records.setHorizontalHeaderLabels(["Record", "Reviewed beats"])
-        self._records.verticalHeader().hide()
-        self._records.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self._records.setSelectionMode(QAbstractItemView.NoSelection)
-        self._records.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
-        self._records.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        self._records = RecordTable()
         self._records.setMinimumHeight(self.fontMetrics().height() * 8)
         self._records.itemChanged.connect(lambda _item: self._update_state())
         add = self._add = QPushButton("Add records…")
@@ -171,12 +155,7 @@ class FineTuneDialog(QDialog):
         self._message = QLabel("")
         self._message.setWordWrap(True)
         self._message.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self._metrics = QTableWidget(0, 3)
-        self._metrics.setHorizontalHeaderLabels(["Held-out score", "Before", "After"])
-        self._metrics.verticalHeader().hide()
-        self._metrics.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self._metrics.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self._metrics.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        self._metrics = ScoreTable()
         self._metrics.hide()
 
         self._start = QPushButton("Start fine-tuning")
@@ -208,12 +187,7 @@ class FineTuneDialog(QDialog):
     # ------------------------------------------------------------------ public API
     def selected_records(self) -> list[str]:
         """Record paths (no extension) ticked for fine-tuning."""
-        out = []
-        for row in range(self._records.rowCount()):
-            item = self._records.item(row, 0)
-            if item is not None and item.checkState() == Qt.Checked:
-                out.append(item.data(Qt.UserRole))
-        return out
+        return self._records.checked_keys()
 
     def add_records(self, paths: Sequence[str | os.PathLike[str]]) -> None:
         """List more records (counted in the background; ticked when they have reviewed beats)."""
@@ -227,19 +201,7 @@ class FineTuneDialog(QDialog):
                 continue
             self._counts[key] = None
             new.append(key)
-            self._records.blockSignals(True)
-            row = self._records.rowCount()
-            self._records.insertRow(row)
-            item = QTableWidgetItem(path.name)
-            item.setData(Qt.UserRole, key)
-            item.setToolTip(key)
-            item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Unchecked)
-            self._records.setItem(row, 0, item)
-            count = QTableWidgetItem("counting…")
-            count.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
-            self._records.setItem(row, 1, count)
-            self._records.blockSignals(False)
+            self._records.append_record(path.name, key)
         if new:
             self._count(new)
         self._update_state()
@@ -298,49 +260,17 @@ class FineTuneDialog(QDialog):
             self._count_runner.cancel()
             self._count_runner.deleteLater()
             keys = pending
-        count_fn = self._count_fn
-
-        def task(progress: Callable[[float], None], cancel: Callable[[], bool]) -> dict[str, int | str]:
-            out: dict[str, int | str] = {}
-            for i, key in enumerate(keys):
-                if cancel():
-                    break
-                try:
-                    out[key] = int(count_fn(key))
-                except Exception as exc:  # one bad record must not hide the others
-                    out[key] = " ".join(str(exc).split()) or type(exc).__name__
-                progress((i + 1) / len(keys))
-            return out
-
         runner = TaskRunner(self)
         runner.sigFinished.connect(self._on_counted)
         self._count_runner = runner
-        runner.start(task)
+        runner.start(count_task(self._count_fn, keys))
 
     @pyqtSlot(object)
     def _on_counted(self, counts: object) -> None:
         if self.sender() is not self._count_runner:
             return
         self._count_runner = None
-        self._records.blockSignals(True)
-        for row in range(self._records.rowCount()):
-            item = self._records.item(row, 0)
-            key = item.data(Qt.UserRole)
-            if key not in counts:
-                continue
-            value = counts[key]
-            cell = self._records.item(row, 1)
-            if isinstance(value, int):
-                self._counts[key] = value
-                cell.setText(str(value))
-                cell.setToolTip("")
-                item.setCheckState(Qt.Checked if value > 0 else Qt.Unchecked)
-            else:
-                self._counts[key] = 0
-                cell.setText("error")
-                cell.setToolTip(value)
-                item.setCheckState(Qt.Unchecked)
-        self._records.blockSignals(False)
+        self._counts.update(self._records.apply_counts(counts))
         self._update_state()
 
     # ------------------------------------------------------------------ training outcome
@@ -354,22 +284,7 @@ class FineTuneDialog(QDialog):
         self._progress.setValue(1000)
         before = dict(getattr(result, "before", {}) or {})
         after = dict(getattr(result, "after", {}) or {})
-        rows = score_rows(before, after)
-        self._metrics.setRowCount(len(rows))
-        colours = {1: QColor(27, 127, 59), -1: QColor(176, 0, 32)}
-        for r, row in enumerate(rows):
-            for c, text in enumerate((row.label, row.before, row.after)):
-                item = QTableWidgetItem(text)
-                if c:
-                    item.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
-                if c == 2 and row.change:
-                    item.setForeground(colours[row.change])
-                    item.setToolTip("better than before" if row.change > 0 else "worse than before")
-                self._metrics.setItem(r, c, item)
-        header = self._metrics.horizontalHeader().sizeHint().height()
-        shown = min(len(rows), 7)  # more rows scroll
-        self._metrics.setFixedHeight(header + sum(self._metrics.rowHeight(r) for r in range(shown)) + 4)
-        self._metrics.show()
+        self._metrics.show_scores(before, after)
         stem = Path(str(getattr(result, "stem", "")))
         facts = []
         if getattr(result, "n_beats", None):
@@ -399,7 +314,7 @@ class FineTuneDialog(QDialog):
         self._records.setMinimumHeight(self.fontMetrics().height() * 4)
         too_tall = overflow_px(self)
         if too_tall:
-            self._metrics.setFixedHeight(max(header + 2 * self._metrics.rowHeight(0), self._metrics.height() - too_tall))
+            self._metrics.shrink_by(too_tall)
         fit_to_screen(self, self.width(), max(self.height(), self.sizeHint().height()))
 
     @pyqtSlot(str)
@@ -472,13 +387,3 @@ class FineTuneDialog(QDialog):
         self._close.setText("Cancel" if running else "Close")
         self._close.setEnabled(True)
 
-
-def _accepts(fn: Callable[..., Any], name: str) -> bool:
-    """Whether ``fn`` takes a keyword argument ``name`` (or ``**kwargs``)."""
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-    if name in params:
-        return True
-    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
