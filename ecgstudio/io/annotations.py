@@ -27,6 +27,13 @@ Files are read once, as regular files of at most :data:`MAX_ANNOTATION_FILE_BYTE
 blocking), and decoded without wfdb touching the disk again; every reader takes
 ``cancel`` (``cancel() -> bool``, checked every few thousand annotations; it
 raises :class:`~ecgstudio.safe_read.ReadCancelled`).
+
+This module reads; it re-exports the rest of the public API from its parts:
+:class:`AnnotationFile` (:mod:`ecgstudio.io._annfile`), :func:`list_annotation_exts`
+and :data:`NON_ANNOTATION_EXTS` (:mod:`ecgstudio.io._annpaths`, with the file-name
+helpers), :func:`write_tracks`, :data:`REFERENCE_EXTS` and :func:`is_reference_ext`
+(:mod:`ecgstudio.io._write`). The read size limit and the cancel interval
+(:data:`MAX_ANNOTATION_FILE_BYTES`, ``_CANCEL_EVERY``) are looked up here.
 """
 
 from __future__ import annotations
@@ -35,7 +42,6 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -47,13 +53,19 @@ from ecgstudio.core.delineation import Delineation
 from ecgstudio.core.errors import AnnotationError, EcgStudioError, RecordError
 from ecgstudio.core.waves import QRS_SYMBOLS, Wave
 from ecgstudio.io import _annscan
+from ecgstudio.io._annfile import AnnotationFile
+from ecgstudio.io._annpaths import _EXT_RE as _EXT_RE  # pre-split name
+from ecgstudio.io._annpaths import NON_ANNOTATION_EXTS, list_annotation_exts
+from ecgstudio.io._annpaths import _signal_file_names as _signal_file_names  # pre-split name
+from ecgstudio.io._annpaths import annotation_path as _annotation_path
+from ecgstudio.io._annpaths import record_base as _record
 from ecgstudio.io._boundaries import OFFSET, ONSET, attach_unparsed, parse_channel
-from ecgstudio.io._header import MAX_HEADER_BYTES
+from ecgstudio.io._header import MAX_HEADER_BYTES as MAX_HEADER_BYTES  # pre-split name
 from ecgstudio.io._write import PER_LEAD_NOTE, REFERENCE_EXTS, is_reference_ext, write_tracks
 
 __all__ = [
-    "DEFAULT_EXT", "MAX_ANNOTATION_FILE_BYTES", "REFERENCE_EXTS", "AnnotationFile", "AnnotationKind",
-    "annotation_kind", "is_reference_ext", "list_annotation_exts", "read_annotation_file",
+    "DEFAULT_EXT", "MAX_ANNOTATION_FILE_BYTES", "NON_ANNOTATION_EXTS", "REFERENCE_EXTS", "AnnotationFile",
+    "AnnotationKind", "annotation_kind", "is_reference_ext", "list_annotation_exts", "read_annotation_file",
     "read_beats", "read_tracks", "write_tracks",
 ]
 
@@ -72,65 +84,7 @@ CancelFn = Callable[[], bool]
 #: Annotations parsed between two ``cancel()`` checks.
 _CANCEL_EVERY = 8192
 
-#: Extensions beside a record that are never annotation files.
-NON_ANNOTATION_EXTS: frozenset[str] = frozenset({
-    "hea", "dat", "mat", "edf", "json", "txt", "csv", "md", "xml", "npy", "npz", "tmp", "bak", "xyz",
-    "flac", "wav", "png", "pdf", "zip", "gz",
-})
-
-_EXT_RE = re.compile(r"^[A-Za-z0-9_]+$")
 _PER_SIGNAL_EXT = re.compile(r"^pu(\d+)$")
-
-
-@dataclass(frozen=True)
-class AnnotationFile:
-    """What :func:`read_annotation_file` found in one file.
-
-    Attributes
-    ----------
-    path : Path
-        The annotation file.
-    tracks : list[Delineation]
-        One global track, or one per-lead track per lead (see module docs).
-    dropped : dict[int | None, list[Wave]]
-        Per track lead, the waves left out because they broke a rule.
-    n_unparsed : int
-        Annotations that are not part of a P/QRS/T wave (U waves, unmatched
-        boundaries, other labels); they are kept for writing back.
-    n_annotations : int
-        Annotations in the file.
-    """
-
-    path: Path
-    tracks: list[Delineation]
-    dropped: dict[int | None, list[Wave]] = field(default_factory=dict)
-    n_unparsed: int = 0
-    n_annotations: int = 0
-
-    @property
-    def n_lost(self) -> int:
-        """Annotations of the file that writing :attr:`tracks` back would not reproduce (0: lossless)."""
-        from ecgstudio.io._boundaries import track_annotations
-
-        return max(0, self.n_annotations - sum(len(track_annotations(t.waves)) for t in self.tracks))
-
-    @property
-    def n_dropped(self) -> int:
-        """Total number of dropped waves."""
-        return sum(len(v) for v in self.dropped.values())
-
-
-def _record(record_path: str | os.PathLike[str]) -> Path:
-    path = Path(os.fspath(record_path)).expanduser()
-    if path.suffix == ".hea":
-        path = path.with_suffix("")
-    return path
-
-
-def _annotation_path(record: Path, ext: str) -> Path:
-    if not _EXT_RE.match(ext):
-        raise AnnotationError(f"{record}: invalid annotation extension {ext!r} (letters, digits, _ only)")
-    return record.with_name(f"{record.name}.{ext}")
 
 
 def _rdann(record: Path, ext: str, *, cancel: CancelFn | None = None, limit: int | None = None,
@@ -390,53 +344,3 @@ def annotation_kind(record_path: str | os.PathLike[str], ext: str, *,
     if symbols & QRS_SYMBOLS and "|" not in symbols:
         return AnnotationKind.BEATS
     return AnnotationKind.OTHER
-
-
-def list_annotation_exts(record_path: str | os.PathLike[str]) -> list[str]:
-    """Extensions of the annotation files beside a record, sorted.
-
-    Files ``<record>.<ext>`` with a single-word extension count, except
-    headers, signal files (``.dat`` and any file the header names), sidecars
-    such as ``<record>.<ext>.review.json`` and common non-WFDB files.
-
-    Raises
-    ------
-    RecordError
-        If the record's folder cannot be listed.
-    """
-    record = _record(record_path)
-    folder = record.parent
-    prefix = record.name + "."
-    try:  # scandir + a name test first: cheap per record even in folders of thousands of records
-        with os.scandir(folder) as it:
-            entries = [e for e in it if e.name.startswith(prefix)]
-    except FileNotFoundError:
-        raise RecordError(f"{folder}: folder does not exist") from None
-    except PermissionError:
-        raise RecordError(f"{folder}: permission denied") from None
-    except OSError as exc:
-        raise RecordError(f"{folder}: cannot list folder ({exc.strerror or exc})") from None
-    signal_files = _signal_file_names(record)
-    exts = []
-    for entry in entries:
-        name = entry.name
-        if not name.startswith(prefix) or name in signal_files or not entry.is_file():
-            continue
-        ext = name[len(prefix):]
-        if _EXT_RE.match(ext) and ext.lower() not in NON_ANNOTATION_EXTS:
-            exts.append(ext)
-    return sorted(exts)
-
-
-def _signal_file_names(record: Path) -> set[str]:
-    header = record.with_name(record.name + ".hea")
-    try:
-        raw = safe_read.read_bytes(header, MAX_HEADER_BYTES, what="WFDB header", error=RecordError,
-                                   missing_ok=True)
-    except RecordError:
-        return set()
-    if raw is None:
-        return set()
-    text = raw.decode("utf-8", errors="replace")
-    lines = [ln.split() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    return {fields[0] for fields in lines[1:] if fields}
