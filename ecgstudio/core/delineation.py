@@ -14,16 +14,20 @@ sorted by start, and guarantees after every change:
 Changes go through :meth:`Delineation.replace` (used by the edit values of
 :mod:`ecgstudio.core.edits`), which validates the result before committing, so
 an invalid edit raises :class:`~ecgstudio.core.errors.EditError` and leaves the
-track untouched.
+track untouched. The sorted wave list is spliced by
+:mod:`ecgstudio.core._track_splice`; the rules are checked here.
 """
 
 from __future__ import annotations
 
 import bisect
-import heapq
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from ecgstudio.core._track_splice import describe as _describe
+from ecgstudio.core._track_splice import inserted as _inserted
+from ecgstudio.core._track_splice import merged as _merged
+from ecgstudio.core._track_splice import sort_key as _sort_key
 from ecgstudio.core.errors import EditError
 from ecgstudio.core.waves import Wave, WaveKind
 
@@ -361,9 +365,9 @@ class Delineation:
         if len(indices) != len(removed):
             raise EditError(f"track {self.name!r}: the same wave removed twice")
         if len(indices) + len(added) > _BULK_EDIT:
-            waves, keys, check_at = self._merged(indices, added)
+            waves, keys, check_at = _merged(self._waves, self._keys, indices, added)
         else:
-            waves, keys, check_at = self._inserted(indices, added)
+            waves, keys, check_at = _inserted(self._waves, self._keys, indices, added)
         for i in sorted(check_at):
             problem = self._first_problem(waves, i - 1, i + 2)
             if problem:
@@ -375,49 +379,6 @@ class Delineation:
         for listener in list(self._listeners):
             listener(min(span), max(span))
 
-    def _inserted(
-        self, indices: list[int], added: Sequence[Wave]
-    ) -> tuple[list[Wave], list[tuple[int, int]], set[int]]:
-        """Small edits: delete and insert in place; return the indices to check."""
-        waves = list(self._waves)
-        keys = list(self._keys)
-        for i in reversed(indices):
-            del waves[i]
-            del keys[i]
-        touched: list[int] = []
-        for wave in sorted(added, key=_sort_key):
-            j = bisect.bisect_right(keys, _sort_key(wave))
-            waves.insert(j, wave)
-            keys.insert(j, _sort_key(wave))
-            touched = [t + 1 if t >= j else t for t in touched]
-            touched.append(j)
-        check_at = set(touched)
-        for i in indices:  # a removal joins two former neighbours: check that link
-            k = bisect.bisect_left(keys, self._keys[i])
-            check_at.update((k - 1, k))
-        return waves, keys, check_at
-
-    def _merged(
-        self, indices: list[int], added: Sequence[Wave]
-    ) -> tuple[list[Wave], list[tuple[int, int]], set[int]]:
-        """Bulk edits in linear time: one merge of the kept and the added waves."""
-        dropped = set(indices)
-        kept = ((self._keys[i], 0, i, w) for i, w in enumerate(self._waves) if i not in dropped)
-        new = ((_sort_key(w), 1, j, w) for j, w in enumerate(sorted(added, key=_sort_key)))
-        waves: list[Wave] = []
-        keys: list[tuple[int, int]] = []
-        check_at: set[int] = set()
-        previous_index = -1
-        for key, is_new, index, wave in heapq.merge(kept, new):
-            position = len(waves)
-            if is_new or index != previous_index + 1:  # new wave, or kept wave after a removal
-                check_at.add(position)
-            if not is_new:
-                previous_index = index
-            waves.append(wave)
-            keys.append(key)
-        return waves, keys, check_at
-
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(first_sample, last_sample)`` after every change."""
         self._listeners.append(listener)
@@ -427,10 +388,3 @@ class Delineation:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-
-def _sort_key(wave: Wave) -> tuple[int, int]:
-    return (wave.start, wave.offset)
-
-
-def _describe(wave: Wave) -> str:
-    return f"{wave.kind.value} wave at sample {wave.start}..{wave.offset}"
