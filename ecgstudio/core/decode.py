@@ -157,6 +157,9 @@ def decode(
     peaks: dict[WaveKind, np.ndarray] = {}
     for kind, rows in selected.items():
         a, b = starts[rows], stops[rows]
+        if kind is WaveKind.QRS and config.r_peak == "model":
+            peaks[kind] = _model_r_peaks(path, a, b)  # from the path: no search on the signal
+            continue
         search = b - min_width_samples(kind, fs) if kind is WaveKind.T else b
         where = sig
         if kind is WaveKind.T:
@@ -164,8 +167,6 @@ def decode(
             where = smooth(sig, int(round(config.t_peak_smooth_s * fs))) if config.t_peak_smooth_s > 0 else sig
         peaks[kind] = find_peaks_in_segments(
             where, a, b, search_stops=search, max_search=int(round(_MAX_PEAK_SEARCH_S[kind] * fs)), excluded=excluded)
-    if config.r_peak == "model" and selected[WaveKind.QRS].size:
-        peaks[WaveKind.QRS] = _model_r_peaks(path, starts[selected[WaveKind.QRS]], stops[selected[WaveKind.QRS]])
     if config.t_end is not None and selected[WaveKind.T].size:
         stops = _refined_t_ends(sig, starts, stops, selected[WaveKind.T], peaks[WaveKind.T], fs, config.t_end,
                                 excluded)
