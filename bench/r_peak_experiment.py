@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from t_wave_experiment import PEAK_CHOICE, load, tracks_for
 
+from ecgstudio.core.peaks import find_peaks_in_segments
 from ecgstudio.core.waves import WaveKind
 
 RULES = ("model", "energy", "median", "lead0", "largest_pp")
@@ -47,10 +48,12 @@ def r_peak_sds(items: list[dict]) -> dict[str, float]:
             dev = np.abs(seg - np.linspace(seg[0], seg[-1], len(seg)))
             per_lead = wave.onset + dev.argmax(axis=0)
             found["model"].append(wave.peak)  # the decoder's rule: the model's QR -> RS boundary
-            found["energy"].append(wave.onset + int((dev ** 2).sum(axis=1).argmax()))
             found["median"].append(int(np.median(per_lead)))
             found["lead0"].append(int(per_lead[0]))
             found["largest_pp"].append(int(per_lead[(seg.max(axis=0) - seg.min(axis=0)).argmax()]))
+        qrs = [w for w in track if w.kind is WaveKind.QRS]
+        found["energy"] = find_peaks_in_segments(  # the decoder's signal rule (DecodeConfig(r_peak="signal"))
+            sig, np.array([w.onset for w in qrs], np.int64), np.array([w.offset for w in qrs], np.int64)).tolist()
         for rule, peaks in found.items():
             cand = np.sort(np.array(peaks))
             for r in ref:
